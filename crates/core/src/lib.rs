@@ -1,1 +1,19 @@
-//! placeholder
+//! The retro-walking domain, pure and free of IO: units, screening, prescription,
+//! progression, energy and session plans. Every rule cites an ID in `docs/evidence.md`.
+
+pub mod energy;
+pub mod prescription;
+pub mod progression;
+pub mod rules;
+pub mod screening;
+pub mod session;
+pub mod units;
+
+pub use prescription::{ClinicianCaps, Limits, Load, Schedule};
+pub use progression::{
+    Decision, Event, Outcome, Planned, Progression, SessionLog, StopReason, Why,
+};
+pub use rules::Rule;
+pub use screening::{screen, Goal, KneeCondition, Profile, RiskFlags, Screening, Sex, Tier};
+pub use session::SessionPlan;
+pub use units::{Age, BodyMass, Effort, Incline, InvalidValue, Pain, RailUse, Speed, Units};

@@ -1,0 +1,413 @@
+//! The starting dose, the targets a person works toward, and the days they train.
+
+use crate::rules::Rule;
+use crate::screening::{Goal, Profile, Screening, Tier};
+use crate::units::{Incline, InvalidValue, RailUse, Speed, Units};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, Weekday};
+
+/// The dose of one session's backward walking: what progression moves.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Load {
+    /// Total backward walking time in seconds.
+    pub backward_s: u32,
+    pub speed: Speed,
+    pub incline: Incline,
+    pub rails: RailUse,
+}
+
+impl Load {
+    /// The gentler of two loads in every dimension: less time, slower, flatter, more rail.
+    pub fn gentler(self, other: Load) -> Load {
+        Load {
+            backward_s: self.backward_s.min(other.backward_s),
+            speed: self.speed.min(other.speed),
+            incline: self.incline.min(other.incline),
+            rails: self.rails.max(other.rails),
+        }
+    }
+}
+
+/// Where progression stops for this person.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub target_backward_s: u32,
+    pub target_speed: Speed,
+    pub max_incline: Incline,
+    /// The least rail reliance allowed; supervised people keep continuous contact.
+    pub rail_floor: RailUse,
+    /// The slowest backward speed ever prescribed.
+    pub min_speed: Speed,
+    pub speed_step: Speed,
+}
+
+/// Limits a clinician set; they override the engine (ADA-11).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct ClinicianCaps {
+    pub max_speed: Option<Speed>,
+    pub max_incline: Option<Incline>,
+    pub max_backward_s: Option<u32>,
+}
+
+impl ClinicianCaps {
+    pub fn is_empty(&self) -> bool {
+        self.max_speed.is_none() && self.max_incline.is_none() && self.max_backward_s.is_none()
+    }
+}
+
+/// SAF-03: above ~1.6 m/s people break into a backward jog.
+pub const BACKWARD_SPEED_CEILING: Speed = Speed::from_kmh_const(1.6 * 3.6);
+/// PRE-09
+pub const MAX_INCLINE: Incline = Incline::from_percent_const(3.0);
+/// The slowest a treadmill belt usually goes, and the speed for turning around.
+pub const LOWEST_SPEED: Speed = Speed::from_mph_const(0.5);
+
+fn mph(v: f64) -> Speed {
+    Speed::from_mph_const(v)
+}
+
+/// PRE-01 / PRE-02: start speed.
+pub fn start_speed(tier: Tier, profile: &Profile) -> (Speed, Rule) {
+    let (default, ceiling) = match tier {
+        Tier::Standard => (mph(1.0), mph(2.0)),
+        Tier::Caution => (mph(0.8), mph(1.2)),
+        Tier::Supervised | Tier::ClearanceRequired => (mph(0.5), mph(1.0)),
+    };
+    match profile.measured_backward_mps() {
+        Some(mps) => {
+            let measured = Speed::from_kmh_const(0.6 * mps * 3.6);
+            (
+                measured.max(LOWEST_SPEED).min(ceiling),
+                Rule::Pre02MeasuredStartSpeed,
+            )
+        }
+        None => (default, Rule::Pre01StartSpeed),
+    }
+}
+
+/// Rounds a speed to what the person's units show, so "0.8 mph" is really 0.8 mph.
+fn in_units(units: Units, s: Speed) -> Speed {
+    let v = (units.speed_value(s) * 10.0).round() / 10.0;
+    units.speed(v).unwrap_or(s).rounded()
+}
+
+pub fn start_load(screening: &Screening, profile: &Profile) -> Load {
+    let tier = screening.tier;
+    let (speed, _) = start_speed(tier, profile);
+    // PRE-03
+    let backward_s = match tier {
+        Tier::Standard => 5 * 60,
+        Tier::Caution => 4 * 60,
+        _ => 3 * 60,
+    };
+    Load {
+        backward_s,
+        speed: in_units(profile.units, speed),
+        incline: Incline::FLAT,
+        // PRE-10
+        rails: if tier >= Tier::Supervised {
+            RailUse::Full
+        } else {
+            RailUse::Light
+        },
+    }
+}
+
+pub fn limits(screening: &Screening, profile: &Profile) -> Limits {
+    let tier = screening.tier;
+    // PRE-07
+    let target_min = match profile.goal {
+        Goal::KneeRehab | Goal::Variety => 10,
+        Goal::Balance => 15,
+        Goal::Strength | Goal::Fitness => {
+            if tier == Tier::Standard {
+                20
+            } else {
+                15
+            }
+        }
+    };
+    let target_min = if tier >= Tier::Supervised {
+        target_min.min(15)
+    } else {
+        target_min
+    };
+    // PRE-08, SAF-03
+    let target_speed = match tier {
+        Tier::Standard => mph(3.0),
+        Tier::Caution => mph(2.0),
+        _ => mph(1.5),
+    }
+    .min(BACKWARD_SPEED_CEILING);
+    Limits {
+        target_backward_s: target_min * 60,
+        target_speed: in_units(profile.units, target_speed),
+        // Supervised people stay flat unless their clinician raises the cap (PRE-09).
+        max_incline: if tier >= Tier::Supervised {
+            Incline::FLAT
+        } else {
+            MAX_INCLINE
+        },
+        rail_floor: if tier >= Tier::Supervised {
+            RailUse::Light
+        } else {
+            RailUse::None
+        },
+        min_speed: in_units(profile.units, LOWEST_SPEED),
+        speed_step: profile.units.speed_step(),
+    }
+}
+
+/// Applies the clinician's caps and the absolute ceilings to a load.
+pub fn capped(load: Load, limits: &Limits, caps: &ClinicianCaps) -> Load {
+    let mut l = load;
+    let mut max_speed = limits
+        .target_speed
+        .max(limits.min_speed)
+        .min(BACKWARD_SPEED_CEILING);
+    if let Some(s) = caps.max_speed {
+        max_speed = max_speed.min(s);
+    }
+    l.speed = l.speed.min(max_speed);
+    let mut max_incline = limits.max_incline;
+    if let Some(i) = caps.max_incline {
+        max_incline = i.min(MAX_INCLINE);
+    }
+    l.incline = l.incline.min(max_incline).max(Incline::FLAT);
+    let mut max_s = limits.target_backward_s;
+    if let Some(m) = caps.max_backward_s {
+        max_s = m;
+    }
+    l.backward_s = l.backward_s.min(max_s);
+    if l.rails < limits.rail_floor {
+        l.rails = limits.rail_floor;
+    }
+    l
+}
+
+/// The days someone trains on: 2 or 3 weekdays (PRE-06).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    days: Vec<Weekday>,
+}
+
+impl Schedule {
+    pub fn new(mut days: Vec<Weekday>) -> Result<Schedule, InvalidValue> {
+        days.sort_by_key(|d| d.number_days_from_monday());
+        days.dedup();
+        if !(2..=3).contains(&days.len()) {
+            return Err(InvalidValue {
+                what: "training days",
+                accepted: "2 or 3 different weekdays, e.g. mon,wed,fri",
+                got: format!("{} day(s)", days.len()),
+            });
+        }
+        Ok(Schedule { days })
+    }
+
+    pub fn parse(s: &str) -> Result<Schedule, InvalidValue> {
+        let days = s
+            .split([',', ' '])
+            .filter(|t| !t.is_empty())
+            .map(parse_weekday)
+            .collect::<Result<Vec<_>, _>>()?;
+        Schedule::new(days)
+    }
+
+    pub fn days(&self) -> &[Weekday] {
+        &self.days
+    }
+
+    pub fn sessions_per_week(&self) -> u32 {
+        self.days.len() as u32
+    }
+
+    pub fn is_training_day(&self, d: Date) -> bool {
+        self.days.contains(&d.weekday())
+    }
+
+    /// The first training day on or after `from`.
+    pub fn next_on_or_after(&self, from: Date) -> Date {
+        let mut d = from;
+        for _ in 0..7 {
+            if self.is_training_day(d) {
+                return d;
+            }
+            d = d.next_day().unwrap_or(d);
+        }
+        from
+    }
+
+    /// Training days in the Monday-based week of `d`, from `d` on (inclusive).
+    pub fn remaining_in_week(&self, d: Date) -> u32 {
+        let from = d.weekday().number_days_from_monday();
+        self.days
+            .iter()
+            .filter(|w| w.number_days_from_monday() >= from)
+            .count() as u32
+    }
+
+    /// Training days from `from` (inclusive) for `weeks` weeks.
+    pub fn dates(&self, from: Date, weeks: u32) -> Vec<Date> {
+        (0..weeks as i64 * 7)
+            .map(|i| from + Duration::days(i))
+            .filter(|d| self.is_training_day(*d))
+            .collect()
+    }
+}
+
+pub fn parse_weekday(s: &str) -> Result<Weekday, InvalidValue> {
+    let t = s.trim().to_ascii_lowercase();
+    let day = match t.get(..3).unwrap_or(&t) {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => {
+            return Err(InvalidValue {
+                what: "weekday",
+                accepted: "mon, tue, wed, thu, fri, sat or sun",
+                got: s.to_string(),
+            })
+        }
+    };
+    Ok(day)
+}
+
+/// Monday-based week number, for the weekly cap.
+pub fn week_index(d: Date) -> i32 {
+    (d.to_julian_day() - d.weekday().number_days_from_monday() as i32).div_euclid(7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screening::{screen, KneeCondition, RiskFlags};
+    use crate::units::{Age, BodyMass, Pain};
+    use time::macros::date;
+
+    fn profile(age: u8, goal: Goal) -> Profile {
+        Profile {
+            name: "T".into(),
+            age: Age::new(age).unwrap(),
+            body_mass: BodyMass::from_kg(70.0).unwrap(),
+            sex: None,
+            units: Units::Mph,
+            goal,
+            knee: KneeCondition::None,
+            knee_pain: Pain::new(0).unwrap(),
+            flags: RiskFlags::default(),
+            backward_walk_test_s: None,
+            clearance: false,
+        }
+    }
+
+    #[test]
+    fn start_values_follow_the_tier() {
+        let p = profile(30, Goal::Fitness);
+        let s = screen(&p);
+        let l = start_load(&s, &p);
+        assert!((l.speed.mph() - 1.0).abs() < 1e-9);
+        assert_eq!(l.backward_s, 300);
+        assert_eq!(l.rails, RailUse::Light);
+        assert_eq!(limits(&s, &p).target_backward_s, 20 * 60);
+
+        let p = profile(80, Goal::Balance);
+        let s = screen(&p);
+        let l = start_load(&s, &p);
+        assert!((l.speed.mph() - 0.5).abs() < 1e-9);
+        assert_eq!(l.backward_s, 180);
+        assert_eq!(l.rails, RailUse::Full);
+        let lim = limits(&s, &p);
+        assert_eq!(lim.rail_floor, RailUse::Light);
+        assert_eq!(lim.max_incline, Incline::FLAT);
+        assert!((lim.target_speed.mph() - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn measured_walk_test_sets_start_speed_within_tier_ceiling() {
+        // 3 m in 2 s = 1.5 m/s; 60% = 0.9 m/s = 2.01 mph, above the standard ceiling of 2.0.
+        let mut p = profile(30, Goal::Fitness);
+        p.backward_walk_test_s = Some(2.0);
+        let (s, rule) = start_speed(Tier::Standard, &p);
+        assert_eq!(rule, Rule::Pre02MeasuredStartSpeed);
+        assert!((s.mph() - 2.0).abs() < 1e-9);
+        // 3 m in 5 s = 0.6 m/s; 60% = 0.36 m/s = 0.81 mph.
+        p.backward_walk_test_s = Some(5.0);
+        let (s, _) = start_speed(Tier::Caution, &p);
+        assert!((s.mps() - 0.36).abs() < 1e-9);
+    }
+
+    #[test]
+    fn km_h_users_get_round_numbers() {
+        let mut p = profile(30, Goal::Fitness);
+        p.units = Units::Kmh;
+        let s = screen(&p);
+        let l = start_load(&s, &p);
+        assert!((l.speed.kmh() - 1.6).abs() < 1e-9);
+        assert!((limits(&s, &p).speed_step.kmh() - 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn caps_always_win() {
+        let p = profile(30, Goal::Fitness);
+        let s = screen(&p);
+        let lim = limits(&s, &p);
+        let big = Load {
+            backward_s: 9999,
+            speed: Speed::from_mph(9.0).unwrap(),
+            incline: Incline::from_percent(9.0).unwrap(),
+            rails: RailUse::None,
+        };
+        let caps = ClinicianCaps {
+            max_speed: Some(Speed::from_mph(1.2).unwrap()),
+            max_incline: Some(Incline::from_percent(1.0).unwrap()),
+            max_backward_s: Some(420),
+        };
+        let c = capped(big, &lim, &caps);
+        assert!((c.speed.mph() - 1.2).abs() < 1e-9);
+        assert_eq!(c.incline.percent(), 1.0);
+        assert_eq!(c.backward_s, 420);
+        // A clinician cannot lift speed above the backward-jog ceiling (SAF-03).
+        let loose = ClinicianCaps {
+            max_speed: Some(Speed::from_mph(8.0).unwrap()),
+            ..Default::default()
+        };
+        let c = capped(big, &lim, &loose);
+        assert!(c.speed <= BACKWARD_SPEED_CEILING);
+    }
+
+    #[test]
+    fn schedule_needs_two_or_three_days() {
+        assert!(Schedule::parse("mon").is_err());
+        assert!(Schedule::parse("mon,tue,wed,thu").is_err());
+        assert!(Schedule::parse("mon,xyz").is_err());
+        let s = Schedule::parse("fri, mon wed").unwrap();
+        assert_eq!(
+            s.days(),
+            &[Weekday::Monday, Weekday::Wednesday, Weekday::Friday]
+        );
+        // 2026-11-24 is a Tuesday.
+        assert_eq!(
+            s.next_on_or_after(date!(2026 - 11 - 24)),
+            date!(2026 - 11 - 25)
+        );
+        assert_eq!(s.remaining_in_week(date!(2026 - 11 - 25)), 2);
+        assert_eq!(s.dates(date!(2026 - 11 - 23), 2).len(), 6);
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        assert_eq!(
+            week_index(date!(2026 - 11 - 23)),
+            week_index(date!(2026 - 11 - 29))
+        );
+        assert_eq!(
+            week_index(date!(2026 - 11 - 23)) + 1,
+            week_index(date!(2026 - 11 - 30))
+        );
+    }
+}

@@ -1,0 +1,996 @@
+//! The programme's state machine: what was logged decides the next session's load.
+//!
+//! Two progression rules hold at once: the per-session step (PRG-01) and the weekly cap
+//! (PRG-02); at most one kind of increase happens per session. Anything adverse (pain,
+//! dizziness, a near-fall, a hard session) holds or steps back, never increases.
+//! The state is a pure fold over [`Event`]s, so a store can rebuild it by replaying history.
+
+use crate::prescription;
+use crate::prescription::{capped, week_index, ClinicianCaps, Limits, Load, Schedule};
+use crate::rules::Rule;
+use crate::screening::{Profile, Screening, Tier};
+use crate::units::{Effort, Incline, Pain, RailUse, Speed, Units};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::Date;
+
+/// Why a session ended before its plan did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    Dizziness,
+    Pain,
+    Discomfort,
+    SlipOrNearFall,
+    Fall,
+    Other,
+}
+
+impl StopReason {
+    pub const ALL: [StopReason; 6] = [
+        StopReason::Dizziness,
+        StopReason::Pain,
+        StopReason::Discomfort,
+        StopReason::SlipOrNearFall,
+        StopReason::Fall,
+        StopReason::Other,
+    ];
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::Dizziness => "dizziness",
+            StopReason::Pain => "pain",
+            StopReason::Discomfort => "discomfort",
+            StopReason::SlipOrNearFall => "a slip or near-fall",
+            StopReason::Fall => "a fall",
+            StopReason::Other => "another reason",
+        }
+    }
+}
+
+impl std::str::FromStr for StopReason {
+    type Err = crate::units::InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "dizziness" | "dizzy" => Ok(StopReason::Dizziness),
+            "pain" => Ok(StopReason::Pain),
+            "discomfort" => Ok(StopReason::Discomfort),
+            "slip" | "near_fall" | "slip_or_near_fall" => Ok(StopReason::SlipOrNearFall),
+            "fall" => Ok(StopReason::Fall),
+            "other" => Ok(StopReason::Other),
+            other => Err(crate::units::InvalidValue {
+                what: "stop reason",
+                accepted: "dizziness, pain, discomfort, slip, fall or other",
+                got: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// What a person reports after a session.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SessionLog {
+    pub date: Date,
+    /// Backward seconds actually walked.
+    pub backward_s: u32,
+    pub effort: Effort,
+    pub pain_before: Pain,
+    pub pain_during: Pain,
+    pub pain_after: Pain,
+    #[serde(default)]
+    pub dizziness: bool,
+    #[serde(default)]
+    pub near_fall: bool,
+    #[serde(default)]
+    pub fall: bool,
+    pub rails_used: RailUse,
+    /// Set when the session ended before the plan did.
+    #[serde(default)]
+    pub stopped_early: Option<StopReason>,
+}
+
+impl SessionLog {
+    /// A session that went exactly as planned, felt moderate, and hurt nothing.
+    pub fn clean(date: Date, load: &Load) -> SessionLog {
+        SessionLog {
+            date,
+            backward_s: load.backward_s,
+            effort: Effort::new(4).unwrap_or_default(),
+            pain_before: Pain::default(),
+            pain_during: Pain::default(),
+            pain_after: Pain::default(),
+            dizziness: false,
+            near_fall: false,
+            fall: false,
+            rails_used: load.rails,
+            stopped_early: None,
+        }
+    }
+
+    fn dizzy(&self) -> bool {
+        self.dizziness || self.stopped_early == Some(StopReason::Dizziness)
+    }
+    fn slipped(&self) -> bool {
+        self.near_fall || self.stopped_early == Some(StopReason::SlipOrNearFall)
+    }
+    fn fell(&self) -> bool {
+        self.fall || self.stopped_early == Some(StopReason::Fall)
+    }
+    fn worst_pain(&self) -> u8 {
+        self.pain_during.value().max(self.pain_after.value())
+    }
+    /// Any sign that the session was too much; used for the streaks that unlock changes.
+    fn adverse(&self) -> bool {
+        self.dizzy()
+            || self.slipped()
+            || self.fell()
+            || self.worst_pain() >= 3
+            || self.stopped_early.is_some()
+    }
+}
+
+/// Everything that can change a programme, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Session(SessionLog),
+    /// The next-morning knee check for the session on `session_date`.
+    MorningPain {
+        session_date: Date,
+        pain: Pain,
+    },
+    CapsSet {
+        caps: ClinicianCaps,
+    },
+    /// A new tier (clearance, or a clinician's change) brings new limits and start values.
+    Retiered {
+        tier: Tier,
+        limits: Limits,
+        start: Load,
+    },
+    ScheduleSet {
+        schedule: Schedule,
+    },
+    Paused {
+        date: Date,
+        by_clinician: bool,
+    },
+    Resumed {
+        date: Date,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Progress,
+    Hold,
+    StepBack,
+    Paused,
+    Resumed,
+}
+
+/// The facts behind a decision, kept as data so the sentence can be written in the
+/// person's units when it is shown, not when it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Why {
+    Fall,
+    NearFall,
+    Dizziness { repeated: bool },
+    PainHigh { pain: Pain },
+    MorningPain { before: Pain, morning: Pain },
+    MorningTrend { last_week: f64, this_week: f64 },
+    PainModerate { pain: Pain },
+    EffortVeryHigh { effort: Effort },
+    EffortHigh { effort: Effort },
+    StoppedEarly { reason: StopReason },
+    NotCompleted,
+    Missed { days: i32 },
+    TimeUp { from_s: u32, to_s: u32 },
+    SpeedUp { from: Speed, to: Speed },
+    InclineUp { from: Incline, to: Incline },
+    RailsDown { from: RailUse, to: RailUse },
+    WeeklyCap { max_week_s: u32 },
+    SpeedWait { days_left: i32 },
+    AllTargetsReached,
+    ClinicianCaps,
+    ClinicianPause,
+    Resumed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub rule: Rule,
+    pub why: Why,
+    /// The load of the next session after this decision.
+    pub next: Load,
+}
+
+fn mins(s: u32) -> String {
+    if s.is_multiple_of(60) {
+        format!("{} min", s / 60)
+    } else {
+        format!("{}:{:02} min", s / 60, s % 60)
+    }
+}
+
+impl Decision {
+    /// One sentence a person understands, in their units.
+    pub fn sentence(&self, units: Units) -> String {
+        let n = &self.next;
+        match self.why {
+            Why::Fall => "You reported a fall, so the programme is paused until your clinician has reviewed it; it will restart from the beginning.".into(),
+            Why::NearFall => format!("You had a slip or near-fall, so next time is slower ({}) with a firm grip on the rails.", units.fmt_speed(n.speed)),
+            Why::Dizziness { repeated: true } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
+            Why::Dizziness { repeated: false } => format!("You felt dizzy, so next time is slower ({}) with a firm grip on the rails.", units.fmt_speed(n.speed)),
+            Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the 5/10 we accept, so next time is shorter: {} backward.", mins(n.backward_s)),
+            Why::MorningPain { before, morning } => format!("Your knee was {morning} the next morning against {before} before the session, so it did not settle overnight; next time is shorter: {} backward.", mins(n.backward_s)),
+            Why::MorningTrend { last_week, this_week } => format!("Your morning knee pain rose from {last_week:.1} to {this_week:.1} on average this week, so we ease off to {} backward.", mins(n.backward_s)),
+            Why::PainModerate { pain } => format!("Your knee pain reached {pain}: acceptable, but not a day to add more, so next time stays the same."),
+            Why::EffortVeryHigh { effort } => format!("You rated the effort {effort}, very hard, so next time is a little shorter: {} backward.", mins(n.backward_s)),
+            Why::EffortHigh { effort } => format!("You rated the effort {effort}, harder than the moderate level we build on, so next time stays the same."),
+            Why::StoppedEarly { reason } => format!("You stopped early because of {}, so next time repeats the same session.", reason.describe()),
+            Why::NotCompleted => "You did less backward time than planned, so next time repeats the same session.".into(),
+            Why::Missed { days } => format!("It has been {days} days since your last session, so we step back to {} backward at {} rather than pick up the old load.", mins(n.backward_s), units.fmt_speed(n.speed)),
+            Why::TimeUp { from_s, to_s } => format!("That went well, so backward time goes up from {} to {}.", mins(from_s), mins(to_s)),
+            Why::SpeedUp { from, to } => format!("That went well, so speed goes up from {} to {}.", units.fmt_speed(from), units.fmt_speed(to)),
+            Why::InclineUp { from, to } => format!("You have been steady at your targets, so the incline goes up from {:.0}% to {:.0}%, with nothing else changed.", from.percent(), to.percent()),
+            Why::RailsDown { from, to } => format!("You have been steady, so we move from {} to {}, with nothing else changed.", from.describe(), to.describe()),
+            Why::WeeklyCap { max_week_s } => format!("That went well, but more time would take this week past 110% of last week ({} in all), so next time stays the same.", mins(max_week_s)),
+            Why::SpeedWait { days_left } => format!("That went well; speed went up recently, so it stays the same for another {days_left} day(s)."),
+            Why::AllTargetsReached => "You are at all your targets: keep this session as your maintenance dose.".into(),
+            Why::ClinicianCaps => "Your clinician changed your limits; the next session respects them.".into(),
+            Why::ClinicianPause => "Your clinician has paused the programme.".into(),
+            Why::Resumed => format!("The programme resumes at {} backward at {}.", mins(n.backward_s), units.fmt_speed(n.speed)),
+        }
+    }
+}
+
+/// Why the programme is on hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    Fall,
+    RepeatedDizziness,
+    Clinician,
+}
+
+/// The next session for a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Planned {
+    pub date: Date,
+    pub load: Load,
+    /// Set when the load differs from the stored plan because of a break (ADA-10).
+    pub adjustment: Option<Decision>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProgrammeError {
+    #[error("a clinician's clearance must be recorded before a programme can start (SCR-13)")]
+    ClearanceNeeded,
+    #[error("the programme is paused ({0:?}); a clinician or the person must resume it")]
+    Paused(PauseReason),
+}
+
+/// Days, in Julian day numbers, because the hot path compares them a lot.
+type Day = i32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+struct MorningWeek {
+    week: i32,
+    sum: u32,
+    n: u32,
+    last_mean: Option<f64>,
+}
+
+/// The programme's state between sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progression {
+    pub units: Units,
+    pub tier: Tier,
+    pub schedule: Schedule,
+    pub start: Load,
+    pub limits: Limits,
+    pub caps: ClinicianCaps,
+    /// The load planned for the next session, before any break adjustment.
+    pub next: Load,
+    pub paused: Option<PauseReason>,
+    pub last_decision: Option<Decision>,
+    /// The load the last session was planned at, for the next-morning check.
+    last_base: Option<Load>,
+    last_pain_before: Pain,
+    last_session: Option<Day>,
+    last_speed_up: Option<Day>,
+    last_incline_up: Option<Day>,
+    rails_streak: u8,
+    target_streak: u8,
+    dizzy_streak: u8,
+    week: i32,
+    week_done_s: u32,
+    prev_week_done_s: u32,
+    morning: MorningWeek,
+}
+
+/// PRG-02
+const WEEKLY_CAP: f64 = 1.10;
+/// PRG-04, PRG-05
+const DAYS_BETWEEN_INTENSITY_STEPS: Day = 7;
+/// PRG-05
+const INCLINE_UNLOCK_SESSIONS: u8 = 3;
+/// PRG-06
+const RAIL_STEP_SESSIONS: u8 = 2;
+const INCLINE_STEP: f64 = 1.0;
+const MIN_BACKWARD_S: u32 = 60;
+
+impl Progression {
+    /// Starts a programme, or refuses while clearance is outstanding (SCR-13).
+    pub fn new(
+        profile: &Profile,
+        screening: &Screening,
+        schedule: Schedule,
+        start_date: Date,
+    ) -> Result<Progression, ProgrammeError> {
+        if !screening.may_start() {
+            return Err(ProgrammeError::ClearanceNeeded);
+        }
+        let limits = prescription::limits(screening, profile);
+        let start = capped(
+            prescription::start_load(screening, profile),
+            &limits,
+            &ClinicianCaps::default(),
+        );
+        Ok(Progression {
+            units: profile.units,
+            tier: screening.tier,
+            schedule,
+            start,
+            limits,
+            caps: ClinicianCaps::default(),
+            next: start,
+            paused: None,
+            last_decision: None,
+            last_base: None,
+            last_pain_before: Pain::default(),
+            last_session: None,
+            last_speed_up: None,
+            last_incline_up: None,
+            rails_streak: 0,
+            target_streak: 0,
+            dizzy_streak: 0,
+            week: week_index(start_date),
+            week_done_s: 0,
+            prev_week_done_s: 0,
+            morning: MorningWeek {
+                week: week_index(start_date),
+                ..Default::default()
+            },
+        })
+    }
+
+    /// The retier event for a new screening of the same person.
+    pub fn retier_event(profile: &Profile, screening: &Screening) -> Result<Event, ProgrammeError> {
+        if !screening.may_start() {
+            return Err(ProgrammeError::ClearanceNeeded);
+        }
+        let limits = prescription::limits(screening, profile);
+        Ok(Event::Retiered {
+            tier: screening.tier,
+            limits,
+            start: capped(
+                prescription::start_load(screening, profile),
+                &limits,
+                &ClinicianCaps::default(),
+            ),
+        })
+    }
+
+    pub fn last_session_date(&self) -> Option<Date> {
+        self.last_session
+            .and_then(|d| Date::from_julian_day(d).ok())
+    }
+
+    fn capped(&self, l: Load) -> Load {
+        capped(l, &self.limits, &self.caps)
+    }
+
+    /// The session for `date`: the stored plan, stepped back after a break (ADA-10) and
+    /// within this week's cap and the clinician's caps.
+    pub fn plan_for(&self, date: Date) -> Result<Planned, ProgrammeError> {
+        if let Some(p) = self.paused {
+            return Err(ProgrammeError::Paused(p));
+        }
+        let mut load = self.next;
+        let mut adjustment = None;
+        if let Some(last) = self.last_session {
+            let gap = date.to_julian_day() - last;
+            if gap > 10 {
+                load = self.after_break(load, gap);
+                adjustment = Some(Decision {
+                    outcome: Outcome::StepBack,
+                    rule: Rule::Ada10Missed,
+                    why: Why::Missed { days: gap },
+                    next: load,
+                });
+            }
+        }
+        let max_s = self.weekly_max_session_s(date);
+        if load.backward_s > max_s.max(MIN_BACKWARD_S) && load.backward_s > self.start.backward_s {
+            // Never cap below the start values: those are always allowed.
+            load.backward_s = max_s.max(self.start.backward_s);
+        }
+        let load = self.capped(load);
+        if let Some(a) = adjustment.as_mut() {
+            a.next = load;
+        }
+        Ok(Planned {
+            date,
+            load,
+            adjustment,
+        })
+    }
+
+    /// ADA-10: the longer the break, the further back.
+    fn after_break(&self, load: Load, gap: Day) -> Load {
+        let s = self.start;
+        let mut l = load;
+        if gap > 42 {
+            l = s;
+        } else if gap > 21 {
+            l.backward_s = (s.backward_s + l.backward_s) / 2 / 30 * 30;
+            let u = self.units;
+            let mid = (u.speed_value(s.speed) + u.speed_value(l.speed)) / 2.0;
+            // Rounded down in the person's units so the number shown is the number walked.
+            l.speed = u
+                .speed((mid * 10.0).floor() / 10.0)
+                .unwrap_or(s.speed)
+                .max(s.speed.min(l.speed));
+        } else {
+            l.backward_s = l
+                .backward_s
+                .saturating_sub(60)
+                .max(s.backward_s.min(l.backward_s));
+            l.speed = l
+                .speed
+                .saturating_sub(self.limits.speed_step)
+                .max(s.speed.min(l.speed));
+        }
+        if gap > 14 {
+            l.incline = Incline::FLAT;
+        }
+        l.speed = l.speed.rounded();
+        l
+    }
+
+    /// The completed backward time in the week of `date`, and the week before it.
+    fn week_volumes(&self, date: Date) -> (u32, u32) {
+        let w = week_index(date);
+        if w == self.week {
+            (self.week_done_s, self.prev_week_done_s)
+        } else if w == self.week + 1 {
+            (0, self.week_done_s)
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// PRG-02: the longest session on `date` that keeps the week within 110% of last week,
+    /// assuming the remaining training days that week are done at the same load.
+    /// Last week counts as at least a full week at the start values, so a short first week
+    /// or a break does not squeeze sessions below where the programme began.
+    pub fn weekly_max_session_s(&self, date: Date) -> u32 {
+        let (done, prev) = self.week_volumes(date);
+        let floor = self.start.backward_s * self.schedule.sessions_per_week();
+        let allowance = (WEEKLY_CAP * prev.max(floor) as f64).floor() as u32;
+        let remaining = if self.schedule.is_training_day(date) {
+            self.schedule.remaining_in_week(date)
+        } else {
+            self.schedule.remaining_in_week(date) + 1
+        }
+        .max(1);
+        allowance.saturating_sub(done) / remaining / 30 * 30
+    }
+
+    /// The most a week may hold under the cap, for messages and tests.
+    pub fn weekly_allowance_s(&self, date: Date) -> u32 {
+        let (_, prev) = self.week_volumes(date);
+        let floor = self.start.backward_s * self.schedule.sessions_per_week();
+        (WEEKLY_CAP * prev.max(floor) as f64).floor() as u32
+    }
+
+    pub fn apply(&mut self, event: &Event) -> Option<Decision> {
+        let d = match event {
+            Event::Session(log) => Some(self.on_session(log)),
+            Event::MorningPain { session_date, pain } => self.on_morning_pain(*session_date, *pain),
+            Event::CapsSet { caps } => {
+                self.caps = *caps;
+                self.next = self.capped(self.next);
+                Some(self.decide(
+                    Outcome::Hold,
+                    Rule::Ada11ClinicianCaps,
+                    Why::ClinicianCaps,
+                    self.next,
+                ))
+            }
+            Event::Retiered {
+                tier,
+                limits,
+                start,
+            } => {
+                self.tier = *tier;
+                self.limits = *limits;
+                self.start = *start;
+                self.next = self.capped(self.next);
+                if self.next.rails < limits.rail_floor {
+                    self.next.rails = limits.rail_floor;
+                }
+                None
+            }
+            Event::ScheduleSet { schedule } => {
+                self.schedule = schedule.clone();
+                None
+            }
+            Event::Paused { by_clinician, .. } => {
+                if *by_clinician {
+                    self.paused = Some(PauseReason::Clinician);
+                    Some(self.decide(
+                        Outcome::Paused,
+                        Rule::Ada11ClinicianCaps,
+                        Why::ClinicianPause,
+                        self.next,
+                    ))
+                } else {
+                    None
+                }
+            }
+            Event::Resumed { .. } => {
+                let from_start = matches!(
+                    self.paused,
+                    Some(PauseReason::Fall | PauseReason::RepeatedDizziness)
+                );
+                self.paused = None;
+                self.dizzy_streak = 0;
+                if from_start {
+                    self.next = self.start.gentler(self.next);
+                    self.reset_streaks();
+                }
+                Some(self.decide(
+                    Outcome::Resumed,
+                    Rule::Ada11ClinicianCaps,
+                    Why::Resumed,
+                    self.next,
+                ))
+            }
+        };
+        if let Some(d) = d {
+            self.last_decision = Some(d);
+        }
+        d
+    }
+
+    fn decide(&self, outcome: Outcome, rule: Rule, why: Why, next: Load) -> Decision {
+        Decision {
+            outcome,
+            rule,
+            why,
+            next,
+        }
+    }
+
+    fn reset_streaks(&mut self) {
+        self.rails_streak = 0;
+        self.target_streak = 0;
+    }
+
+    fn roll_week(&mut self, date: Date) {
+        let w = week_index(date);
+        if w == self.week + 1 {
+            self.prev_week_done_s = self.week_done_s;
+            self.week_done_s = 0;
+        } else if w > self.week + 1 {
+            self.prev_week_done_s = 0;
+            self.week_done_s = 0;
+        }
+        if w > self.week {
+            self.week = w;
+        }
+    }
+
+    fn on_session(&mut self, log: &SessionLog) -> Decision {
+        // Logging while paused records the session but changes nothing.
+        let base = match self.plan_for(log.date) {
+            Ok(p) => p.load,
+            Err(_) => {
+                return self.decide(
+                    Outcome::Paused,
+                    Rule::Ada11ClinicianCaps,
+                    Why::ClinicianPause,
+                    self.next,
+                )
+            }
+        };
+        self.roll_week(log.date);
+        if week_index(log.date) == self.week {
+            self.week_done_s = self.week_done_s.saturating_add(log.backward_s);
+        }
+        let today = log.date.to_julian_day();
+        self.last_session = Some(self.last_session.map_or(today, |d| d.max(today)));
+        self.last_base = Some(base);
+        self.last_pain_before = log.pain_before;
+
+        let step = self.limits.speed_step;
+        let min_speed = self.limits.min_speed;
+        let slower = |l: Load| Load {
+            speed: l
+                .speed
+                .saturating_sub(step)
+                .max(min_speed)
+                .min(l.speed)
+                .rounded(),
+            rails: RailUse::Full,
+            ..l
+        };
+        let shorter = |l: Load, by: u32| Load {
+            backward_s: l.backward_s.saturating_sub(by).max(MIN_BACKWARD_S),
+            ..l
+        };
+
+        if log.dizzy() {
+            self.dizzy_streak += 1;
+        } else {
+            self.dizzy_streak = 0;
+        }
+        if log.adverse() {
+            self.reset_streaks();
+        }
+        // Rails: the next plan never asks for less support than the person needed today.
+        let mut base = base;
+        if log.rails_used > base.rails {
+            base.rails = log.rails_used;
+            self.rails_streak = 0;
+        }
+
+        let (outcome, rule, why, next) = if log.fell() {
+            self.paused = Some(PauseReason::Fall);
+            (
+                Outcome::Paused,
+                Rule::Ada01Fall,
+                Why::Fall,
+                self.start.gentler(base),
+            )
+        } else if log.dizzy() && self.dizzy_streak >= 2 {
+            self.paused = Some(PauseReason::RepeatedDizziness);
+            (
+                Outcome::Paused,
+                Rule::Ada03Dizziness,
+                Why::Dizziness { repeated: true },
+                self.start.gentler(base),
+            )
+        } else if log.dizzy() {
+            (
+                Outcome::StepBack,
+                Rule::Ada03Dizziness,
+                Why::Dizziness { repeated: false },
+                slower(base),
+            )
+        } else if log.slipped() {
+            (
+                Outcome::StepBack,
+                Rule::Ada02NearFall,
+                Why::NearFall,
+                slower(base),
+            )
+        } else if log.worst_pain() > 5 || log.stopped_early == Some(StopReason::Pain) {
+            let pain = Pain::new(log.worst_pain()).unwrap_or_default();
+            (
+                Outcome::StepBack,
+                Rule::Ada04PainHigh,
+                Why::PainHigh { pain },
+                shorter(base, 120),
+            )
+        } else if log.effort.value() >= 8 {
+            (
+                Outcome::StepBack,
+                Rule::Ada08Effort,
+                Why::EffortVeryHigh { effort: log.effort },
+                shorter(base, 60),
+            )
+        } else if log.worst_pain() >= 3 {
+            let pain = Pain::new(log.worst_pain()).unwrap_or_default();
+            (
+                Outcome::Hold,
+                Rule::Ada07PainModerate,
+                Why::PainModerate { pain },
+                base,
+            )
+        } else if log.effort.value() >= 6 {
+            (
+                Outcome::Hold,
+                Rule::Ada08Effort,
+                Why::EffortHigh { effort: log.effort },
+                base,
+            )
+        } else if let Some(reason) = log.stopped_early {
+            (
+                Outcome::Hold,
+                Rule::Ada09StoppedEarly,
+                Why::StoppedEarly { reason },
+                base,
+            )
+        } else if log.backward_s + 30 < base.backward_s {
+            (
+                Outcome::Hold,
+                Rule::Ada09StoppedEarly,
+                Why::NotCompleted,
+                base,
+            )
+        } else {
+            self.progress(base, log)
+        };
+        let next = self.capped(next);
+        self.next = next;
+        self.decide(outcome, rule, why, next)
+    }
+
+    /// PRG-01..PRG-07 for a clean session: at most one kind of increase.
+    fn progress(&mut self, base: Load, log: &SessionLog) -> (Outcome, Rule, Why, Load) {
+        let today = log.date.to_julian_day();
+        let lim = self.limits;
+        let caps = self.caps;
+        let max_s = caps
+            .max_backward_s
+            .map_or(lim.target_backward_s, |m| m.min(lim.target_backward_s));
+        let max_speed = self
+            .capped(Load {
+                speed: lim.target_speed,
+                ..base
+            })
+            .speed;
+        let max_incline = self
+            .capped(Load {
+                incline: crate::prescription::MAX_INCLINE,
+                ..base
+            })
+            .incline;
+
+        self.rails_streak = self.rails_streak.saturating_add(1);
+        let at_target = base.backward_s >= max_s && base.speed.kmh() + 1e-9 >= max_speed.kmh();
+        if at_target && base.rails <= RailUse::Light {
+            self.target_streak = self.target_streak.saturating_add(1);
+        } else {
+            self.target_streak = 0;
+        }
+
+        // PRG-06: less rail reliance, as the only change.
+        if base.rails > lim.rail_floor && self.rails_streak >= RAIL_STEP_SESSIONS {
+            self.rails_streak = 0;
+            let to = base.rails.step_down();
+            return (
+                Outcome::Progress,
+                Rule::Prg06Rails,
+                Why::RailsDown {
+                    from: base.rails,
+                    to,
+                },
+                Load { rails: to, ..base },
+            );
+        }
+
+        let next_date = self
+            .schedule
+            .next_on_or_after(log.date.next_day().unwrap_or(log.date));
+        // Today's session is already counted in this week's volume.
+        let week_max = self.weekly_max_session_s(next_date);
+        let mut blocked_by_cap = false;
+
+        // PRG-03: time first.
+        if base.backward_s < max_s {
+            let step = if self.tier == Tier::Standard && log.effort.value() <= 3 {
+                120
+            } else {
+                60
+            };
+            let to = (base.backward_s + step).min(max_s).min(week_max);
+            if to > base.backward_s {
+                return (
+                    Outcome::Progress,
+                    Rule::Prg01SessionStep,
+                    Why::TimeUp {
+                        from_s: base.backward_s,
+                        to_s: to,
+                    },
+                    Load {
+                        backward_s: to,
+                        ..base
+                    },
+                );
+            }
+            blocked_by_cap = true;
+            // Caution and supervised people build time before any speed (PRG-03).
+            if self.tier != Tier::Standard {
+                let max_week_s = self.weekly_allowance_s(next_date);
+                return (
+                    Outcome::Hold,
+                    Rule::Prg02WeeklyCap,
+                    Why::WeeklyCap { max_week_s },
+                    base,
+                );
+            }
+        }
+
+        if base.speed.kmh() + 1e-9 < max_speed.kmh() {
+            if let Some(last) = self.last_speed_up {
+                let wait = DAYS_BETWEEN_INTENSITY_STEPS - (today - last);
+                if wait > 0 {
+                    return if blocked_by_cap {
+                        let max_week_s = self.weekly_allowance_s(next_date);
+                        (
+                            Outcome::Hold,
+                            Rule::Prg02WeeklyCap,
+                            Why::WeeklyCap { max_week_s },
+                            base,
+                        )
+                    } else {
+                        (
+                            Outcome::Hold,
+                            Rule::Prg04SpeedWeekly,
+                            Why::SpeedWait { days_left: wait },
+                            base,
+                        )
+                    };
+                }
+            }
+            let to = base
+                .speed
+                .saturating_add(lim.speed_step)
+                .min(max_speed)
+                .rounded();
+            self.last_speed_up = Some(today);
+            return (
+                Outcome::Progress,
+                Rule::Prg01SessionStep,
+                Why::SpeedUp {
+                    from: base.speed,
+                    to,
+                },
+                Load { speed: to, ..base },
+            );
+        }
+        if blocked_by_cap {
+            let max_week_s = self.weekly_allowance_s(next_date);
+            return (
+                Outcome::Hold,
+                Rule::Prg02WeeklyCap,
+                Why::WeeklyCap { max_week_s },
+                base,
+            );
+        }
+
+        // PRG-05: incline only after a stable run at target, alone, weekly at most.
+        let incline_due = self
+            .last_incline_up
+            .is_none_or(|d| today - d >= DAYS_BETWEEN_INTENSITY_STEPS);
+        if self.target_streak >= INCLINE_UNLOCK_SESSIONS
+            && base.incline.percent() + 1e-9 < max_incline.percent()
+            && incline_due
+        {
+            let to = Incline::from_percent(
+                (base.incline.percent() + INCLINE_STEP).min(max_incline.percent()),
+            )
+            .unwrap_or(base.incline);
+            self.last_incline_up = Some(today);
+            self.target_streak = 0;
+            return (
+                Outcome::Progress,
+                Rule::Prg05InclineUnlock,
+                Why::InclineUp {
+                    from: base.incline,
+                    to,
+                },
+                Load {
+                    incline: to,
+                    ..base
+                },
+            );
+        }
+        (
+            Outcome::Hold,
+            Rule::Prg07Eligibility,
+            Why::AllTargetsReached,
+            base,
+        )
+    }
+
+    fn on_morning_pain(&mut self, session_date: Date, pain: Pain) -> Option<Decision> {
+        let w = week_index(session_date);
+        if w != self.morning.week {
+            let mean =
+                (self.morning.n > 0).then(|| self.morning.sum as f64 / self.morning.n as f64);
+            self.morning = MorningWeek {
+                week: w,
+                sum: 0,
+                n: 0,
+                last_mean: if w == self.morning.week + 1 {
+                    mean
+                } else {
+                    None
+                },
+            };
+        }
+        self.morning.sum += pain.value() as u32;
+        self.morning.n += 1;
+        let this_week = self.morning.sum as f64 / self.morning.n as f64;
+
+        // Only the most recent session's morning check can change the plan.
+        if self.last_session != Some(session_date.to_julian_day()) || self.paused.is_some() {
+            return None;
+        }
+        // Step back from what was done, and never above what is already planned (the
+        // session's own decision may have stepped back further).
+        let base = self.last_base.unwrap_or(self.next);
+        let n = self.next;
+        let stepped = Load {
+            backward_s: base.backward_s.saturating_sub(60).max(MIN_BACKWARD_S),
+            ..base
+        }
+        .gentler(n);
+        let step_back =
+            |rule, why| Some(self.decide(Outcome::StepBack, rule, why, self.capped(stepped)));
+        let decision = if pain.value() >= self.last_pain_before.value() + 2 {
+            step_back(
+                Rule::Ada05MorningPain,
+                Why::MorningPain {
+                    before: self.last_pain_before,
+                    morning: pain,
+                },
+            )
+        } else {
+            match self.morning.last_mean {
+                Some(last_week) if this_week >= last_week + 1.0 => step_back(
+                    Rule::Ada06MorningTrend,
+                    Why::MorningTrend {
+                        last_week,
+                        this_week,
+                    },
+                ),
+                _ => None,
+            }
+        };
+        if let Some(d) = decision {
+            self.next = d.next;
+            self.reset_streaks();
+        }
+        decision
+    }
+
+    /// The coming sessions if each one goes as planned: a forecast, not a promise.
+    pub fn project(&self, from: Date, weeks: u32) -> Vec<Planned> {
+        let mut sim = self.clone();
+        let mut out = Vec::new();
+        for date in self.schedule.dates(from, weeks) {
+            let Ok(planned) = sim.plan_for(date) else {
+                break;
+            };
+            out.push(planned);
+            sim.apply(&Event::Session(SessionLog::clean(date, &planned.load)));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Progress => "progress",
+            Outcome::Hold => "hold",
+            Outcome::StepBack => "step back",
+            Outcome::Paused => "paused",
+            Outcome::Resumed => "resumed",
+        })
+    }
+}

@@ -1,0 +1,497 @@
+//! A session as the person walks it: segments with speeds, rails and spoken cues, a
+//! checklist to tick before the belt starts, and the energy it costs.
+
+use crate::energy::{self, Activity, Energy};
+use crate::prescription::{Load, LOWEST_SPEED};
+use crate::screening::{Requirements, Tier};
+use crate::units::{BodyMass, Incline, RailUse, Speed, Units};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentKind {
+    WarmUp,
+    /// Belt at its lowest speed while the person turns around, holding the rails.
+    Turn,
+    Backward,
+    ForwardRecovery,
+    CoolDown,
+    /// Belt stopped; stand holding the rails before stepping off (PRE-05).
+    StandStill,
+}
+
+impl SegmentKind {
+    pub fn is_backward(self) -> bool {
+        self == SegmentKind::Backward
+    }
+    pub fn belt_running(self) -> bool {
+        self != SegmentKind::StandStill
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CueKind {
+    SegmentStart,
+    Posture,
+    Steps,
+    Glance,
+    Rails,
+    Countdown,
+    Safety,
+}
+
+/// Something to say `at_s` seconds into a segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cue {
+    pub at_s: u32,
+    pub kind: CueKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub kind: SegmentKind,
+    pub label: String,
+    pub duration_s: u32,
+    pub speed: Speed,
+    pub incline: Incline,
+    pub rails: RailUse,
+    pub cues: Vec<Cue>,
+    pub energy: Energy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub text: String,
+}
+
+pub const NOT_A_MEDICAL_DEVICE: &str = "retrowalk is not a medical device: it structures exercise but does not diagnose or treat. Stop at once on dizziness, pain or discomfort, and follow your clinician's advice over this plan.";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionPlan {
+    pub load: Load,
+    pub tier: Tier,
+    pub requirements: Requirements,
+    pub checklist: Vec<ChecklistItem>,
+    pub segments: Vec<Segment>,
+    pub energy: Energy,
+    pub notice: String,
+}
+
+impl SessionPlan {
+    pub fn total_s(&self) -> u32 {
+        self.segments.iter().map(|s| s.duration_s).sum()
+    }
+    pub fn backward_s(&self) -> u32 {
+        self.segments
+            .iter()
+            .filter(|s| s.kind.is_backward())
+            .map(|s| s.duration_s)
+            .sum()
+    }
+    /// The fastest the belt is asked to go in this session.
+    pub fn max_speed(&self) -> Speed {
+        self.segments
+            .iter()
+            .map(|s| s.speed)
+            .fold(Speed::ZERO, Speed::max)
+    }
+}
+
+/// PRE-04: bouts of at most 5 min while the total is under 10 min, then at most 10 min.
+pub fn bouts(total_s: u32) -> Vec<u32> {
+    if total_s == 0 {
+        return Vec::new();
+    }
+    let max_bout = if total_s < 600 { 300 } else { 600 };
+    let n = total_s.div_ceil(max_bout);
+    let base = total_s / n / 30 * 30;
+    let mut out = vec![base; n as usize];
+    let mut rest = total_s - base * n;
+    // Spread whole half-minutes first so no bout grows past the maximum.
+    for b in out.iter_mut() {
+        if rest >= 30 {
+            *b += 30;
+            rest -= 30;
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        *last += rest;
+    }
+    out
+}
+
+const TURN_S: u32 = 20;
+const WARM_UP_S: u32 = 180;
+const RECOVERY_S: u32 = 60;
+const COOL_DOWN_S: u32 = 120;
+const STAND_S: u32 = 60;
+
+fn mins(s: u32) -> String {
+    match (s / 60, s % 60) {
+        (0, sec) => format!("{sec} seconds"),
+        (m, 0) => format!("{m} minute{}", if m == 1 { "" } else { "s" }),
+        (m, sec) => format!("{m} min {sec} s"),
+    }
+}
+
+fn seg(
+    kind: SegmentKind,
+    label: impl Into<String>,
+    duration_s: u32,
+    speed: Speed,
+    incline: Incline,
+    rails: RailUse,
+    cues: Vec<Cue>,
+) -> Segment {
+    Segment {
+        kind,
+        label: label.into(),
+        duration_s,
+        speed,
+        incline,
+        rails,
+        cues,
+        energy: Energy::default(),
+    }
+}
+
+fn cue(at_s: u32, kind: CueKind, text: impl Into<String>) -> Cue {
+    Cue {
+        at_s,
+        kind,
+        text: text.into(),
+    }
+}
+
+/// Builds the session a load describes (PRE-04, PRE-05, SAF-01, SAF-02).
+pub fn build(
+    load: &Load,
+    tier: Tier,
+    req: Requirements,
+    units: Units,
+    mass: BodyMass,
+) -> SessionPlan {
+    let forward_speed = if tier == Tier::Standard {
+        Speed::from_mph_const(2.0)
+    } else {
+        Speed::from_mph_const(1.5)
+    }
+    .rounded();
+    let cool_speed = Speed::from_mph_const(1.5).min(forward_speed).rounded();
+    let lowest = LOWEST_SPEED.min(load.speed).rounded();
+    let fs = |s: Speed| units.fmt_speed(s);
+
+    let mut segs: Vec<Segment> = Vec::new();
+    segs.push(seg(
+        SegmentKind::WarmUp,
+        "Forward warm-up",
+        WARM_UP_S,
+        forward_speed,
+        Incline::FLAT,
+        RailUse::Light,
+        vec![
+            cue(0, CueKind::Safety, "Stop at once if you feel dizzy, pain or discomfort: press stop or pull the safety key."),
+            cue(5, CueKind::SegmentStart, format!("Warm up walking forward at {} for {}.", fs(forward_speed), mins(WARM_UP_S))),
+            cue(WARM_UP_S - 10, CueKind::Countdown, "Ten seconds. Next, the belt slows so you can turn around."),
+        ],
+    ));
+    let parts = bouts(load.backward_s);
+    let n = parts.len();
+    let rail_cue = match load.rails.max(if req.continuous_rails {
+        RailUse::Light
+    } else {
+        RailUse::None
+    }) {
+        RailUse::None => "Hands free if you feel steady; the rails are there if you need them.",
+        RailUse::Light => "Light grip on the rails: fingertips, not a clench.",
+        RailUse::Full => "Keep hold of the rails the whole time.",
+    };
+    for (i, &d) in parts.iter().enumerate() {
+        segs.push(seg(
+            SegmentKind::Turn,
+            "Turn to face the back",
+            TURN_S,
+            lowest,
+            Incline::FLAT,
+            RailUse::Full,
+            vec![cue(0, CueKind::SegmentStart, "Belt slowing. Hold both rails and turn carefully to face the back of the treadmill.")],
+        ));
+        let mut cues = vec![
+            cue(
+                0,
+                CueKind::SegmentStart,
+                format!(
+                    "Backward bout {} of {}: {} at {}. Small steps, toe to heel.",
+                    i + 1,
+                    n,
+                    mins(d),
+                    fs(load.speed)
+                ),
+            ),
+            cue(
+                20.min(d / 2),
+                CueKind::Posture,
+                "Stand tall, chest up, head up. Don't lean back.",
+            ),
+            cue(35.min(d / 2 + 1), CueKind::Rails, rail_cue),
+        ];
+        // SAF-02: the twist-to-look habit is the main neck risk, so remind regularly.
+        let mut t = 60;
+        let mut alternate = false;
+        while t + 15 < d {
+            cues.push(if alternate {
+                cue(t, CueKind::Steps, "Small steps: land on the ball of the foot and roll to the heel.")
+            } else {
+                cue(t, CueKind::Glance, "Glance, don't twist: use the mirror, and look over your shoulder only now and then.")
+            });
+            alternate = !alternate;
+            t += 60;
+        }
+        if d >= 30 {
+            cues.push(cue(
+                d - 10,
+                CueKind::Countdown,
+                "Ten seconds. Next, the belt slows and you turn to face forward.",
+            ));
+        }
+        segs.push(seg(
+            SegmentKind::Backward,
+            format!("Backward bout {} of {}", i + 1, n),
+            d,
+            load.speed,
+            load.incline,
+            load.rails,
+            cues,
+        ));
+        segs.push(seg(
+            SegmentKind::Turn,
+            "Turn to face forward",
+            TURN_S,
+            lowest,
+            Incline::FLAT,
+            RailUse::Full,
+            vec![cue(
+                0,
+                CueKind::SegmentStart,
+                "Belt slowing. Hold both rails and turn carefully to face forward.",
+            )],
+        ));
+        if i + 1 < n {
+            segs.push(seg(
+                SegmentKind::ForwardRecovery,
+                "Forward recovery",
+                RECOVERY_S,
+                cool_speed,
+                Incline::FLAT,
+                RailUse::Light,
+                vec![cue(
+                    0,
+                    CueKind::SegmentStart,
+                    format!("Easy forward walking for {}.", mins(RECOVERY_S)),
+                )],
+            ));
+        }
+    }
+    segs.push(seg(
+        SegmentKind::CoolDown,
+        "Forward cool-down",
+        COOL_DOWN_S,
+        cool_speed,
+        Incline::FLAT,
+        RailUse::Light,
+        vec![cue(
+            0,
+            CueKind::SegmentStart,
+            format!(
+                "Cool down walking forward at {} for {}.",
+                fs(cool_speed),
+                mins(COOL_DOWN_S)
+            ),
+        )],
+    ));
+    segs.push(seg(
+        SegmentKind::StandStill,
+        "Stand still, holding the rails",
+        STAND_S,
+        Speed::ZERO,
+        Incline::FLAT,
+        RailUse::Full,
+        vec![cue(0, CueKind::Safety, "The belt stops. Stand still holding the rails for a minute before you step off: balance takes a moment to settle after walking backward.")],
+    ));
+
+    let segments: Vec<Segment> = segs
+        .into_iter()
+        .map(|mut s| {
+            let activity = match s.kind {
+                SegmentKind::Backward => Activity::Backward,
+                SegmentKind::StandStill => Activity::Standing,
+                _ => Activity::Forward,
+            };
+            s.energy = energy::energy(
+                activity,
+                s.speed,
+                s.incline,
+                mass,
+                s.duration_s as f64 / 60.0,
+            );
+            s
+        })
+        .collect();
+    let parts: Vec<(Energy, f64)> = segments
+        .iter()
+        .map(|s| (s.energy, s.duration_s as f64 / 60.0))
+        .collect();
+
+    SessionPlan {
+        load: *load,
+        tier,
+        requirements: req,
+        checklist: checklist(load, req),
+        energy: Energy::combine(&parts),
+        segments,
+        notice: NOT_A_MEDICAL_DEVICE.to_string(),
+    }
+}
+
+/// SAF-01, plus what the tier requires (SCR-13).
+pub fn checklist(load: &Load, req: Requirements) -> Vec<ChecklistItem> {
+    let item = |id: &str, text: &str| ChecklistItem {
+        id: id.into(),
+        text: text.into(),
+    };
+    let mut items = vec![
+        item("safety_key", "Safety key clipped to your clothing."),
+        item("space_behind", "Clear space behind the treadmill: nothing to trip on or fall against."),
+        item("mount_forward", "Step on facing the console, start the belt at its lowest speed, then turn around carefully."),
+        item("rails_mirror", "Hands on the rails with a light grip; a mirror in front so you need not look back."),
+    ];
+    if load.incline.percent() > 0.0 {
+        items.push(item(
+            "incline_after_stable",
+            "Raise the incline only once you walk steadily backward on the flat.",
+        ));
+    } else {
+        items.push(item("incline_flat", "Incline at 0%."));
+    }
+    if req.spotter {
+        items.push(item(
+            "spotter",
+            "A spotter is standing beside you for the whole session.",
+        ));
+    }
+    if req.continuous_rails {
+        items.push(item(
+            "continuous_rails",
+            "Keep continuous contact with the rails throughout.",
+        ));
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(backward_s: u32) -> Load {
+        Load {
+            backward_s,
+            speed: Speed::from_mph(1.0).unwrap(),
+            incline: Incline::FLAT,
+            rails: RailUse::Light,
+        }
+    }
+
+    #[test]
+    fn bouts_split_by_the_rule() {
+        assert_eq!(bouts(300), vec![300]);
+        assert_eq!(bouts(420), vec![210, 210]);
+        assert_eq!(bouts(570), vec![300, 270]);
+        assert_eq!(bouts(600), vec![600]);
+        assert_eq!(bouts(900), vec![450, 450]);
+        assert_eq!(bouts(1200), vec![600, 600]);
+        for t in (60..=1800).step_by(30) {
+            let b = bouts(t);
+            assert_eq!(b.iter().sum::<u32>(), t);
+            let cap = if t < 600 { 300 } else { 600 };
+            assert!(b.iter().all(|&x| x <= cap + 29), "{t}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn plan_has_warm_up_bouts_cool_down_and_stand_still() {
+        let p = build(
+            &load(420),
+            Tier::Standard,
+            Requirements::default(),
+            Units::Mph,
+            BodyMass::from_kg(70.0).unwrap(),
+        );
+        let kinds: Vec<SegmentKind> = p.segments.iter().map(|s| s.kind).collect();
+        use SegmentKind::*;
+        assert_eq!(
+            kinds,
+            vec![
+                WarmUp,
+                Turn,
+                Backward,
+                Turn,
+                ForwardRecovery,
+                Turn,
+                Backward,
+                Turn,
+                CoolDown,
+                StandStill
+            ]
+        );
+        assert_eq!(p.backward_s(), 420);
+        assert_eq!(p.segments.last().unwrap().speed, Speed::ZERO);
+        assert!(p.energy.kcal > 0.0);
+        assert!(p.notice.contains("not a medical device"));
+        // Every backward bout reminds the person not to twist.
+        for s in p.segments.iter().filter(|s| s.kind == Backward) {
+            assert!(s.cues.iter().any(|c| c.kind == CueKind::Glance));
+            assert!(s.cues.iter().all(|c| c.at_s < s.duration_s));
+        }
+    }
+
+    #[test]
+    fn supervised_sessions_carry_spotter_and_rails_items() {
+        let req = Requirements {
+            clinician_clearance: false,
+            spotter: true,
+            continuous_rails: true,
+        };
+        let p = build(
+            &load(180),
+            Tier::Supervised,
+            req,
+            Units::Kmh,
+            BodyMass::from_kg(70.0).unwrap(),
+        );
+        let ids: Vec<&str> = p.checklist.iter().map(|i| i.id.as_str()).collect();
+        assert!(ids.contains(&"spotter") && ids.contains(&"continuous_rails"));
+        assert!(ids.contains(&"safety_key"));
+        assert!(p.segments[0].cues.iter().any(|c| c.text.contains("km/h")));
+    }
+
+    #[test]
+    fn never_faster_than_the_load_while_backward() {
+        let p = build(
+            &load(900),
+            Tier::Caution,
+            Requirements::default(),
+            Units::Mph,
+            BodyMass::from_kg(70.0).unwrap(),
+        );
+        for s in p
+            .segments
+            .iter()
+            .filter(|s| s.kind.is_backward() || s.kind == SegmentKind::Turn)
+        {
+            assert!(s.speed <= p.load.speed);
+        }
+    }
+}
