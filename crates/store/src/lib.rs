@@ -1,1 +1,117 @@
-//! placeholder
+//! Persistence for retrowalk. One SQL dialect serves SQLite (embedded, the default) and
+//! PostgreSQL (for clinics), chosen by the URL's scheme; each backend has its own
+//! migrations folder, embedded in the binary and run at start.
+//!
+//! The core stays unaware of storage: programmes are stored as their initial state plus
+//! an append-only event log, folded through `retrowalk_core::Progression`.
+
+mod auth;
+mod error;
+mod programme;
+mod runs;
+mod users;
+
+pub use auth::{AuthSession, Invite};
+pub use error::{Result, StoreError};
+pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
+pub use runs::{Run, Sample};
+pub use users::{Role, User, UserId};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Seconds since the Unix epoch, the store's only clock.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database a URL or path names, and migrates it.
+    /// `postgres://…` selects PostgreSQL; `sqlite://…`, `sqlite::memory:` or a plain path
+    /// selects SQLite.
+    pub async fn open(url_or_path: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) =
+            if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+                (url_or_path.to_string(), Backend::Postgres)
+            } else if url_or_path.starts_with("sqlite:") {
+                (url_or_path.to_string(), Backend::Sqlite)
+            } else if url_or_path.contains("://") {
+                return Err(StoreError::UnsupportedUrl(url_or_path.to_string()));
+            } else {
+                let path = Path::new(url_or_path);
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Invalid(format!(
+                            "cannot create the database folder {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Backend::Sqlite,
+                )
+            };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL for concurrent readers; FULL sync so an acknowledged write
+                        // survives a crash or power cut; wait rather than fail on a lock.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,276 @@
+//! Profiles and programmes. A programme row keeps its initial state and a cached fold of
+//! its event log; writes use optimistic concurrency on `seq`, so two writers (two
+//! clinicians, or two app processes) never overwrite each other silently.
+
+use crate::{now, Result, Store, StoreError, UserId};
+use retrowalk_core::{Decision, Event, Profile, Progression};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::Date;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeRecord {
+    pub start_date: Date,
+    pub state: Progression,
+    /// How many events have been applied.
+    pub seq: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub event: Event,
+    pub decision: Option<Decision>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: Option<String>,
+    pub created_at: i64,
+}
+
+/// The outcome of recording one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub seq: i64,
+    pub decision: Option<Decision>,
+    pub state: Progression,
+}
+
+fn kind(e: &Event) -> &'static str {
+    match e {
+        Event::Session(_) => "session",
+        Event::MorningPain { .. } => "morning_pain",
+        Event::CapsSet { .. } => "caps_set",
+        Event::Retiered { .. } => "retiered",
+        Event::ScheduleSet { .. } => "schedule_set",
+        Event::Paused { .. } => "paused",
+        Event::Resumed { .. } => "resumed",
+    }
+}
+
+const ATTEMPTS: usize = 8;
+
+impl Store {
+    pub async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
+        profile
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let data = serde_json::to_string(profile)?;
+        sqlx::query(
+            "INSERT INTO profiles (user_id, data, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(user)
+        .bind(data)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn profile(&self, user: UserId) -> Result<Option<Profile>> {
+        let row = sqlx::query("SELECT data FROM profiles WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(serde_json::from_str(
+                &r.try_get::<String, _>("data")?,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Starts (or, with `replace`, restarts) a person's programme. Restarting keeps the
+    /// old events out of the new programme's fold but never deletes them silently: the
+    /// caller asked for it.
+    pub async fn start_programme(
+        &self,
+        user: UserId,
+        initial: &Progression,
+        start_date: Date,
+        replace: bool,
+    ) -> Result<()> {
+        let json = serde_json::to_string(initial)?;
+        let mut tx = self.pool.begin().await?;
+        let exists = sqlx::query("SELECT seq FROM programmes WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if exists && !replace {
+            return Err(StoreError::Conflict(
+                "a programme already exists; restart it explicitly to replace it".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM events WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM programmes WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO programmes (user_id, start_date, initial, state, seq, updated_at) \
+             VALUES ($1, $2, $3, $3, 0, $4)",
+        )
+        .bind(user)
+        .bind(start_date.to_string())
+        .bind(&json)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn programme(&self, user: UserId) -> Result<Option<ProgrammeRecord>> {
+        let row = sqlx::query(
+            "SELECT start_date, state, seq, updated_at FROM programmes WHERE user_id = $1",
+        )
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(ProgrammeRecord {
+            start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+            state: serde_json::from_str(&r.try_get::<String, _>("state")?)?,
+            seq: r.try_get("seq")?,
+            updated_at: r.try_get("updated_at")?,
+        }))
+    }
+
+    /// Appends an event and advances the cached state in one transaction. Concurrent
+    /// writers retry against the newest state, so every event is applied exactly once
+    /// and in order.
+    pub async fn record(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+    ) -> Result<Recorded> {
+        self.record_if(user, event, actor, None).await
+    }
+
+    /// Like [`Store::record`], but refuses with a conflict if the programme has moved on
+    /// since `expected_seq`: for edits made from a screen that may be out of date.
+    pub async fn record_if(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+        expected_seq: Option<i64>,
+    ) -> Result<Recorded> {
+        let data = serde_json::to_string(event)?;
+        for _ in 0..ATTEMPTS {
+            let rec = self
+                .programme(user)
+                .await?
+                .ok_or(StoreError::NotFound("programme"))?;
+            if let Some(expected) = expected_seq {
+                if expected != rec.seq {
+                    return Err(StoreError::Conflict(format!(
+                        "the programme changed since you loaded it (version {expected}, now {}); reload and try again",
+                        rec.seq
+                    )));
+                }
+            }
+            let mut state = rec.state;
+            let decision = state.apply(event);
+            let seq = rec.seq + 1;
+            let mut tx = self.pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 WHERE user_id = $4 AND seq = $5",
+            )
+            .bind(serde_json::to_string(&state)?)
+            .bind(seq)
+            .bind(now())
+            .bind(user)
+            .bind(rec.seq)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                tx.rollback().await?;
+                continue;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(user)
+            .bind(seq)
+            .bind(kind(event))
+            .bind(&data)
+            .bind(decision.as_ref().map(serde_json::to_string).transpose()?)
+            .bind(actor)
+            .bind(now())
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {}
+                Err(e) => match StoreError::from(e) {
+                    StoreError::Conflict(_) => {
+                        tx.rollback().await?;
+                        continue;
+                    }
+                    other => return Err(other),
+                },
+            }
+            tx.commit().await?;
+            return Ok(Recorded {
+                seq,
+                decision,
+                state,
+            });
+        }
+        Err(StoreError::Conflict(
+            "too many simultaneous changes to this programme; try again".into(),
+        ))
+    }
+
+    pub async fn events(&self, user: UserId) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.data, e.decision, e.actor_id, u.display_name AS actor_name, e.created_at \
+             FROM events e LEFT JOIN users u ON u.id = e.actor_id \
+             WHERE e.user_id = $1 ORDER BY e.seq",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    seq: r.try_get("seq")?,
+                    event: serde_json::from_str(&r.try_get::<String, _>("data")?)?,
+                    decision: r
+                        .try_get::<Option<String>, _>("decision")?
+                        .map(|d| serde_json::from_str(&d))
+                        .transpose()?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Rebuilds the state from the initial state and every event: proof that the cache
+    /// and the log agree.
+    pub async fn replay(&self, user: UserId) -> Result<Progression> {
+        let row = sqlx::query("SELECT initial FROM programmes WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("programme"))?;
+        let mut state: Progression = serde_json::from_str(&row.try_get::<String, _>("initial")?)?;
+        for e in self.events(user).await? {
+            state.apply(&e.event);
+        }
+        Ok(state)
+    }
+}
+
+pub(crate) fn parse_date(s: &str) -> Result<Date> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|e| StoreError::Corrupt(format!("bad date {s:?}: {e}")))
+}

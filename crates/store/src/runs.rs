@@ -1,0 +1,131 @@
+//! Live treadmill runs and the telemetry they record at 1 Hz, so a session's dose is what
+//! the treadmill measured rather than what was planned.
+
+use crate::{now, Result, Store, StoreError, UserId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Milliseconds since the run started.
+    pub t_ms: i64,
+    pub speed_kmh: f64,
+    pub incline_pct: Option<f64>,
+    pub distance_m: f64,
+    pub heart_rate: Option<u8>,
+    #[serde(default)]
+    pub rr_ms: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub user_id: UserId,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub plan: serde_json::Value,
+    pub stop_reason: Option<String>,
+}
+
+impl Store {
+    pub async fn start_run(&self, id: &str, user: UserId, plan: &serde_json::Value) -> Result<()> {
+        sqlx::query("INSERT INTO runs (id, user_id, started_at, plan) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(user)
+            .bind(now())
+            .bind(plan.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn end_run(&self, id: &str, stop_reason: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE runs SET ended_at = $1, stop_reason = $2 WHERE id = $3")
+            .bind(now())
+            .bind(stop_reason)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends samples in one transaction; a sample already stored (same time) is kept,
+    /// so a retried batch is harmless.
+    pub async fn append_samples(&self, run_id: &str, samples: &[Sample]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for s in samples {
+            let rr = (!s.rr_ms.is_empty())
+                .then(|| serde_json::to_string(&s.rr_ms))
+                .transpose()?;
+            sqlx::query(
+                "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, t_ms) DO NOTHING",
+            )
+            .bind(run_id)
+            .bind(s.t_ms)
+            .bind(s.speed_kmh)
+            .bind(s.incline_pct)
+            .bind(s.distance_m)
+            .bind(s.heart_rate.map(i64::from))
+            .bind(rr)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn samples(&self, run_id: &str) -> Result<Vec<Sample>> {
+        let rows = sqlx::query(
+            "SELECT t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr FROM telemetry \
+             WHERE run_id = $1 ORDER BY t_ms",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let hr: Option<i64> = r.try_get("heart_rate")?;
+                Ok(Sample {
+                    t_ms: r.try_get("t_ms")?,
+                    speed_kmh: r.try_get("speed_kmh")?,
+                    incline_pct: r.try_get("incline_pct")?,
+                    distance_m: r.try_get("distance_m")?,
+                    heart_rate: hr
+                        .map(|h| {
+                            u8::try_from(h)
+                                .map_err(|_| StoreError::Corrupt(format!("heart rate {h}")))
+                        })
+                        .transpose()?,
+                    rr_ms: r
+                        .try_get::<Option<String>, _>("rr")?
+                        .map(|s| serde_json::from_str(&s))
+                        .transpose()?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn runs(&self, user: UserId) -> Result<Vec<Run>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, started_at, ended_at, plan, stop_reason FROM runs \
+             WHERE user_id = $1 ORDER BY started_at",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Run {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    started_at: r.try_get("started_at")?,
+                    ended_at: r.try_get("ended_at")?,
+                    plan: serde_json::from_str(&r.try_get::<String, _>("plan")?)?,
+                    stop_reason: r.try_get("stop_reason")?,
+                })
+            })
+            .collect()
+    }
+}

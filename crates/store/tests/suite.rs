@@ -1,0 +1,350 @@
+//! One store test suite, run against SQLite and against PostgreSQL.
+//! PostgreSQL comes from `RETROWALK_TEST_PG` (an admin URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`); `.ci/run` starts a server and sets it.
+//! Each test gets a database of its own.
+
+use retrowalk_core::*;
+use retrowalk_store::*;
+use time::macros::date;
+
+fn profile() -> Profile {
+    Profile {
+        name: "Ada".into(),
+        age: Age::new(58).unwrap(),
+        body_mass: BodyMass::from_kg(72.0).unwrap(),
+        sex: Some(Sex::Female),
+        units: Units::Kmh,
+        goal: Goal::KneeRehab,
+        knee: KneeCondition::Osteoarthritis,
+        knee_pain: Pain::new(3).unwrap(),
+        flags: RiskFlags::default(),
+        backward_walk_test_s: Some(3.2),
+        clearance: false,
+    }
+}
+
+async fn person_with_programme(store: &Store, email: &str) -> (UserId, Progression) {
+    let id = store
+        .create_user(email, "Ada", None, Role::Person)
+        .await
+        .unwrap();
+    let p = profile();
+    store.save_profile(id, &p).await.unwrap();
+    let prog = Progression::new(
+        &p,
+        &screen(&p),
+        Schedule::parse("mon,wed,fri").unwrap(),
+        date!(2026 - 01 - 05),
+    )
+    .unwrap();
+    store
+        .start_programme(id, &prog, date!(2026 - 01 - 05), false)
+        .await
+        .unwrap();
+    (id, prog)
+}
+
+async fn profiles_and_users(store: Store) {
+    let id = store
+        .create_user("Ada@Example.org ", "Ada", Some("hash"), Role::Person)
+        .await
+        .unwrap();
+    let u = store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.id, id);
+    assert_eq!(u.role, Role::Person);
+    assert_eq!(u.password_hash.as_deref(), Some("hash"));
+    let dup = store
+        .create_user("ada@example.org", "Other", None, Role::Person)
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(ref m)) if m.contains("already exists")),
+        "{dup:?}"
+    );
+
+    assert_eq!(store.profile(id).await.unwrap(), None);
+    store.save_profile(id, &profile()).await.unwrap();
+    assert_eq!(store.profile(id).await.unwrap(), Some(profile()));
+    let mut bad = profile();
+    bad.name = " ".into();
+    let err = store.save_profile(id, &bad).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("name must be between 1 and 80 characters"),
+        "{err}"
+    );
+    // The refused write changed nothing.
+    assert_eq!(store.profile(id).await.unwrap(), Some(profile()));
+
+    let a = store.local_user().await.unwrap();
+    assert_eq!(store.local_user().await.unwrap(), a);
+}
+
+async fn events_fold_into_state(store: Store) {
+    let (id, mut expected) = person_with_programme(&store, "p@x.org").await;
+    let again = store
+        .start_programme(id, &expected, date!(2026 - 01 - 05), false)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    let clinician = store
+        .create_user("c@x.org", "Dr C", None, Role::Clinician)
+        .await
+        .unwrap();
+    let dates = expected.schedule.dates(date!(2026 - 01 - 05), 3);
+    for (i, d) in dates.iter().enumerate() {
+        let load = expected.plan_for(*d).unwrap().load;
+        let ev = Event::Session(SessionLog::clean(*d, &load));
+        let want = expected.apply(&ev);
+        let rec = store.record(id, &ev, Some(id)).await.unwrap();
+        assert_eq!(rec.seq, i as i64 + 1);
+        assert_eq!(rec.decision, want);
+        assert_eq!(rec.state, expected);
+    }
+    let caps = ClinicianCaps {
+        max_speed: Some(Speed::from_kmh(1.5).unwrap()),
+        ..Default::default()
+    };
+    store
+        .record(id, &Event::CapsSet { caps }, Some(clinician))
+        .await
+        .unwrap();
+    expected.apply(&Event::CapsSet { caps });
+
+    let stored = store.programme(id).await.unwrap().unwrap();
+    assert_eq!(stored.state, expected);
+    assert_eq!(stored.seq, dates.len() as i64 + 1);
+    assert_eq!(store.replay(id).await.unwrap(), expected);
+    let evs = store.events(id).await.unwrap();
+    assert_eq!(evs.len(), dates.len() + 1);
+    let last = evs.last().unwrap();
+    assert_eq!(last.actor_id, Some(clinician));
+    assert_eq!(last.actor_name.as_deref(), Some("Dr C"));
+    assert!(matches!(last.event, Event::CapsSet { .. }));
+    assert!(last.decision.is_some());
+}
+
+async fn stale_edits_are_refused_not_lost(store: Store) {
+    let (id, _) = person_with_programme(&store, "p@x.org").await;
+    let seq = store.programme(id).await.unwrap().unwrap().seq;
+    let caps_a = ClinicianCaps {
+        max_backward_s: Some(600),
+        ..Default::default()
+    };
+    let caps_b = ClinicianCaps {
+        max_backward_s: Some(300),
+        ..Default::default()
+    };
+    store
+        .record_if(id, &Event::CapsSet { caps: caps_a }, None, Some(seq))
+        .await
+        .unwrap();
+    // A second clinician saving from the same, now stale, screen is told so.
+    let err = store
+        .record_if(id, &Event::CapsSet { caps: caps_b }, None, Some(seq))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("changed since you loaded it")),
+        "{err}"
+    );
+    assert_eq!(
+        store.programme(id).await.unwrap().unwrap().state.caps,
+        caps_a
+    );
+}
+
+async fn concurrent_writers_apply_every_event_once(store: Store) {
+    let (id, _) = person_with_programme(&store, "p@x.org").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let caps = ClinicianCaps {
+                max_backward_s: Some(300 + i * 30),
+                ..Default::default()
+            };
+            s.record(id, &Event::CapsSet { caps }, None).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let evs = store.events(id).await.unwrap();
+    let seqs: Vec<i64> = evs.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
+    assert_eq!(
+        store.replay(id).await.unwrap(),
+        store.programme(id).await.unwrap().unwrap().state
+    );
+}
+
+async fn auth_sessions_throttling_and_links(store: Store) {
+    let p = store
+        .create_user("p@x.org", "P", None, Role::Person)
+        .await
+        .unwrap();
+    let q = store
+        .create_user("q@x.org", "Q", None, Role::Person)
+        .await
+        .unwrap();
+    let c = store
+        .create_user("c@x.org", "C", None, Role::Clinician)
+        .await
+        .unwrap();
+    store
+        .create_auth_session("h1", p, "csrf1", 3600)
+        .await
+        .unwrap();
+    store
+        .create_auth_session("h2", p, "csrf2", -1)
+        .await
+        .unwrap();
+    assert_eq!(store.auth_session("h1").await.unwrap().unwrap().user_id, p);
+    assert_eq!(store.auth_session("h2").await.unwrap(), None, "expired");
+    store.revoke_auth_session("h1").await.unwrap();
+    assert_eq!(store.auth_session("h1").await.unwrap(), None, "revoked");
+
+    for n in 1..=3 {
+        assert_eq!(store.note_login_failure("ip:1", 60).await.unwrap(), n);
+    }
+    assert_eq!(store.login_failures("ip:2", 60).await.unwrap(), 0);
+    store.clear_login_failures("ip:1").await.unwrap();
+    assert_eq!(store.login_failures("ip:1", 60).await.unwrap(), 0);
+
+    store.create_invite("CODE1", c, 3600).await.unwrap();
+    store.create_invite("OLD", c, -1).await.unwrap();
+    assert!(!store.is_linked(c, p).await.unwrap());
+    assert_eq!(store.accept_invite("CODE1", p).await.unwrap(), c);
+    assert!(store.is_linked(c, p).await.unwrap());
+    assert!(store.accept_invite("CODE1", q).await.is_err(), "used once");
+    assert!(store.accept_invite("OLD", q).await.is_err(), "expired");
+    assert!(!store.is_linked(c, q).await.unwrap());
+    assert_eq!(store.patients_of(c).await.unwrap(), vec![p]);
+    assert_eq!(store.clinicians_of(p).await.unwrap(), vec![c]);
+}
+
+async fn telemetry_is_kept_in_order_and_idempotent(store: Store) {
+    let p = store
+        .create_user("p@x.org", "P", None, Role::Person)
+        .await
+        .unwrap();
+    store
+        .start_run("run-1", p, &serde_json::json!({"segments": 3}))
+        .await
+        .unwrap();
+    let samples: Vec<Sample> = (0..5)
+        .map(|i| Sample {
+            t_ms: i * 1000,
+            speed_kmh: 1.6,
+            incline_pct: if i % 2 == 0 { Some(0.0) } else { None },
+            distance_m: i as f64 * 0.44,
+            heart_rate: Some(90 + i as u8),
+            rr_ms: if i == 3 { vec![650, 655] } else { vec![] },
+        })
+        .collect();
+    store.append_samples("run-1", &samples[..3]).await.unwrap();
+    store.append_samples("run-1", &samples[2..]).await.unwrap();
+    assert_eq!(store.samples("run-1").await.unwrap(), samples);
+    store.end_run("run-1", Some("user_stop")).await.unwrap();
+    let runs = store.runs(p).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].stop_reason.as_deref(), Some("user_stop"));
+    assert!(runs[0].ended_at.is_some());
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = retrowalk_store::Store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(store) = crate::pg::fresh().await else { return };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    profiles_and_users,
+    events_fold_into_state,
+    stale_edits_are_refused_not_lost,
+    concurrent_writers_apply_every_event_once,
+    auth_sessions_throttling_and_links,
+    telemetry_is_kept_in_order_and_idempotent,
+);
+
+mod pg {
+    use sqlx::Executor;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    static N: AtomicU32 = AtomicU32::new(0);
+
+    /// A new, empty database on the test server. Without a server the PostgreSQL half is
+    /// reported as not run; under CI a missing server is a failure, never a silent pass.
+    pub async fn fresh() -> Option<retrowalk_store::Store> {
+        let Ok(admin) = std::env::var("RETROWALK_TEST_PG") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set RETROWALK_TEST_PG so the PostgreSQL suite runs"
+            );
+            eprintln!("RETROWALK_TEST_PG not set: PostgreSQL half not run");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!(
+            "rw_test_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let pool = sqlx::AnyPool::connect(&admin)
+            .await
+            .expect("connect to RETROWALK_TEST_PG");
+        pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+            .await
+            .unwrap();
+        pool.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        pool.close().await;
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        Some(
+            retrowalk_store::Store::open(&format!("{base}/{name}"))
+                .await
+                .expect("open test database"),
+        )
+    }
+}
+
+#[tokio::test]
+async fn sqlite_survives_reopen_and_refuses_unknown_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/folder/rw.db");
+    let path = path.to_str().unwrap();
+    let id = {
+        let s = Store::open(path).await.unwrap();
+        let (id, _) = person_with_programme(&s, "p@x.org").await;
+        s.close().await;
+        id
+    };
+    let s = Store::open(path).await.unwrap();
+    assert!(s.programme(id).await.unwrap().is_some());
+    assert!(matches!(
+        Store::open("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+}
