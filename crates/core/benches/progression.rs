@@ -20,6 +20,7 @@ fn persona() -> Profile {
         flags: RiskFlags::default(),
         backward_walk_test_s: None,
         clearance: false,
+        schedule: None,
     }
 }
 

@@ -302,6 +302,7 @@ mod tests {
             flags: RiskFlags::default(),
             backward_walk_test_s: None,
             clearance: false,
+            schedule: None,
         }
     }
 

@@ -154,6 +154,10 @@ pub struct Profile {
     /// A clinician has cleared this person to start.
     #[serde(default)]
     pub clearance: bool,
+    /// The weekdays chosen for training; kept here so a person waiting for clearance
+    /// need not choose again.
+    #[serde(default)]
+    pub schedule: Option<crate::prescription::Schedule>,
 }
 
 impl Profile {
@@ -400,6 +404,7 @@ mod tests {
             flags: RiskFlags::default(),
             backward_walk_test_s: None,
             clearance: false,
+            schedule: None,
         }
     }
 

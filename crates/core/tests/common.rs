@@ -22,6 +22,7 @@ pub fn profile(age: u8, goal: Goal) -> Profile {
         flags: RiskFlags::default(),
         backward_walk_test_s: None,
         clearance: false,
+        schedule: None,
     }
 }
 

@@ -257,16 +257,23 @@ impl Store {
     /// Rebuilds the state from the initial state and every event: proof that the cache
     /// and the log agree.
     pub async fn replay(&self, user: UserId) -> Result<Progression> {
+        let mut state = self.initial_state(user).await?;
+        for e in self.events(user).await? {
+            state.apply(&e.event);
+        }
+        Ok(state)
+    }
+}
+
+impl Store {
+    /// The programme as it was before any event: the start of every replay.
+    pub async fn initial_state(&self, user: UserId) -> Result<Progression> {
         let row = sqlx::query("SELECT initial FROM programmes WHERE user_id = $1")
             .bind(user)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound("programme"))?;
-        let mut state: Progression = serde_json::from_str(&row.try_get::<String, _>("initial")?)?;
-        for e in self.events(user).await? {
-            state.apply(&e.event);
-        }
-        Ok(state)
+        Ok(serde_json::from_str(&row.try_get::<String, _>("initial")?)?)
     }
 }
 

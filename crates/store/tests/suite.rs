@@ -20,6 +20,7 @@ fn profile() -> Profile {
         flags: RiskFlags::default(),
         backward_walk_test_s: Some(3.2),
         clearance: false,
+        schedule: None,
     }
 }
 

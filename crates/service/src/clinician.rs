@@ -1,0 +1,339 @@
+//! What a clinician does for linked patients, each change recorded with who and when, and
+//! the flags that draw a clinician's eye on the patient list.
+
+use crate::{Result, Service, ServiceError};
+use retrowalk_core::{screen, ClinicianCaps, Decision, Event, Progression, StopReason, Tier};
+use retrowalk_store::UserId;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "flag", rename_all = "snake_case")]
+pub enum Flag {
+    /// Knee pain rose across the last three sessions.
+    PainRising {
+        from: u8,
+        to: u8,
+    },
+    /// A stop or report of dizziness, a slip, a near-fall or a fall in the last 14 days.
+    SafetyEvent {
+        date: Date,
+        what: String,
+    },
+    /// Planned sessions in the last 14 days with nothing logged.
+    MissedSessions {
+        count: u32,
+    },
+    /// No session logged for this many days.
+    NoLogFor {
+        days: i64,
+    },
+    Paused,
+    NeedsClearance,
+}
+
+impl Flag {
+    pub fn describe(&self) -> String {
+        match self {
+            Flag::PainRising { from, to } => {
+                format!("Knee pain rising: {from}/10 → {to}/10 over the last sessions")
+            }
+            Flag::SafetyEvent { date, what } => format!("{what} on {date}"),
+            Flag::MissedSessions { count } => {
+                format!("{count} planned session(s) missed in the last 2 weeks")
+            }
+            Flag::NoLogFor { days } => format!("No session logged for {days} days"),
+            Flag::Paused => "Programme paused".into(),
+            Flag::NeedsClearance => "Waiting for clearance".into(),
+        }
+    }
+}
+
+/// Days without a log before the clinician is told.
+pub const NO_LOG_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientSummary {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub tier: Option<Tier>,
+    pub last_session: Option<Date>,
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub who: String,
+    pub what: String,
+}
+
+impl Service {
+    async fn clinician_event(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        ev: Event,
+        expected_seq: Option<i64>,
+    ) -> Result<Option<Decision>> {
+        self.ensure_clinician_of(clinician, patient).await?;
+        let rec = self
+            .store
+            .record_if(patient, &ev, Some(clinician), expected_seq)
+            .await?;
+        Ok(rec.decision)
+    }
+
+    /// ADA-11: caps that the engine never exceeds.
+    pub async fn set_caps(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        caps: ClinicianCaps,
+        expected_seq: Option<i64>,
+    ) -> Result<Option<Decision>> {
+        if let Some(m) = caps.max_backward_s {
+            if !(60..=7200).contains(&m) {
+                return Err(ServiceError::Invalid(
+                    "max backward time must be between 1 and 120 minutes".into(),
+                ));
+            }
+        }
+        self.clinician_event(clinician, patient, Event::CapsSet { caps }, expected_seq)
+            .await
+    }
+
+    pub async fn pause(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+    ) -> Result<Option<Decision>> {
+        self.clinician_event(
+            clinician,
+            patient,
+            Event::Paused {
+                date: today,
+                by_clinician: true,
+            },
+            None,
+        )
+        .await
+    }
+
+    pub async fn resume(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+    ) -> Result<Option<Decision>> {
+        self.clinician_event(clinician, patient, Event::Resumed { date: today }, None)
+            .await
+    }
+
+    /// SCR-12: clearance lifts the highest tier to supervised and starts the programme.
+    pub async fn record_clearance(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+    ) -> Result<bool> {
+        self.ensure_clinician_of(clinician, patient).await?;
+        let mut profile = self
+            .store
+            .profile(patient)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        profile.clearance = true;
+        self.store.save_profile(patient, &profile).await?;
+        let schedule = profile.schedule.clone().ok_or_else(|| {
+            ServiceError::Invalid("the patient has not chosen training days yet".into())
+        })?;
+        let s = screen(&profile);
+        if self.store.programme(patient).await?.is_none() && s.may_start() {
+            let prog = Progression::new(&profile, &s, schedule, today)
+                .map_err(|_| ServiceError::NeedsClearance)?;
+            self.store
+                .start_programme(patient, &prog, today, false)
+                .await?;
+            // Recorded as the clinician's act in the patient's history.
+            self.store
+                .record(
+                    patient,
+                    &Event::CapsSet {
+                        caps: ClinicianCaps::default(),
+                    },
+                    Some(clinician),
+                )
+                .await?;
+            return Ok(true);
+        }
+        self.ensure_programme(patient, &profile, &s, schedule, today)
+            .await
+    }
+
+    /// A clinician's explicit tier: new limits and start values for that tier.
+    pub async fn set_tier(&self, clinician: UserId, patient: UserId, tier: Tier) -> Result<()> {
+        self.ensure_clinician_of(clinician, patient).await?;
+        if tier == Tier::ClearanceRequired {
+            return self
+                .pause(clinician, patient, time::OffsetDateTime::now_utc().date())
+                .await
+                .map(|_| ());
+        }
+        let profile = self
+            .store
+            .profile(patient)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let mut s = screen(&profile);
+        s.tier = tier;
+        s.requirements.spotter = tier >= Tier::Supervised;
+        s.requirements.continuous_rails = tier >= Tier::Supervised;
+        let ev =
+            Progression::retier_event(&profile, &s).map_err(|_| ServiceError::NeedsClearance)?;
+        self.store.record(patient, &ev, Some(clinician)).await?;
+        Ok(())
+    }
+
+    pub async fn patient_flags(&self, patient: UserId, today: Date) -> Result<Vec<Flag>> {
+        let mut flags = Vec::new();
+        let Some(rec) = self.store.programme(patient).await? else {
+            if let Some(p) = self.store.profile(patient).await? {
+                if !screen(&p).may_start() {
+                    flags.push(Flag::NeedsClearance);
+                }
+            }
+            return Ok(flags);
+        };
+        if rec.state.paused.is_some() {
+            flags.push(Flag::Paused);
+        }
+        let logs: Vec<_> = self
+            .store
+            .events(patient)
+            .await?
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::Session(l) => Some(l),
+                _ => None,
+            })
+            .collect();
+        let pains: Vec<u8> = logs
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .map(|l| l.pain_during.value().max(l.pain_after.value()))
+            .collect();
+        if pains.len() == 3 && pains[2] > pains[0] && pains.windows(2).all(|w| w[1] >= w[0]) {
+            flags.push(Flag::PainRising {
+                from: pains[0],
+                to: pains[2],
+            });
+        }
+        let since = today - Duration::days(14);
+        for l in logs.iter().filter(|l| l.date >= since) {
+            let what = if l.fall || l.stopped_early == Some(StopReason::Fall) {
+                Some("Fall")
+            } else if l.near_fall || l.stopped_early == Some(StopReason::SlipOrNearFall) {
+                Some("Slip or near-fall")
+            } else if l.dizziness || l.stopped_early == Some(StopReason::Dizziness) {
+                Some("Dizziness")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                flags.push(Flag::SafetyEvent {
+                    date: l.date,
+                    what: what.into(),
+                });
+            }
+        }
+        let window_start = since.max(rec.start_date);
+        let missed = rec
+            .state
+            .schedule
+            .dates(window_start, 3)
+            .into_iter()
+            .filter(|d| *d < today)
+            .filter(|d| !logs.iter().any(|l| (l.date - *d).whole_days().abs() <= 1))
+            .count() as u32;
+        if missed >= 2 {
+            flags.push(Flag::MissedSessions { count: missed });
+        }
+        let last = logs.iter().map(|l| l.date).max();
+        let quiet = (today - last.unwrap_or(rec.start_date)).whole_days();
+        if quiet >= NO_LOG_DAYS {
+            flags.push(Flag::NoLogFor { days: quiet });
+        }
+        Ok(flags)
+    }
+
+    pub async fn patients(&self, clinician: UserId, today: Date) -> Result<Vec<PatientSummary>> {
+        let mut out = Vec::new();
+        for id in self.store.patients_of(clinician).await? {
+            let Some(u) = self.store.user(id).await? else {
+                continue;
+            };
+            let rec = self.store.programme(id).await?;
+            out.push(PatientSummary {
+                id,
+                name: u.display_name,
+                email: u.email,
+                tier: rec.as_ref().map(|r| r.state.tier),
+                last_session: rec.as_ref().and_then(|r| r.state.last_session_date()),
+                flags: self.patient_flags(id, today).await?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes made by someone other than the patient, newest first: shown to the patient.
+    pub async fn audit(&self, patient: UserId) -> Result<Vec<AuditEntry>> {
+        let profile = self.store.profile(patient).await?;
+        let units = profile.map(|p| p.units).unwrap_or_default();
+        let mut out: Vec<AuditEntry> = self
+            .store
+            .events(patient)
+            .await?
+            .into_iter()
+            .filter(|e| e.actor_id.is_some_and(|a| a != patient))
+            .map(|e| AuditEntry {
+                at: e.created_at,
+                who: e.actor_name.clone().unwrap_or_else(|| "a clinician".into()),
+                what: describe_change(&e.event, units),
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+}
+
+fn describe_change(e: &Event, units: retrowalk_core::Units) -> String {
+    match e {
+        Event::CapsSet { caps } if caps.is_empty() => "Recorded clearance / removed limits".into(),
+        Event::CapsSet { caps } => {
+            let mut parts = Vec::new();
+            if let Some(s) = caps.max_speed {
+                parts.push(format!("max speed {}", units.fmt_speed(s)));
+            }
+            if let Some(i) = caps.max_incline {
+                parts.push(format!("max incline {:.0}%", i.percent()));
+            }
+            if let Some(m) = caps.max_backward_s {
+                parts.push(format!("max backward time {} min", m / 60));
+            }
+            format!("Set limits: {}", parts.join(", "))
+        }
+        Event::Retiered { tier, .. } => format!("Changed tier to {tier}"),
+        Event::Paused { .. } => "Paused the programme".into(),
+        Event::Resumed { .. } => "Resumed the programme".into(),
+        Event::ScheduleSet { .. } => "Changed the training days".into(),
+        Event::Session(l) => format!("Logged a session for {}", l.date),
+        Event::MorningPain { session_date, .. } => {
+            format!("Logged the morning check for {session_date}")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+use retrowalk_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("no profile yet: create one first (retrowalk profile create, or the onboarding page)")]
+    NoProfile,
+    #[error("no programme yet: it starts once screening allows it")]
+    NoProgramme,
+    #[error("a clinician's clearance must be recorded before a programme can start")]
+    NeedsClearance,
+    #[error("the programme is paused: {0}")]
+    Paused(String),
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<retrowalk_core::InvalidValue> for ServiceError {
+    fn from(e: retrowalk_core::InvalidValue) -> Self {
+        ServiceError::Invalid(e.to_string())
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

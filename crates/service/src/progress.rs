@@ -1,0 +1,184 @@
+//! History and progress figures, rebuilt by replaying the programme so each logged
+//! session is paired with the load it was planned at.
+
+use crate::{Result, Service, ServiceError};
+use retrowalk_core::prescription::week_index;
+use retrowalk_core::{screen, session, Decision, Event, Load, SessionLog, StopReason, Units};
+use retrowalk_store::UserId;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub event: Event,
+    /// For sessions: the load that day was planned at.
+    pub planned: Option<Load>,
+    pub decision: Option<Decision>,
+    pub reason: Option<String>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionStat {
+    pub date: Date,
+    pub backward_min: f64,
+    /// In the person's units.
+    pub speed: f64,
+    pub incline_pct: f64,
+    pub effort: u8,
+    pub pain_during: u8,
+    pub pain_after: u8,
+    pub kcal: f64,
+    pub extrapolated: bool,
+    pub stopped_early: Option<StopReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekStat {
+    pub week_start: Date,
+    pub sessions: u32,
+    pub backward_min: f64,
+    pub kcal: f64,
+    pub mean_effort: f64,
+    pub max_pain: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub units: Units,
+    pub sessions: Vec<SessionStat>,
+    pub weeks: Vec<WeekStat>,
+}
+
+fn monday(d: Date) -> Date {
+    d - Duration::days(d.weekday().number_days_from_monday() as i64)
+}
+
+impl Service {
+    pub async fn history(&self, user: UserId) -> Result<Vec<HistoryEntry>> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let mut state = self.store.initial_state(user).await?;
+        let events = self.store.events(user).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let planned = match &e.event {
+                    Event::Session(l) => state.plan_for(l.date).ok().map(|p| p.load),
+                    _ => None,
+                };
+                state.apply(&e.event);
+                HistoryEntry {
+                    seq: e.seq,
+                    at: e.created_at,
+                    reason: e.decision.map(|d| d.sentence(profile.units)),
+                    event: e.event,
+                    planned,
+                    decision: e.decision,
+                    actor_id: e.actor_id,
+                    actor_name: e.actor_name,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn progress(&self, user: UserId) -> Result<Progress> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let req = screen(&profile).requirements;
+        let tier = self
+            .store
+            .programme(user)
+            .await?
+            .ok_or(ServiceError::NoProgramme)?
+            .state
+            .tier;
+        let mut sessions = Vec::new();
+        for h in self.history(user).await? {
+            let (Event::Session(log), Some(planned)) = (&h.event, h.planned) else {
+                continue;
+            };
+            sessions.push(stat(log, planned, &profile, tier, req));
+        }
+        let mut weeks: Vec<WeekStat> = Vec::new();
+        for s in &sessions {
+            let start = monday(s.date);
+            if weeks.last().map(|w| w.week_start) != Some(start) {
+                // Weeks with no sessions still appear, so gaps show on the chart.
+                if let Some(prev) = weeks.last().map(|w| w.week_start) {
+                    let mut w = prev + Duration::days(7);
+                    while w < start {
+                        weeks.push(WeekStat {
+                            week_start: w,
+                            sessions: 0,
+                            backward_min: 0.0,
+                            kcal: 0.0,
+                            mean_effort: 0.0,
+                            max_pain: 0,
+                        });
+                        w += Duration::days(7);
+                    }
+                }
+                weeks.push(WeekStat {
+                    week_start: start,
+                    sessions: 0,
+                    backward_min: 0.0,
+                    kcal: 0.0,
+                    mean_effort: 0.0,
+                    max_pain: 0,
+                });
+            }
+            if let Some(w) = weeks.last_mut() {
+                w.mean_effort =
+                    (w.mean_effort * w.sessions as f64 + s.effort as f64) / (w.sessions + 1) as f64;
+                w.sessions += 1;
+                w.backward_min += s.backward_min;
+                w.kcal += s.kcal;
+                w.max_pain = w.max_pain.max(s.pain_during).max(s.pain_after);
+            }
+        }
+        debug_assert!(weeks
+            .windows(2)
+            .all(|w| week_index(w[0].week_start) < week_index(w[1].week_start)));
+        Ok(Progress {
+            units: profile.units,
+            sessions,
+            weeks,
+        })
+    }
+}
+
+fn stat(
+    log: &SessionLog,
+    planned: Load,
+    profile: &retrowalk_core::Profile,
+    tier: retrowalk_core::Tier,
+    req: retrowalk_core::screening::Requirements,
+) -> SessionStat {
+    let done = Load {
+        backward_s: log.backward_s,
+        ..planned
+    };
+    let plan = session::build(&done, tier, req, profile.units, profile.body_mass);
+    SessionStat {
+        date: log.date,
+        backward_min: log.backward_s as f64 / 60.0,
+        speed: profile.units.speed_value(planned.speed),
+        incline_pct: planned.incline.percent(),
+        effort: log.effort.value(),
+        pain_during: log.pain_during.value(),
+        pain_after: log.pain_after.value(),
+        kcal: plan.energy.kcal,
+        extrapolated: plan.energy.extrapolated,
+        stopped_early: log.stopped_early,
+    }
+}

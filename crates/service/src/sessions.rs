@@ -1,0 +1,267 @@
+//! Today's session, the coming weeks, and logging what happened.
+
+use crate::{Result, Service, ServiceError};
+use retrowalk_core::prescription::week_index;
+use retrowalk_core::progression::{PauseReason, ProgrammeError};
+use retrowalk_core::session::{self, SessionPlan, NOT_A_MEDICAL_DEVICE};
+use retrowalk_core::{
+    screen, Decision, Event, Load, Pain, Planned, Profile, SessionLog, Tier, Units,
+};
+use retrowalk_store::{ProgrammeRecord, UserId};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    NoProfile,
+    NeedsClearance,
+    Paused { reason: String },
+    Active,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Adherence {
+    pub done: u32,
+    pub planned: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Today {
+    pub date: Date,
+    pub status: Status,
+    pub units: Units,
+    pub tier: Option<Tier>,
+    /// The next training day on or after today without a logged session.
+    pub next_date: Option<Date>,
+    pub planned: Option<Planned>,
+    pub plan: Option<SessionPlan>,
+    /// Why the plan differs from the stored one (a break, ADA-10).
+    pub adjustment: Option<String>,
+    pub last_decision: Option<Decision>,
+    pub last_reason: Option<String>,
+    pub adherence: Adherence,
+    /// The session whose next-morning knee check is still to be given.
+    pub morning_check_due: Option<Date>,
+    /// The programme's version, for edits that must not overwrite newer ones.
+    pub seq: i64,
+    pub notice: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upcoming {
+    pub date: Date,
+    pub load: Load,
+    pub total_s: u32,
+    pub bouts: u32,
+    pub kcal: f64,
+}
+
+fn pause_text(p: PauseReason) -> String {
+    match p {
+        PauseReason::Fall => {
+            "after a reported fall; a clinician should review before you resume".into()
+        }
+        PauseReason::RepeatedDizziness => {
+            "after dizziness in two sessions in a row; please check with a clinician".into()
+        }
+        PauseReason::Clinician => "by your clinician".into(),
+    }
+}
+
+impl Service {
+    async fn profile_and_programme(&self, user: UserId) -> Result<(Profile, ProgrammeRecord)> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let rec = self
+            .store
+            .programme(user)
+            .await?
+            .ok_or(ServiceError::NoProgramme)?;
+        Ok((profile, rec))
+    }
+
+    pub fn build_plan(&self, profile: &Profile, rec: &ProgrammeRecord, load: &Load) -> SessionPlan {
+        let s = screen(profile);
+        session::build(
+            load,
+            rec.state.tier,
+            s.requirements,
+            profile.units,
+            profile.body_mass,
+        )
+    }
+
+    pub async fn today(&self, user: UserId, today: Date) -> Result<Today> {
+        let mut out = Today {
+            date: today,
+            status: Status::NoProfile,
+            units: Units::Mph,
+            tier: None,
+            next_date: None,
+            planned: None,
+            plan: None,
+            adjustment: None,
+            last_decision: None,
+            last_reason: None,
+            adherence: Adherence::default(),
+            morning_check_due: None,
+            seq: 0,
+            notice: NOT_A_MEDICAL_DEVICE.to_string(),
+        };
+        let Some(profile) = self.store.profile(user).await? else {
+            return Ok(out);
+        };
+        out.units = profile.units;
+        let screening = screen(&profile);
+        out.tier = Some(screening.tier);
+        let Some(rec) = self.store.programme(user).await? else {
+            out.status = if screening.may_start() {
+                Status::NoProfile
+            } else {
+                Status::NeedsClearance
+            };
+            return Ok(out);
+        };
+        out.seq = rec.seq;
+        out.tier = Some(rec.state.tier);
+        let events = self.store.events(user).await?;
+        let logged: Vec<Date> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Session(l) => Some(l.date),
+                _ => None,
+            })
+            .collect();
+        let morning_done: Vec<Date> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::MorningPain { session_date, .. } => Some(*session_date),
+                _ => None,
+            })
+            .collect();
+
+        let st = &rec.state;
+        let week = week_index(today);
+        out.adherence = Adherence {
+            done: logged.iter().filter(|d| week_index(**d) == week).count() as u32,
+            planned: (0..7)
+                .map(|i| {
+                    today - Duration::days(today.weekday().number_days_from_monday() as i64)
+                        + Duration::days(i)
+                })
+                .filter(|d| st.schedule.is_training_day(*d) && *d >= rec.start_date)
+                .count() as u32,
+        };
+        if let Some(last) = logged.iter().max() {
+            let age = (today - *last).whole_days();
+            if (1..=2).contains(&age) && !morning_done.contains(last) {
+                out.morning_check_due = Some(*last);
+            }
+        }
+        out.last_decision = st.last_decision;
+        out.last_reason = st.last_decision.map(|d| d.sentence(profile.units));
+
+        let from = if logged.contains(&today) {
+            today + Duration::days(1)
+        } else {
+            today
+        };
+        let next = st.schedule.next_on_or_after(from.max(rec.start_date));
+        out.next_date = Some(next);
+        match st.plan_for(next) {
+            Ok(planned) => {
+                out.status = Status::Active;
+                out.adjustment = planned.adjustment.map(|a| a.sentence(profile.units));
+                out.plan = Some(self.build_plan(&profile, &rec, &planned.load));
+                out.planned = Some(planned);
+            }
+            Err(ProgrammeError::Paused(p)) => {
+                out.status = Status::Paused {
+                    reason: pause_text(p),
+                }
+            }
+            Err(ProgrammeError::ClearanceNeeded) => out.status = Status::NeedsClearance,
+        }
+        Ok(out)
+    }
+
+    /// The session planned for a given date (for the runner).
+    pub async fn plan_for(&self, user: UserId, date: Date) -> Result<(Planned, SessionPlan)> {
+        let (profile, rec) = self.profile_and_programme(user).await?;
+        let planned = rec.state.plan_for(date).map_err(|e| match e {
+            ProgrammeError::Paused(p) => ServiceError::Paused(pause_text(p)),
+            ProgrammeError::ClearanceNeeded => ServiceError::NeedsClearance,
+        })?;
+        let plan = self.build_plan(&profile, &rec, &planned.load);
+        Ok((planned, plan))
+    }
+
+    /// The coming weeks if every session goes as planned.
+    pub async fn upcoming(&self, user: UserId, from: Date, weeks: u32) -> Result<Vec<Upcoming>> {
+        let (profile, rec) = self.profile_and_programme(user).await?;
+        let after_last = rec.state.last_session_date().map(|d| d + Duration::days(1));
+        let from = from.max(rec.start_date).max(after_last.unwrap_or(from));
+        Ok(rec
+            .state
+            .project(from, weeks.min(26))
+            .into_iter()
+            .map(|p| {
+                let plan = self.build_plan(&profile, &rec, &p.load);
+                Upcoming {
+                    date: p.date,
+                    load: p.load,
+                    total_s: plan.total_s(),
+                    bouts: session::bouts(p.load.backward_s).len() as u32,
+                    kcal: plan.energy.kcal,
+                }
+            })
+            .collect())
+    }
+
+    /// Logs a session and returns the decision for the next one with its reason.
+    pub async fn log_session(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+    ) -> Result<(Decision, String)> {
+        if log.date > today + Duration::days(1) {
+            return Err(ServiceError::Invalid(format!(
+                "the session date {} is in the future; log sessions on or after the day you walk",
+                log.date
+            )));
+        }
+        if log.backward_s > 3 * 3600 {
+            return Err(ServiceError::Invalid(
+                "backward time must be at most 180 minutes".into(),
+            ));
+        }
+        let (profile, _) = self.profile_and_programme(user).await?;
+        let rec = self
+            .store
+            .record(user, &Event::Session(log), Some(actor))
+            .await?;
+        let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
+        Ok((d, d.sentence(profile.units)))
+    }
+
+    /// The next-morning knee check; may step the next session back (ADA-05, ADA-06).
+    pub async fn log_morning_pain(
+        &self,
+        user: UserId,
+        session_date: Date,
+        pain: Pain,
+    ) -> Result<Option<(Decision, String)>> {
+        let (profile, _) = self.profile_and_programme(user).await?;
+        let rec = self
+            .store
+            .record(user, &Event::MorningPain { session_date, pain }, Some(user))
+            .await?;
+        Ok(rec.decision.map(|d| (d, d.sentence(profile.units))))
+    }
+}

@@ -1,0 +1,198 @@
+use retrowalk_core::*;
+use retrowalk_service::*;
+use retrowalk_store::{Role, Store};
+use time::macros::date;
+
+async fn service() -> (Service, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s.db").to_str().unwrap())
+        .await
+        .unwrap();
+    (Service::new(store), dir)
+}
+
+fn profile(age: u8) -> Profile {
+    Profile {
+        name: "Pat".into(),
+        age: Age::new(age).unwrap(),
+        body_mass: BodyMass::from_kg(70.0).unwrap(),
+        sex: None,
+        units: Units::Mph,
+        goal: Goal::KneeRehab,
+        knee: KneeCondition::Osteoarthritis,
+        knee_pain: Pain::new(2).unwrap(),
+        flags: RiskFlags::default(),
+        backward_walk_test_s: None,
+        clearance: false,
+        schedule: Some(Schedule::parse("mon,wed,fri").unwrap()),
+    }
+}
+
+const MON: time::Date = date!(2026 - 01 - 05);
+
+#[tokio::test]
+async fn onboarding_logging_and_the_next_session() {
+    let (svc, _d) = service().await;
+    let me = svc
+        .store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap();
+    assert_eq!(svc.today(me, MON).await.unwrap().status, Status::NoProfile);
+    let o = svc.onboard(me, profile(50), MON).await.unwrap();
+    assert!(o.programme_started);
+    assert_eq!(o.screening.tier, Tier::Caution);
+
+    let t = svc.today(me, MON).await.unwrap();
+    assert_eq!(t.status, Status::Active);
+    assert_eq!(t.next_date, Some(MON));
+    assert_eq!(
+        t.adherence,
+        Adherence {
+            done: 0,
+            planned: 3
+        }
+    );
+    let plan = t.plan.unwrap();
+    assert_eq!(plan.backward_s(), 240);
+
+    let log = SessionLog {
+        pain_during: Pain::new(6).unwrap(),
+        ..SessionLog::clean(MON, &plan.load)
+    };
+    let (d, why) = svc.log_session(me, log, me, MON).await.unwrap();
+    assert_eq!(d.outcome, Outcome::StepBack);
+    assert!(why.contains("6/10"), "{why}");
+
+    let t = svc.today(me, MON).await.unwrap();
+    assert_eq!(
+        t.next_date,
+        Some(date!(2026 - 01 - 07)),
+        "today's session is done"
+    );
+    assert_eq!(t.adherence.done, 1);
+    assert_eq!(t.last_reason.as_deref(), Some(why.as_str()));
+    assert_eq!(t.plan.unwrap().backward_s(), 120);
+    let t2 = svc.today(me, date!(2026 - 01 - 06)).await.unwrap();
+    assert_eq!(t2.morning_check_due, Some(MON));
+
+    let future = SessionLog::clean(date!(2026 - 02 - 01), &plan.load);
+    assert!(matches!(
+        svc.log_session(me, future, me, MON).await,
+        Err(ServiceError::Invalid(_))
+    ));
+
+    let p = svc.progress(me).await.unwrap();
+    assert_eq!(p.sessions.len(), 1);
+    assert_eq!(p.weeks.len(), 1);
+    assert!((p.weeks[0].backward_min - 4.0).abs() < 1e-9);
+    assert!(p.sessions[0].kcal > 0.0);
+    let up = svc.upcoming(me, MON, 2).await.unwrap();
+    assert_eq!(
+        up[0].date,
+        date!(2026 - 01 - 07),
+        "starts after the logged session"
+    );
+    assert_eq!(up[0].load.backward_s, 120);
+    assert!(up
+        .windows(2)
+        .all(|w| w[1].load.backward_s <= w[0].load.backward_s + 120));
+}
+
+#[tokio::test]
+async fn clearance_clinician_caps_flags_and_audit() {
+    let (svc, _d) = service().await;
+    let me = svc
+        .store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap();
+    let other = svc
+        .store
+        .create_user("q@x.org", "Q", None, Role::Person)
+        .await
+        .unwrap();
+    let doc = svc
+        .store
+        .create_user("c@x.org", "Dr Who", None, Role::Clinician)
+        .await
+        .unwrap();
+    let mut p = profile(70);
+    p.flags.poor_balance_or_falls = true;
+    let o = svc.onboard(me, p, MON).await.unwrap();
+    assert!(!o.programme_started);
+    assert_eq!(
+        svc.today(me, MON).await.unwrap().status,
+        Status::NeedsClearance
+    );
+
+    // Not linked yet: refused.
+    assert!(matches!(
+        svc.record_clearance(doc, me, MON).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(!svc.can_access(doc, me).await.unwrap());
+    assert!(!svc.can_access(other, me).await.unwrap());
+    svc.store.create_invite("INV", doc, 3600).await.unwrap();
+    svc.store.accept_invite("INV", me).await.unwrap();
+    assert!(svc.can_access(doc, me).await.unwrap());
+    assert!(svc.record_clearance(doc, me, MON).await.unwrap());
+    let t = svc.today(me, MON).await.unwrap();
+    assert_eq!(t.status, Status::Active);
+    assert_eq!(t.tier, Some(Tier::Supervised));
+    assert!(t.plan.unwrap().checklist.iter().any(|i| i.id == "spotter"));
+
+    let caps = ClinicianCaps {
+        max_backward_s: Some(120),
+        ..Default::default()
+    };
+    let stale = Some(0);
+    assert!(
+        svc.set_caps(doc, me, caps, stale).await.is_err(),
+        "stale version refused"
+    );
+    svc.set_caps(doc, me, caps, Some(t.seq)).await.unwrap();
+    assert_eq!(
+        svc.today(me, MON).await.unwrap().plan.unwrap().backward_s(),
+        120
+    );
+    assert!(svc.set_caps(other, me, caps, None).await.is_err());
+
+    let audit = svc.audit(me).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.who == "Dr Who" && a.what.contains("max backward time 2 min")),
+        "{audit:?}"
+    );
+
+    // A dizzy stop and then silence raise flags.
+    let plan = svc.today(me, MON).await.unwrap().plan.unwrap();
+    let log = SessionLog {
+        stopped_early: Some(StopReason::Dizziness),
+        ..SessionLog::clean(MON, &plan.load)
+    };
+    svc.log_session(me, log, me, MON).await.unwrap();
+    let flags = svc.patient_flags(me, date!(2026 - 01 - 16)).await.unwrap();
+    assert!(
+        flags
+            .iter()
+            .any(|f| matches!(f, Flag::SafetyEvent { what, .. } if what == "Dizziness")),
+        "{flags:?}"
+    );
+    assert!(
+        flags
+            .iter()
+            .any(|f| matches!(f, Flag::NoLogFor { days: 11 })),
+        "{flags:?}"
+    );
+    assert!(
+        flags
+            .iter()
+            .any(|f| matches!(f, Flag::MissedSessions { .. })),
+        "{flags:?}"
+    );
+    let list = svc.patients(doc, date!(2026 - 01 - 16)).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].name, "Pat");
+}
