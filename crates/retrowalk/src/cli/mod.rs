@@ -1,0 +1,124 @@
+//! The command line: every job the web app does, for people who live in a terminal.
+
+mod log;
+mod profile;
+mod prompt;
+mod show;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use retrowalk_service::Service;
+use retrowalk_store::Store;
+use std::path::PathBuf;
+use time::Date;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "retrowalk",
+    version,
+    about = "Coaches backward (retro) walking on a treadmill, safely and by the evidence.",
+    long_about = "Coaches backward (retro) walking on a treadmill, safely and by the evidence.\n\n\
+        Start with `retrowalk profile create`, then `retrowalk today` before each session and \
+        `retrowalk log` after it.\n\n\
+        retrowalk is not a medical device: it structures exercise but does not diagnose or treat."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Database: a file path, sqlite://PATH or postgres://USER@HOST/DB.
+    /// Default: retrowalk.db in your data directory.
+    #[arg(long, global = true, env = "RETROWALK_DB")]
+    pub db: Option<String>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, change or show your profile (screening answers and training days).
+    #[command(subcommand)]
+    Profile(profile::ProfileCmd),
+    /// Show your risk tier and the reasons for it.
+    #[command(alias = "tier")]
+    Screening,
+    /// Show the next session: checklist, segments and cues.
+    Today(DateArg),
+    /// Show the plan for the coming weeks.
+    Plan {
+        /// How many weeks ahead (1–26).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=26))]
+        weeks: u32,
+        #[command(flatten)]
+        date: DateArg,
+    },
+    /// Log a session's outcome; prints what the next session will be and why.
+    Log(log::LogArgs),
+    /// Log the next-morning knee check for your last session.
+    Morning(log::MorningArgs),
+    /// Every logged session and change, with the decision each one led to.
+    History,
+    /// Weekly and per-session figures: backward minutes, speed, incline, pain, effort, energy.
+    Progress,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct DateArg {
+    /// The day to use instead of today (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<Date>,
+}
+
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| format!("{s:?} is not a date like 2026-11-24"))
+}
+
+fn default_db() -> Result<String> {
+    let dir: PathBuf = dirs::data_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/share")))
+        .context("cannot find your data directory; pass --db PATH or set RETROWALK_DB")?
+        .join("retrowalk");
+    Ok(dir.join("retrowalk.db").display().to_string())
+}
+
+pub async fn open(global: &Global) -> Result<Service> {
+    let url = match &global.db {
+        Some(d) => d.clone(),
+        None => default_db()?,
+    };
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database at {url}"))?;
+    Ok(Service::new(store))
+}
+
+pub async fn run(cli: Cli, today: Date) -> Result<()> {
+    let svc = open(&cli.global).await?;
+    let me = svc.store.local_user().await?;
+    let json = cli.global.json;
+    match cli.command {
+        Command::Profile(cmd) => profile::run(&svc, me, cmd, json, today).await,
+        Command::Screening => show::screening(&svc, me, json).await,
+        Command::Today(d) => show::today(&svc, me, d.date.unwrap_or(today), json).await,
+        Command::Plan { weeks, date } => {
+            show::plan(&svc, me, date.date.unwrap_or(today), weeks, json).await
+        }
+        Command::Log(args) => log::log(&svc, me, args, json, today).await,
+        Command::Morning(args) => log::morning(&svc, me, args, json, today).await,
+        Command::History => show::history(&svc, me, json).await,
+        Command::Progress => show::progress(&svc, me, json).await,
+    }
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}

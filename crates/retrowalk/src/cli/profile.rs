@@ -1,0 +1,279 @@
+use super::{print_json, prompt};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use retrowalk_core::{
+    screen, Age, BodyMass, Goal, KneeCondition, Pain, Profile, RiskFlags, Schedule, Sex, Units,
+};
+use retrowalk_service::Service;
+use retrowalk_store::UserId;
+use time::Date;
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCmd {
+    /// Answer the screening questions (asked in a terminal; or give every flag for scripts).
+    /// Running it again updates the profile and carries the programme over.
+    Create(Box<CreateArgs>),
+    /// Show the stored profile.
+    Show,
+    /// Record that a clinician has cleared you to start.
+    Clearance,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[arg(long)]
+    name: Option<String>,
+    /// Age in years (16–110).
+    #[arg(long)]
+    age: Option<u8>,
+    /// Body mass in kilograms.
+    #[arg(long, conflicts_with = "mass_lb")]
+    mass_kg: Option<f64>,
+    /// Body mass in pounds.
+    #[arg(long)]
+    mass_lb: Option<f64>,
+    /// female or male (optional; only for energy figures).
+    #[arg(long, value_parser = parse_sex)]
+    sex: Option<Sex>,
+    /// mph or kmh.
+    #[arg(long)]
+    units: Option<Units>,
+    /// knee-rehab, strength, balance, fitness or variety.
+    #[arg(long)]
+    goal: Option<Goal>,
+    /// none, osteoarthritis, patellofemoral-pain, acl-reconstruction or other-surgery.
+    #[arg(long)]
+    knee: Option<KneeCondition>,
+    /// Knee pain today, 0–10.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
+    knee_pain: Option<u8>,
+    /// Poor balance, or a fall in the last 12 months.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    poor_balance: Option<bool>,
+    /// Inner-ear (vestibular) problems or dizziness.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    vestibular: Option<bool>,
+    /// A neurological condition.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    neurological: Option<bool>,
+    /// Impaired vision.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    vision: Option<bool>,
+    /// Seconds for the 3-metre backward walk test, if measured.
+    #[arg(long)]
+    walk_test_s: Option<f64>,
+    /// A clinician has cleared you to start.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    clearance: Option<bool>,
+    /// Training days: 2 or 3 weekdays, e.g. mon,wed,fri.
+    #[arg(long)]
+    days: Option<String>,
+    /// First day of the programme (YYYY-MM-DD); default today.
+    #[arg(long, value_parser = super::parse_date)]
+    start: Option<Date>,
+}
+
+fn parse_sex(s: &str) -> Result<Sex, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "f" | "female" => Ok(Sex::Female),
+        "m" | "male" => Ok(Sex::Male),
+        _ => Err("use female or male (or leave it out)".into()),
+    }
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| e.to_string())
+}
+
+async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Date) -> Result<()> {
+    let ask = prompt::interactive() && !json;
+    if ask {
+        println!("Screening: a few questions decide how retrowalk starts you, and whether a clinician should see you first.\n");
+    }
+    let name = prompt::value(a.name, "--name", "Your name:", |s| {
+        if s.is_empty() {
+            Err("please type a name".into())
+        } else {
+            Ok(s.to_string())
+        }
+    })?;
+    let age = prompt::value(
+        a.age.map(Age::new).transpose()?,
+        "--age",
+        "Age in years:",
+        |s| Age::new(parse::<u8>(s)?).map_err(|e| e.to_string()),
+    )?;
+    let mass = match (a.mass_kg, a.mass_lb) {
+        (Some(kg), _) => BodyMass::from_kg(kg)?,
+        (None, Some(lb)) => BodyMass::from_lb(lb)?,
+        (None, None) => prompt::value(None, "--mass-kg", "Body mass (e.g. 72kg or 160lb):", |s| {
+            let t = s.to_ascii_lowercase();
+            if let Some(lb) = t.strip_suffix("lb") {
+                BodyMass::from_lb(parse(lb.trim())?).map_err(|e| e.to_string())
+            } else {
+                BodyMass::from_kg(parse(t.trim_end_matches("kg").trim())?)
+                    .map_err(|e| e.to_string())
+            }
+        })?,
+    };
+    let units = prompt::value(a.units, "--units", "Speeds in mph or kmh?", parse)?;
+    let goal = prompt::value(
+        a.goal,
+        "--goal",
+        "Goal (knee-rehab, strength, balance, fitness, variety):",
+        parse,
+    )?;
+    let knee = prompt::value(
+        a.knee,
+        "--knee",
+        "Knee condition (none, osteoarthritis, patellofemoral-pain, acl-reconstruction, other-surgery):",
+        parse,
+    )?;
+    let knee_pain = prompt::value(
+        a.knee_pain.map(Pain::new).transpose()?,
+        "--knee-pain",
+        "Knee pain right now, 0–10:",
+        |s| Pain::new(parse(s)?).map_err(|e| e.to_string()),
+    )?;
+    let flags = RiskFlags {
+        poor_balance_or_falls: prompt::yes_no(
+            a.poor_balance,
+            "--poor-balance",
+            "Poor balance, or a fall in the last 12 months?",
+        )?,
+        vestibular_or_dizziness: prompt::yes_no(
+            a.vestibular,
+            "--vestibular",
+            "Dizziness or inner-ear problems?",
+        )?,
+        neurological: prompt::yes_no(
+            a.neurological,
+            "--neurological",
+            "A neurological condition?",
+        )?,
+        vision_impairment: prompt::yes_no(a.vision, "--vision", "Impaired vision?")?,
+    };
+    let walk = match a.walk_test_s {
+        Some(s) => Some(s),
+        None if ask => prompt::value(
+            None,
+            "--walk-test-s",
+            "3-m backward walk test in seconds (Enter if not measured):",
+            |s| {
+                if s.is_empty() {
+                    Ok(None)
+                } else {
+                    parse::<f64>(s).map(Some)
+                }
+            },
+        )?,
+        None => None,
+    };
+    let clearance = prompt::yes_no(
+        a.clearance,
+        "--clearance",
+        "Has a clinician cleared you for backward treadmill walking?",
+    )?;
+    let schedule = prompt::value(
+        a.days.map(|d| Schedule::parse(&d)).transpose()?,
+        "--days",
+        "Training days, 2 or 3 (e.g. mon,wed,fri):",
+        |s| Schedule::parse(s).map_err(|e| e.to_string()),
+    )?;
+    let profile = Profile {
+        name,
+        age,
+        body_mass: mass,
+        sex: a.sex,
+        units,
+        goal,
+        knee,
+        knee_pain,
+        flags,
+        backward_walk_test_s: walk,
+        clearance,
+        schedule: Some(schedule),
+    };
+    let outcome = svc
+        .onboard(me, profile.clone(), a.start.unwrap_or(today))
+        .await?;
+    svc.store.set_display_name(me, &profile.name).await?;
+    if json {
+        return print_json(&outcome);
+    }
+    println!();
+    super::show::print_screening(&outcome.screening);
+    if outcome.programme_started {
+        println!("\nYour programme is ready: run `retrowalk today` to see your first session.");
+    } else {
+        println!("\nNo programme yet. Once a clinician has cleared you, run `retrowalk profile clearance`.");
+    }
+    Ok(())
+}
+
+pub async fn run(
+    svc: &Service,
+    me: UserId,
+    cmd: ProfileCmd,
+    json: bool,
+    today: Date,
+) -> Result<()> {
+    match cmd {
+        ProfileCmd::Create(a) => create(svc, me, *a, json, today).await,
+        ProfileCmd::Show => {
+            let p = svc
+                .store
+                .profile(me)
+                .await?
+                .context("no profile yet: run `retrowalk profile create`")?;
+            if json {
+                return print_json(&p);
+            }
+            println!(
+                "{} · {} years · {:.1} kg · {}",
+                p.name,
+                p.age.years(),
+                p.body_mass.kg(),
+                p.units.label()
+            );
+            println!(
+                "Goal: {} · Knee: {} · knee pain {}",
+                p.goal.describe(),
+                p.knee.describe(),
+                p.knee_pain
+            );
+            if let Some(s) = &p.schedule {
+                let days: Vec<String> = s
+                    .days()
+                    .iter()
+                    .map(|d| d.to_string()[..3].to_string())
+                    .collect();
+                println!("Training days: {}", days.join(", "));
+            }
+            Ok(())
+        }
+        ProfileCmd::Clearance => {
+            let mut p = svc
+                .store
+                .profile(me)
+                .await?
+                .context("no profile yet: run `retrowalk profile create`")?;
+            p.clearance = true;
+            let start = today;
+            let outcome = svc.onboard(me, p, start).await?;
+            if json {
+                return print_json(&outcome);
+            }
+            super::show::print_screening(&screen(
+                &svc.store.profile(me).await?.context("profile vanished")?,
+            ));
+            if outcome.programme_started {
+                println!("\nClearance recorded. Run `retrowalk today` to see your first session.");
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The CLI through the real binary, on a real database file.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rw.db").display().to_string();
+        Env { _dir: dir, db }
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("retrowalk").unwrap();
+        c.env("RETROWALK_DB", &self.db).env_remove("RETROWALK_LOG");
+        c
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+const PROFILE: &[&str] = &[
+    "profile",
+    "create",
+    "--name",
+    "Ada",
+    "--age",
+    "58",
+    "--mass-kg",
+    "72",
+    "--units",
+    "kmh",
+    "--goal",
+    "knee-rehab",
+    "--knee",
+    "osteoarthritis",
+    "--knee-pain",
+    "3",
+    "--days",
+    "mon,wed,fri",
+    "--start",
+    "2026-11-23",
+];
+
+#[test]
+fn help_is_everywhere() {
+    let e = Env::new();
+    for sub in [
+        &[][..],
+        &["profile"],
+        &["profile", "create"],
+        &["today"],
+        &["plan"],
+        &["log"],
+        &["morning"],
+        &["history"],
+        &["progress"],
+        &["screening"],
+    ] {
+        e.cmd()
+            .args(sub)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
+}
+
+#[test]
+fn a_whole_week_in_the_terminal() {
+    let e = Env::new();
+    e.cmd()
+        .args(PROFILE)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CAUTION"));
+    let s = e.json(&["screening"]);
+    assert_eq!(s["tier"], "caution");
+    assert_eq!(s["reasons"][0]["rule"], "Scr11KneeCondition");
+
+    // Numbers in the person's units.
+    e.cmd()
+        .args(["today", "--date", "2026-11-23"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1.3 km/h").and(predicate::str::contains("Safety key")))
+        .stdout(predicate::str::contains("Glance, don't twist"));
+    let t = e.json(&["today", "--date", "2026-11-23"]);
+    assert_eq!(t["status"]["status"], "active");
+    assert_eq!(t["plan"]["load"]["backward_s"], 240);
+
+    e.cmd()
+        .args([
+            "log",
+            "--date",
+            "2026-11-23",
+            "--effort",
+            "4",
+            "--pain-before",
+            "2",
+            "--pain-during",
+            "6",
+            "--pain-after",
+            "5",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("STEP BACK").and(predicate::str::contains("6/10")));
+    let t = e.json(&["today", "--date", "2026-11-24"]);
+    assert_eq!(
+        t["plan"]["load"]["backward_s"], 120,
+        "stepped back by 2 minutes"
+    );
+    assert_eq!(t["morning_check_due"], "2026-11-23");
+
+    e.cmd()
+        .args(["morning", "--pain", "5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("did not settle"));
+    let h = e.json(&["history"]);
+    assert_eq!(h.as_array().unwrap().len(), 2);
+    let p = e.json(&["progress"]);
+    assert_eq!(p["sessions"][0]["pain_during"], 6);
+    let plan = e.json(&["plan", "--weeks", "2", "--date", "2026-11-24"]);
+    assert!(plan.as_array().unwrap().len() >= 5);
+    // Everything was kept: a second process sees the same state.
+    let again = e.json(&["history"]);
+    assert_eq!(again, h);
+}
+
+#[test]
+fn clearance_gate_in_the_terminal() {
+    let e = Env::new();
+    e.cmd()
+        .args([
+            "profile",
+            "create",
+            "--name",
+            "Bo",
+            "--age",
+            "72",
+            "--mass-kg",
+            "80",
+            "--units",
+            "mph",
+            "--goal",
+            "balance",
+            "--knee",
+            "none",
+            "--knee-pain",
+            "0",
+            "--poor-balance",
+            "--days",
+            "tue,thu",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("CLEARANCE REQUIRED")
+                .and(predicate::str::contains("No programme yet")),
+        );
+    e.cmd()
+        .arg("today")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("clearance"));
+    e.cmd().args(["log", "--effort", "3"]).assert().failure();
+    e.cmd()
+        .args(["profile", "clearance"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SUPERVISED"));
+    let t = e.json(&["today"]);
+    let ids: Vec<&str> = t["plan"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"spotter") && ids.contains(&"continuous_rails"),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_what_to_do() {
+    let e = Env::new();
+    e.cmd()
+        .args(["profile", "create", "--name", "X", "--age", "12"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("age must be between 16 and 110"));
+    e.cmd()
+        .args(["profile", "create", "--name", "X", "--age", "40"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("missing --mass-kg"));
+    let mut args = PROFILE.to_vec();
+    let i = args.iter().position(|a| *a == "mon,wed,fri").unwrap();
+    args[i] = "mon";
+    e.cmd()
+        .args(&args)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("2 or 3 different weekdays"));
+    e.cmd().args(PROFILE).assert().success();
+    e.cmd()
+        .args(["log", "--effort", "11"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("11"));
+    e.cmd()
+        .args(["log", "--date", "2026-13-01", "--effort", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a date"));
+    e.cmd()
+        .args(["--db", "mysql://nope", "today"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unsupported database URL"));
+}
