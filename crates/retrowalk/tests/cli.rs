@@ -234,3 +234,51 @@ fn bad_input_is_refused_with_what_to_do() {
         .failure()
         .stderr(predicate::str::contains("unsupported database URL"));
 }
+
+#[test]
+fn backup_and_restore_through_files() {
+    let (a, b) = (Env::new(), Env::new());
+    a.cmd().args(PROFILE).assert().success();
+    a.cmd()
+        .args([
+            "log",
+            "--date",
+            "2026-11-23",
+            "--effort",
+            "3",
+            "--pain-before",
+            "0",
+            "--pain-during",
+            "1",
+            "--pain-after",
+            "1",
+        ])
+        .assert()
+        .success();
+    let file = a._dir.path().join("me.json");
+    a.cmd()
+        .args(["backup", "--out", file.to_str().unwrap()])
+        .assert()
+        .success();
+    b.cmd()
+        .args(["restore", file.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Restored 1 event"));
+    assert_eq!(a.json(&["history"]), b.json(&["history"]));
+    assert_eq!(
+        a.json(&["today", "--date", "2026-11-25"]),
+        b.json(&["today", "--date", "2026-11-25"])
+    );
+    b.cmd()
+        .args(["restore", file.to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("replace"));
+    std::fs::write(&file, "{not json").unwrap();
+    b.cmd()
+        .args(["restore", file.to_str().unwrap(), "--replace"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a retrowalk backup"));
+}

@@ -6,12 +6,16 @@
 //! an append-only event log, folded through `retrowalk_core::Progression`.
 
 mod auth;
+mod backup;
 mod error;
 mod programme;
 mod runs;
 mod users;
 
 pub use auth::{AuthSession, Invite};
+pub use backup::{
+    Backup, BackupEvent, BackupPerson, BackupProgramme, BackupRun, BACKUP_FORMAT, BACKUP_VERSION,
+};
 pub use error::{Result, StoreError};
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
 pub use runs::{Run, Sample};

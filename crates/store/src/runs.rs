@@ -53,24 +53,7 @@ impl Store {
     /// so a retried batch is harmless.
     pub async fn append_samples(&self, run_id: &str, samples: &[Sample]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for s in samples {
-            let rr = (!s.rr_ms.is_empty())
-                .then(|| serde_json::to_string(&s.rr_ms))
-                .transpose()?;
-            sqlx::query(
-                "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, t_ms) DO NOTHING",
-            )
-            .bind(run_id)
-            .bind(s.t_ms)
-            .bind(s.speed_kmh)
-            .bind(s.incline_pct)
-            .bind(s.distance_m)
-            .bind(s.heart_rate.map(i64::from))
-            .bind(rr)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_samples(&mut tx, run_id, samples).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -128,4 +111,30 @@ impl Store {
             })
             .collect()
     }
+}
+
+pub(crate) async fn insert_samples(
+    conn: &mut sqlx::AnyConnection,
+    run_id: &str,
+    samples: &[Sample],
+) -> Result<()> {
+    for s in samples {
+        let rr = (!s.rr_ms.is_empty())
+            .then(|| serde_json::to_string(&s.rr_ms))
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, t_ms) DO NOTHING",
+        )
+        .bind(run_id)
+        .bind(s.t_ms)
+        .bind(s.speed_kmh)
+        .bind(s.incline_pct)
+        .bind(s.distance_m)
+        .bind(s.heart_rate.map(i64::from))
+        .bind(rr)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

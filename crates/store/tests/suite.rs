@@ -256,6 +256,230 @@ async fn telemetry_is_kept_in_order_and_idempotent(store: Store) {
     assert!(runs[0].ended_at.is_some());
 }
 
+/// A varied history: sessions with every kind of outcome, morning checks, a clinician's
+/// caps, a pause and resume, and a treadmill run with telemetry.
+async fn generate_history(store: &Store) -> UserId {
+    let (id, _) = person_with_programme(store, "hist@x.org").await;
+    let doc = match store.user_by_email("doc@x.org").await.unwrap() {
+        Some(u) => u.id,
+        None => store
+            .create_user("doc@x.org", "Dr D", None, Role::Clinician)
+            .await
+            .unwrap(),
+    };
+    let mut rng = 0x2545F4914F6CDD1Du64;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let mut date = date!(2026 - 01 - 05);
+    for i in 0..40 {
+        date += time::Duration::days(1 + next(3) as i64);
+        let state = store.programme(id).await.unwrap().unwrap().state;
+        let Ok(planned) = state.plan_for(date) else {
+            store
+                .record(id, &Event::Resumed { date }, Some(doc))
+                .await
+                .unwrap();
+            continue;
+        };
+        let mut log = SessionLog::clean(date, &planned.load);
+        log.effort = Effort::new(next(9) as u8).unwrap();
+        log.pain_during = Pain::new(next(7) as u8).unwrap();
+        log.dizziness = next(15) == 0;
+        log.stopped_early = if next(12) == 0 {
+            Some(StopReason::Discomfort)
+        } else {
+            None
+        };
+        store
+            .record(id, &Event::Session(log), Some(id))
+            .await
+            .unwrap();
+        if next(3) == 0 {
+            store
+                .record(
+                    id,
+                    &Event::MorningPain {
+                        session_date: date,
+                        pain: Pain::new(next(6) as u8).unwrap(),
+                    },
+                    Some(id),
+                )
+                .await
+                .unwrap();
+        }
+        if i == 10 {
+            let caps = ClinicianCaps {
+                max_speed: Some(Speed::from_kmh(2.4).unwrap()),
+                max_incline: Some(Incline::FLAT),
+                max_backward_s: Some(900),
+            };
+            store
+                .record(id, &Event::CapsSet { caps }, Some(doc))
+                .await
+                .unwrap();
+        }
+        if i == 20 {
+            store
+                .record(
+                    id,
+                    &Event::Paused {
+                        date,
+                        by_clinician: true,
+                    },
+                    Some(doc),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    store
+        .start_run("hist-run-1", id, &serde_json::json!({"load": "x"}))
+        .await
+        .unwrap();
+    let samples: Vec<Sample> = (0..120)
+        .map(|t| Sample {
+            t_ms: t * 1000,
+            speed_kmh: 1.6 + (t % 7) as f64 * 0.01,
+            incline_pct: Some(0.5),
+            distance_m: t as f64 * 0.45,
+            heart_rate: Some(95 + (t % 20) as u8),
+            rr_ms: vec![600 + t as u16],
+        })
+        .collect();
+    store.append_samples("hist-run-1", &samples).await.unwrap();
+    store
+        .end_run("hist-run-1", Some("completed"))
+        .await
+        .unwrap();
+    id
+}
+
+/// The first place two JSON values differ, for a readable failure.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let (va, vb) = (x.get(k).unwrap_or(&Null), y.get(k).unwrap_or(&Null));
+                if let Some(d) = first_difference(va, vb, format!("{path}.{k}")) {
+                    return Some(d);
+                }
+            }
+            None
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (va, vb))| first_difference(va, vb, format!("{path}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} != {b}")),
+    }
+}
+
+fn assert_same(a: &Backup, b: &Backup) {
+    let (ja, jb) = (
+        serde_json::to_value(a).unwrap(),
+        serde_json::to_value(b).unwrap(),
+    );
+    if let Some(d) = first_difference(&ja, &jb, String::new()) {
+        panic!("backups differ at {d}");
+    }
+}
+
+fn comparable(mut b: Backup) -> Backup {
+    b.created_at = 0;
+    for r in &mut b.runs {
+        r.run.user_id = 0;
+    }
+    b
+}
+
+async fn backup_round_trip(from: Store, to: Store) {
+    let id = generate_history(&from).await;
+    let original = from.backup(id).await.unwrap();
+    assert!(original.events.len() > 40);
+    // Through text, as it would travel in a file.
+    let text = serde_json::to_string_pretty(&original).unwrap();
+    let parsed: Backup = serde_json::from_str(&text).unwrap();
+    to.create_user("doc@x.org", "Dr D", None, Role::Clinician)
+        .await
+        .unwrap();
+    let target = to
+        .create_user("hist@x.org", "Ada", None, Role::Person)
+        .await
+        .unwrap();
+    to.restore(target, &parsed, false).await.unwrap();
+    let restored = to.backup(target).await.unwrap();
+    assert_same(&comparable(restored.clone()), &comparable(original.clone()));
+    // The restored log still folds into the restored state.
+    assert_eq!(
+        to.replay(target).await.unwrap(),
+        restored.programme.unwrap().state
+    );
+    // A second restore without replace is refused and changes nothing.
+    assert!(matches!(
+        to.restore(target, &parsed, false).await,
+        Err(StoreError::Conflict(_))
+    ));
+    to.restore(target, &parsed, true).await.unwrap();
+    assert_same(
+        &comparable(to.backup(target).await.unwrap()),
+        &comparable(original),
+    );
+}
+
+#[tokio::test]
+async fn backup_restores_losslessly_sqlite_to_sqlite() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let from = Store::open(a.path().join("a.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let to = Store::open(b.path().join("b.db").to_str().unwrap())
+        .await
+        .unwrap();
+    backup_round_trip(from, to).await;
+}
+
+#[tokio::test]
+async fn backup_moves_a_person_from_sqlite_to_postgres() {
+    let Some(to) = pg::fresh().await else { return };
+    let a = tempfile::tempdir().unwrap();
+    let from = Store::open(a.path().join("a.db").to_str().unwrap())
+        .await
+        .unwrap();
+    backup_round_trip(from, to).await;
+}
+
+#[tokio::test]
+async fn damaged_backups_are_refused_whole() {
+    let a = tempfile::tempdir().unwrap();
+    let s = Store::open(a.path().join("a.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let id = generate_history(&s).await;
+    let good = s.backup(id).await.unwrap();
+    let other = s
+        .create_user("new@x.org", "N", None, Role::Person)
+        .await
+        .unwrap();
+    let mut bad = good.clone();
+    bad.events[5].data = serde_json::json!({"kind": "teleport"});
+    let err = s.restore(other, &bad, false).await.unwrap_err();
+    assert!(err.to_string().contains("event 6 cannot be read"), "{err}");
+    let mut gap = good.clone();
+    gap.events.remove(3);
+    assert!(s.restore(other, &gap, false).await.is_err());
+    assert!(
+        s.programme(other).await.unwrap().is_none(),
+        "nothing half-restored"
+    );
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {

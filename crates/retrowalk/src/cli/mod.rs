@@ -1,5 +1,6 @@
 //! The command line: every job the web app does, for people who live in a terminal.
 
+mod backup;
 mod log;
 mod profile;
 mod prompt;
@@ -66,6 +67,10 @@ pub enum Command {
     History,
     /// Weekly and per-session figures: backward minutes, speed, incline, pain, effort, energy.
     Progress,
+    /// Write everything about you (profile, programme, sessions, telemetry, changes) as JSON.
+    Backup(backup::BackupArgs),
+    /// Bring back a JSON backup, exactly as it was.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -114,6 +119,8 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Morning(args) => log::morning(&svc, me, args, json, today).await,
         Command::History => show::history(&svc, me, json).await,
         Command::Progress => show::progress(&svc, me, json).await,
+        Command::Backup(a) => backup::backup(&svc, me, a).await,
+        Command::Restore(a) => backup::restore(&svc, me, a).await,
     }
 }
 
