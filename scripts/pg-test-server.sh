@@ -2,6 +2,7 @@
 # Starts (or stops) a throwaway PostgreSQL server on loopback for the test suites.
 #   scripts/pg-test-server.sh start   -> prints the admin URL to use as RETROWALK_TEST_PG
 #   scripts/pg-test-server.sh stop
+#   scripts/pg-test-server.sh pause|resume   -> stop / start again keeping the data (fault tests)
 # The data lives in $RW_PG_DIR (default /tmp/retrowalk-pg) and is removed on stop.
 set -euo pipefail
 DIR=${RW_PG_DIR:-/tmp/retrowalk-pg}
@@ -23,11 +24,18 @@ case "${1:-}" in
       -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=on -c max_connections=200" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"
     ;;
+  pause)
+    as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=on -c max_connections=200" start >/dev/null
+    ;;
   stop)
     if [ -d "$DIR" ]; then
       as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w stop >/dev/null 2>&1 || true
       rm -rf "$DIR"
     fi
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 2 ;;
 esac
