@@ -71,6 +71,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Bring back a JSON backup, exactly as it was.
     Restore(backup::RestoreArgs),
+    /// Check the database: the programme replayed from its log must equal the stored state.
+    Check,
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -121,11 +123,42 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Progress => show::progress(&svc, me, json).await,
         Command::Backup(a) => backup::backup(&svc, me, a).await,
         Command::Restore(a) => backup::restore(&svc, me, a).await,
+        Command::Check => check(&svc, me, json).await,
     }
 }
 
 /// Prints a value as pretty JSON.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+async fn check(svc: &Service, me: retrowalk_store::UserId, json: bool) -> Result<()> {
+    let Some(stored) = svc.store.programme(me).await? else {
+        println!("No programme yet: nothing to check.");
+        return Ok(());
+    };
+    let replayed = svc.store.replay(me).await?;
+    let events = svc.store.events(me).await?;
+    let gapless = events
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.seq == i as i64 + 1)
+        && events.len() as i64 == stored.seq;
+    let ok = replayed == stored.state && gapless;
+    if json {
+        print_json(&serde_json::json!({ "ok": ok, "events": events.len(), "seq": stored.seq }))?;
+    } else if ok {
+        println!(
+            "OK: {} event(s), and replaying them gives the stored programme.",
+            events.len()
+        );
+    }
+    anyhow::ensure!(
+        ok,
+        "the stored programme does not match its event log ({} events, version {})",
+        events.len(),
+        stored.seq
+    );
     Ok(())
 }
