@@ -9,18 +9,14 @@ const STEPS: u64 = 10_000;
 
 fn persona() -> Profile {
     Profile {
-        name: "Bench".into(),
-        age: Age::new(58).unwrap(),
-        body_mass: BodyMass::from_kg(80.0).unwrap(),
-        sex: None,
-        units: Units::Mph,
-        goal: Goal::KneeRehab,
         knee: KneeCondition::Osteoarthritis,
         knee_pain: Pain::new(2).unwrap(),
-        flags: RiskFlags::default(),
-        backward_walk_test_s: None,
-        clearance: false,
-        schedule: None,
+        ..Profile::new(
+            "Bench",
+            Age::new(58).unwrap(),
+            BodyMass::from_kg(80.0).unwrap(),
+            Goal::KneeRehab,
+        )
     }
 }
 

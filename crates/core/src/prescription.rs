@@ -285,25 +285,17 @@ pub fn week_index(d: Date) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::screening::{screen, KneeCondition, RiskFlags};
-    use crate::units::{Age, BodyMass, Pain};
+    use crate::screening::screen;
+    use crate::units::{Age, BodyMass};
     use time::macros::date;
 
     fn profile(age: u8, goal: Goal) -> Profile {
-        Profile {
-            name: "T".into(),
-            age: Age::new(age).unwrap(),
-            body_mass: BodyMass::from_kg(70.0).unwrap(),
-            sex: None,
-            units: Units::Mph,
+        Profile::new(
+            "T",
+            Age::new(age).unwrap(),
+            BodyMass::from_kg(70.0).unwrap(),
             goal,
-            knee: KneeCondition::None,
-            knee_pain: Pain::new(0).unwrap(),
-            flags: RiskFlags::default(),
-            backward_walk_test_s: None,
-            clearance: false,
-            schedule: None,
-        }
+        )
     }
 
     #[test]

@@ -786,6 +786,14 @@ impl Progression {
             .next_on_or_after(log.date.next_day().unwrap_or(log.date));
         // Today's session is already counted in this week's volume.
         let week_max = self.weekly_max_session_s(next_date);
+        let cap_hold = (
+            Outcome::Hold,
+            Rule::Prg02WeeklyCap,
+            Why::WeeklyCap {
+                max_week_s: self.weekly_allowance_s(next_date),
+            },
+            base,
+        );
         let mut blocked_by_cap = false;
 
         // PRG-03: time first.
@@ -813,13 +821,7 @@ impl Progression {
             blocked_by_cap = true;
             // Caution and supervised people build time before any speed (PRG-03).
             if self.tier != Tier::Standard {
-                let max_week_s = self.weekly_allowance_s(next_date);
-                return (
-                    Outcome::Hold,
-                    Rule::Prg02WeeklyCap,
-                    Why::WeeklyCap { max_week_s },
-                    base,
-                );
+                return cap_hold;
             }
         }
 
@@ -828,13 +830,7 @@ impl Progression {
                 let wait = DAYS_BETWEEN_INTENSITY_STEPS - (today - last);
                 if wait > 0 {
                     return if blocked_by_cap {
-                        let max_week_s = self.weekly_allowance_s(next_date);
-                        (
-                            Outcome::Hold,
-                            Rule::Prg02WeeklyCap,
-                            Why::WeeklyCap { max_week_s },
-                            base,
-                        )
+                        cap_hold
                     } else {
                         (
                             Outcome::Hold,
@@ -862,13 +858,7 @@ impl Progression {
             );
         }
         if blocked_by_cap {
-            let max_week_s = self.weekly_allowance_s(next_date);
-            return (
-                Outcome::Hold,
-                Rule::Prg02WeeklyCap,
-                Why::WeeklyCap { max_week_s },
-                base,
-            );
+            return cap_hold;
         }
 
         // PRG-05: incline only after a stable run at target, alone, weekly at most.

@@ -161,6 +161,25 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// A profile with no risk factors, no knee condition and no pain, in mph, for the
+    /// given person; set the other fields as needed.
+    pub fn new(name: impl Into<String>, age: Age, body_mass: BodyMass, goal: Goal) -> Profile {
+        Profile {
+            name: name.into(),
+            age,
+            body_mass,
+            sex: None,
+            units: Units::Mph,
+            goal,
+            knee: KneeCondition::None,
+            knee_pain: Pain::default(),
+            flags: RiskFlags::default(),
+            backward_walk_test_s: None,
+            clearance: false,
+            schedule: None,
+        }
+    }
+
     /// Checks what the types cannot: the name, and the walk test's plausibility.
     pub fn validate(&self) -> Result<(), InvalidValue> {
         let name = self.name.trim();
@@ -392,20 +411,12 @@ mod tests {
     use super::*;
 
     pub(crate) fn profile(age: u8) -> Profile {
-        Profile {
-            name: "Test".into(),
-            age: Age::new(age).unwrap(),
-            body_mass: BodyMass::from_kg(70.0).unwrap(),
-            sex: None,
-            units: Units::Mph,
-            goal: Goal::Fitness,
-            knee: KneeCondition::None,
-            knee_pain: Pain::new(0).unwrap(),
-            flags: RiskFlags::default(),
-            backward_walk_test_s: None,
-            clearance: false,
-            schedule: None,
-        }
+        Profile::new(
+            "Test",
+            Age::new(age).unwrap(),
+            BodyMass::from_kg(70.0).unwrap(),
+            Goal::Fitness,
+        )
     }
 
     #[test]

@@ -10,20 +10,12 @@ pub fn date0() -> Date {
 }
 
 pub fn profile(age: u8, goal: Goal) -> Profile {
-    Profile {
-        name: "Persona".into(),
-        age: Age::new(age).unwrap(),
-        body_mass: BodyMass::from_kg(75.0).unwrap(),
-        sex: None,
-        units: Units::Mph,
+    Profile::new(
+        "Persona",
+        Age::new(age).unwrap(),
+        BodyMass::from_kg(75.0).unwrap(),
         goal,
-        knee: KneeCondition::None,
-        knee_pain: Pain::new(0).unwrap(),
-        flags: RiskFlags::default(),
-        backward_walk_test_s: None,
-        clearance: false,
-        schedule: None,
-    }
+    )
 }
 
 pub fn programme(p: &Profile, days: &str) -> Progression {

@@ -13,18 +13,15 @@ async fn service() -> (Service, tempfile::TempDir) {
 
 fn profile(age: u8) -> Profile {
     Profile {
-        name: "Pat".into(),
-        age: Age::new(age).unwrap(),
-        body_mass: BodyMass::from_kg(70.0).unwrap(),
-        sex: None,
-        units: Units::Mph,
-        goal: Goal::KneeRehab,
         knee: KneeCondition::Osteoarthritis,
         knee_pain: Pain::new(2).unwrap(),
-        flags: RiskFlags::default(),
-        backward_walk_test_s: None,
-        clearance: false,
         schedule: Some(Schedule::parse("mon,wed,fri").unwrap()),
+        ..Profile::new(
+            "Pat",
+            Age::new(age).unwrap(),
+            BodyMass::from_kg(70.0).unwrap(),
+            Goal::KneeRehab,
+        )
     }
 }
 

@@ -12,20 +12,12 @@ fn under_ci() -> bool {
 }
 
 fn profile() -> Profile {
-    Profile {
-        name: "Fay".into(),
-        age: Age::new(44).unwrap(),
-        body_mass: BodyMass::from_kg(66.0).unwrap(),
-        sex: None,
-        units: Units::Mph,
-        goal: Goal::Fitness,
-        knee: KneeCondition::None,
-        knee_pain: Pain::new(0).unwrap(),
-        flags: RiskFlags::default(),
-        backward_walk_test_s: None,
-        clearance: false,
-        schedule: None,
-    }
+    Profile::new(
+        "Fay",
+        Age::new(44).unwrap(),
+        BodyMass::from_kg(66.0).unwrap(),
+        Goal::Fitness,
+    )
 }
 
 async fn seed(store: &Store) -> UserId {

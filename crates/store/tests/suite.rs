@@ -9,18 +9,17 @@ use time::macros::date;
 
 fn profile() -> Profile {
     Profile {
-        name: "Ada".into(),
-        age: Age::new(58).unwrap(),
-        body_mass: BodyMass::from_kg(72.0).unwrap(),
         sex: Some(Sex::Female),
         units: Units::Kmh,
-        goal: Goal::KneeRehab,
         knee: KneeCondition::Osteoarthritis,
         knee_pain: Pain::new(3).unwrap(),
-        flags: RiskFlags::default(),
         backward_walk_test_s: Some(3.2),
-        clearance: false,
-        schedule: None,
+        ..Profile::new(
+            "Ada",
+            Age::new(58).unwrap(),
+            BodyMass::from_kg(72.0).unwrap(),
+            Goal::KneeRehab,
+        )
     }
 }
 
