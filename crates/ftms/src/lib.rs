@@ -1,1 +1,9 @@
-//! placeholder
+//! Bluetooth Fitness Machine Service (FTMS) and Heart Rate Service (HRS) for treadmills:
+//! typed messages, byte codecs, the transport seam, a simulated treadmill and (with the
+//! `bluetooth` feature) a btleplug backend.
+
+pub mod model;
+pub mod transport;
+
+pub use model::*;
+pub use transport::{BoxFuture, Notification, TransportError, Treadmill};
