@@ -126,7 +126,7 @@ impl Store {
 
     /// The patient accepts an invitation: links them to its clinician, once.
     pub async fn accept_invite(&self, code: &str, patient: UserId) -> Result<UserId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE invites SET accepted_by = $1 WHERE code = $2 AND accepted_by IS NULL AND expires_at > $3 \
              RETURNING clinician_id",

@@ -157,7 +157,7 @@ impl Store {
                 actors.insert(email.to_string(), id);
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for table in ["events", "programmes", "profiles"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(user)

@@ -91,7 +91,7 @@ impl Store {
         replace: bool,
     ) -> Result<()> {
         let json = serde_json::to_string(initial)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists = sqlx::query("SELECT seq FROM programmes WHERE user_id = $1")
             .bind(user)
             .fetch_optional(&mut *tx)
@@ -178,7 +178,7 @@ impl Store {
             let mut state = rec.state;
             let decision = state.apply(event);
             let seq = rec.seq + 1;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             let updated = sqlx::query(
                 "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 WHERE user_id = $4 AND seq = $5",
             )

@@ -52,7 +52,7 @@ impl Store {
     /// Appends samples in one transaction; a sample already stored (same time) is kept,
     /// so a retried batch is harmless.
     pub async fn append_samples(&self, run_id: &str, samples: &[Sample]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         insert_samples(&mut tx, run_id, samples).await?;
         tx.commit().await?;
         Ok(())

@@ -479,6 +479,30 @@ async fn damaged_backups_are_refused_whole() {
     );
 }
 
+/// Many people starting programmes, logging and restoring at once: on SQLite a transaction
+/// that read before writing used to fail with "database is locked" instead of waiting.
+async fn simultaneous_writers_wait_instead_of_failing(store: Store) {
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let (id, prog) = person_with_programme(&store, &format!("p{i}@example.org")).await;
+            let load = prog.plan_for(date!(2026 - 01 - 05)).unwrap().load;
+            let ev = Event::Session(SessionLog::clean(date!(2026 - 01 - 05), &load));
+            store.record(id, &ev, Some(id)).await.unwrap();
+            let b = store.backup(id).await.unwrap();
+            store.restore(id, &b, true).await.unwrap();
+            store.accept_invite("nope", id).await.unwrap_err();
+            id
+        }));
+    }
+    for t in tasks {
+        let id = t.await.unwrap();
+        assert_eq!(store.programme(id).await.unwrap().unwrap().seq, 1);
+        assert_eq!(store.events(id).await.unwrap().len(), 1);
+    }
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -510,6 +534,7 @@ both_backends!(
     concurrent_writers_apply_every_event_once,
     auth_sessions_throttling_and_links,
     telemetry_is_kept_in_order_and_idempotent,
+    simultaneous_writers_wait_instead_of_failing,
 );
 
 mod pg {
