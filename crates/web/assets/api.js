@@ -1,0 +1,81 @@
+// fetch() with the app's conventions: JSON both ways, the CSRF header on every mutating
+// call, and errors carrying the server's sentence so pages can show it as is.
+
+export class ApiError extends Error {
+  constructor(status, message, field) {
+    super(message);
+    this.status = status;
+    this.field = field;
+  }
+}
+
+function cookie(name) {
+  const m = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${name}=`));
+  return m ? decodeURIComponent(m.slice(name.length + 1)) : '';
+}
+
+let csrfToken = '';
+
+async function ensureCsrf() {
+  const c = cookie('rw_csrf');
+  if (c) return c;
+  if (!csrfToken) {
+    const r = await fetch('/api/csrf', { credentials: 'same-origin' });
+    if (r.ok) {
+      const j = await r.json().catch(() => ({}));
+      csrfToken = j.token || '';
+    }
+  }
+  return cookie('rw_csrf') || csrfToken;
+}
+
+export async function api(method, path, body, retried = false) {
+  const headers = { Accept: 'application/json' };
+  const opts = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    headers['X-CSRF-Token'] = await ensureCsrf();
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+  }
+  let res;
+  try {
+    res = await fetch(path, opts);
+  } catch {
+    throw new ApiError(0, 'Could not reach the retrowalk server. Check the connection and try again.');
+  }
+  if (res.status === 403 && method !== 'GET' && !retried) {
+    // A stale CSRF cookie (e.g. after sign-out): fetch a fresh one once and retry.
+    const j = await res.clone().json().catch(() => ({}));
+    if (/csrf/i.test(j.error || '')) {
+      csrfToken = '';
+      document.cookie = 'rw_csrf=; Max-Age=0; Path=/';
+      return api(method, path, body, true);
+    }
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    const msg = (data && data.error) || defaultMessage(res.status);
+    throw new ApiError(res.status, msg, data && data.field);
+  }
+  return data;
+}
+
+function defaultMessage(status) {
+  switch (status) {
+    case 401: return 'Please sign in.';
+    case 403: return 'You are not allowed to do that.';
+    case 404: return 'Not found.';
+    case 409: return 'Someone else changed this at the same time.';
+    case 429: return 'Too many attempts; wait a few minutes and try again.';
+    default: return `The server could not do that (error ${status}).`;
+  }
+}
+
+export const get = (p) => api('GET', p);
+export const post = (p, b) => api('POST', p, b ?? {});
+export const put = (p, b) => api('PUT', p, b);

@@ -1,0 +1,134 @@
+// The app shell: who is signed in, which page the path names, the navigation, and toasts.
+import { get, post, ApiError } from './api.js';
+import { h, clear, icon } from './dom.js';
+
+const ROUTES = [
+  [/^\/signin$/, 'auth', { public: true }],
+  [/^\/signup$/, 'auth', { public: true }],
+  [/^\/onboarding$/, 'onboarding', { role: 'walker' }],
+  [/^\/$/, 'home', {}],
+  [/^\/programme$/, 'programme', { role: 'walker' }],
+  [/^\/run$/, 'run', { role: 'walker', focus: true }],
+  [/^\/log$/, 'log', { role: 'walker' }],
+  [/^\/progress$/, 'progress', { role: 'walker' }],
+  [/^\/settings$/, 'settings', {}],
+  [/^\/clinician$/, 'clinician', { role: 'clinician' }],
+  [/^\/clinician\/patients\/([^/]+)$/, 'patient', { role: 'clinician' }],
+];
+
+const NAV = {
+  walker: [['/', 'Home', 'home'], ['/programme', 'Programme', 'calendar'], ['/progress', 'Progress', 'chart'], ['/settings', 'Settings', 'settings']],
+  clinician: [['/clinician', 'Patients', 'people'], ['/settings', 'Settings', 'settings']],
+};
+
+const state = { me: null, cleanup: null, rendering: 0 };
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  route();
+}
+
+export function toast(msg, kind = 'info') {
+  const t = document.getElementById('toast');
+  clear(t);
+  t.append(h('div', { class: `toast toast-${kind}` }, msg));
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => clear(t), 4500);
+}
+
+export async function refreshMe() {
+  try {
+    state.me = await get('/api/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) state.me = null;
+    else throw e;
+  }
+  return state.me;
+}
+
+export async function signOut() {
+  try { await post('/api/logout'); } catch { /* signed out either way */ }
+  state.me = null;
+  navigate('/signin');
+}
+
+function renderNav(path, focus) {
+  const top = document.getElementById('topbar');
+  const tabs = document.getElementById('tabs');
+  const me = state.me;
+  top.hidden = !me || focus;
+  document.body.classList.toggle('has-tabs', Boolean(me) && !focus);
+  document.body.classList.toggle('focus', Boolean(focus));
+  clear(tabs);
+  if (!me) return;
+  for (const [href, label, ic] of NAV[me.role] || NAV.walker) {
+    const active = href === '/' ? path === '/' : path.startsWith(href);
+    tabs.append(h('a', { href, 'data-link': true, class: active ? 'tab active' : 'tab', 'aria-current': active ? 'page' : null }, icon(ic), h('span', {}, label)));
+  }
+}
+
+async function route() {
+  const token = ++state.rendering;
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  const query = new URLSearchParams(location.search);
+  let match = null;
+  for (const [re, page, opts] of ROUTES) {
+    const m = re.exec(path);
+    if (m) { match = { page, opts, params: m.slice(1) }; break; }
+  }
+  if (state.cleanup) {
+    try { state.cleanup(); } catch { /* a page's cleanup must not block navigation */ }
+    state.cleanup = null;
+  }
+  if (state.me === undefined || state.me === null) await refreshMe().catch(() => null);
+  const me = state.me;
+  if (!match) match = { page: 'notfound', opts: {}, params: [] };
+  if (!match.opts.public && !me) return navigate('/signin', { replace: true });
+  if (match.opts.public && me) return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });
+  if (me && match.page === 'home' && me.role === 'clinician') return navigate('/clinician', { replace: true });
+  if (me && match.opts.role && match.opts.role !== me.role) {
+    return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });
+  }
+  if (me && me.role === 'walker' && !me.has_profile && !['onboarding', 'settings'].includes(match.page)) {
+    return navigate('/onboarding', { replace: true });
+  }
+  renderNav(path, match.opts.focus);
+  const view = document.getElementById('view');
+  view.className = `page page-${match.page}`;
+  clear(view);
+  const ctx = { me, params: match.params, query, navigate, toast, refreshMe, signOut, path };
+  try {
+    if (match.page === 'notfound') {
+      view.append(h('section', { class: 'card' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/', 'data-link': true }, 'Go home'))));
+      return;
+    }
+    const mod = await import(`./pages/${match.page}.js`);
+    if (token !== state.rendering) return;
+    const cleanup = await mod.render(view, ctx);
+    if (token !== state.rendering) { if (typeof cleanup === 'function') cleanup(); return; }
+    state.cleanup = typeof cleanup === 'function' ? cleanup : null;
+    view.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      state.me = null;
+      return navigate('/signin', { replace: true });
+    }
+    clear(view);
+    view.append(h('section', { class: 'card error-card' }, h('h1', {}, 'Something went wrong'), h('p', {}, e.message || String(e)),
+      h('button', { class: 'btn', onclick: () => route() }, 'Try again')));
+  }
+}
+
+document.addEventListener('click', (e) => {
+  const a = e.target.closest && e.target.closest('a[data-link]');
+  if (!a || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', () => route());
+state.me = null;
+route();

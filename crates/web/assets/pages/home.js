@@ -1,0 +1,141 @@
+// Home: the next session, this week, the last adaptation and why, the morning knee check
+// when due, and changes a clinician made.
+import { get, post } from '../api.js';
+import { h, icon, scale, scaleValue } from '../dom.js';
+import { fmtSpeed, fmtIncline, fmtMinutes, fmtDate, fmtRails, tierLabel } from '../units.js';
+import { totalSeconds } from '../timeline.js';
+
+export const OUTCOME = {
+  progress: ['Progress', 'good'],
+  hold: ['Hold', 'neutral'],
+  step_back: ['Step back', 'warn'],
+  paused: ['Paused', 'warn'],
+  resumed: ['Resumed', 'good'],
+};
+
+export function statusOf(today) {
+  const s = today && today.status;
+  if (!s) return 'no_profile';
+  return typeof s === 'string' ? s : s.status;
+}
+
+export function sessionFacts(plan, units) {
+  const load = plan.load || {};
+  const bouts = (plan.segments || []).filter((s) => s.kind === 'backward').length;
+  return h('dl', { class: 'facts' },
+    fact('Backward', fmtMinutes(load.backward_s), bouts > 1 ? `in ${bouts} bouts` : 'in one bout', 'fact-backward'),
+    fact('Speed', fmtSpeed(load.speed, units), 'walking backward', 'fact-speed'),
+    fact('Incline', fmtIncline(load.incline), load.incline > 0 ? 'after you are steady' : 'flat', 'fact-incline'),
+    fact('Session', fmtMinutes(totalSeconds(plan.segments)), `≈ ${Math.round(plan.energy?.kcal || 0)} kcal`, 'fact-total'),
+  );
+}
+
+function fact(label, value, sub, id) {
+  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value), h('span', { class: 'fact-sub' }, sub));
+}
+
+function adherence(a) {
+  const done = a?.done ?? 0;
+  const planned = a?.planned ?? 0;
+  const n = Math.max(planned, done);
+  return h('section', { class: 'card week-card' },
+    h('h2', { class: 'card-title' }, 'This week'),
+    h('div', { class: 'week-row' },
+      h('p', { class: 'big-figure', id: 'adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`)),
+      h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: n }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
+    h('p', { class: 'muted' }, planned === 0 ? 'No sessions planned this week.' : done >= planned ? 'All planned sessions done. Well walked.' : `${planned - done} session${planned - done === 1 ? '' : 's'} to go.`),
+  );
+}
+
+export async function render(view, ctx) {
+  const today = await get('/api/today');
+  let audit = [];
+  try { audit = await get('/api/audit'); } catch { audit = []; }
+  const units = today.units || ctx.me.units || 'mph';
+  const status = statusOf(today);
+  if (status === 'no_profile' && !today.tier) {
+    ctx.navigate('/onboarding', { replace: true });
+    return;
+  }
+  const first = (ctx.me.name || '').split(' ')[0];
+  const blocks = [];
+  blocks.push(h('header', { class: 'page-head' },
+    h('p', { class: 'eyebrow' }, fmtDate(today.date, { weekday: 'long', day: 'numeric', month: 'long' })),
+    h('h1', {}, first ? `Hello, ${first}` : 'Hello'),
+    today.tier ? h('p', { class: 'muted' }, 'Tier: ', h('span', { class: `mini-badge tier-${today.tier}` }, tierLabel(today.tier))) : null));
+
+  if (today.morning_check_due) blocks.push(morningCard(today.morning_check_due, ctx));
+
+  if (status === 'active' && today.plan) {
+    const isToday = today.next_date === today.date;
+    blocks.push(h('section', { class: 'card hero-card', id: 'next-session' },
+      h('div', { class: 'hero-top' },
+        h('p', { class: 'eyebrow light' }, isToday ? 'Today’s session' : 'Next session'),
+        h('p', { class: 'hero-date', id: 'next-date' }, isToday ? 'Today' : fmtDate(today.next_date, { weekday: 'long', day: 'numeric', month: 'long' }))),
+      sessionFacts(today.plan, units),
+      h('p', { class: 'hero-rails' }, fmtRails(today.plan.load?.rails)),
+      today.adjustment ? h('p', { class: 'adjust' }, icon('alert'), today.adjustment) : null,
+      h('a', { class: 'btn btn-accent btn-lg btn-block', href: `/run?date=${today.next_date}`, 'data-link': true, id: 'start-session' }, icon('play'), isToday ? 'Start session' : 'Preview and start'),
+    ));
+  } else if (status === 'paused') {
+    blocks.push(h('section', { class: 'card callout warn', id: 'paused' }, h('h2', {}, 'Your programme is paused'),
+      h('p', {}, `Paused ${today.status.reason || ''}.`), h('p', { class: 'muted' }, 'Your clinician can resume it, or contact them if you are unsure.')));
+  } else if (status === 'needs_clearance') {
+    blocks.push(h('section', { class: 'card callout warn', id: 'needs-clearance' }, h('h2', {}, 'Waiting for clearance'),
+      h('p', {}, 'A physical therapist or doctor needs to clear you before your programme starts.'),
+      h('a', { class: 'btn', href: '/settings', 'data-link': true }, 'Enter a clinician’s invite code')));
+  }
+
+  const grid = [];
+  grid.push(adherence(today.adherence));
+  grid.push(h('section', { class: 'card', id: 'last-adaptation' },
+    h('h2', { class: 'card-title' }, 'Last adaptation'),
+    today.last_decision
+      ? [h('span', { class: `outcome outcome-${OUTCOME[today.last_decision.outcome]?.[1] || 'neutral'}` }, OUTCOME[today.last_decision.outcome]?.[0] || today.last_decision.outcome),
+        h('p', { class: 'reason', id: 'last-reason' }, today.last_reason || '')]
+      : h('p', { class: 'muted' }, 'After each session retrowalk adapts the next one and tells you why here.')));
+  blocks.push(h('div', { class: 'grid2' }, grid));
+
+  if (audit && audit.length) {
+    blocks.push(h('section', { class: 'card', id: 'clinician-changes' },
+      h('h2', { class: 'card-title' }, 'Changes by your clinician'),
+      h('ul', { class: 'audit' }, audit.slice(0, 5).map((a) => h('li', {},
+        h('strong', {}, a.what), h('span', { class: 'muted' }, ` · ${a.who} · ${fmtWhen(a.at)}`))))));
+  }
+  blocks.push(h('p', { class: 'notice' }, today.notice || ''));
+  view.append(...blocks);
+}
+
+export function fmtWhen(at) {
+  const d = new Date(Number(at) * 1000);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+function morningCard(sessionDate, ctx) {
+  const msg = h('p', { class: 'reason', hidden: true, id: 'morning-result' });
+  const btn = h('button', { class: 'btn btn-primary', type: 'submit', id: 'morning-save' }, 'Save');
+  const form = h('form', { class: 'stack' },
+    scale('morning_pain', 'Knee pain this morning', null),
+    h('div', { class: 'actions' }, btn), msg);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const pain = scaleValue(form, 'morning_pain');
+    if (pain === null) { ctx.toast('Choose a number from 0 to 10.', 'warn'); return; }
+    btn.disabled = true;
+    try {
+      const r = await post('/api/morning', { date: sessionDate, pain });
+      const sentence = r && (r.sentence || r.reason || r.decision?.sentence);
+      ctx.toast('Morning check saved.', 'good');
+      if (sentence) { msg.textContent = sentence; msg.hidden = false; btn.hidden = true; }
+      else ctx.navigate('/', { replace: true });
+    } catch (ex) {
+      ctx.toast(ex.message, 'bad');
+      btn.disabled = false;
+    }
+  });
+  return h('section', { class: 'card morning', id: 'morning-check' },
+    h('h2', { class: 'card-title' }, 'Morning knee check'),
+    h('p', { class: 'muted' }, `How does your knee feel the morning after your session on ${fmtDate(sessionDate)}?`),
+    form);
+}

@@ -1,0 +1,114 @@
+// One patient, for their clinician: flags, the next session, caps, tier, clearance,
+// pause/resume, charts, history and the audit trail.
+import { get, put, post, ApiError } from '../api.js';
+import { h, icon, field } from '../dom.js';
+import { tierLabel, fmtDate, fmtMinutes, speedIn, speedToKmh, unitLabel, round1 } from '../units.js';
+import { flagChips } from './clinician.js';
+import { sessionFacts, statusOf, fmtWhen, OUTCOME } from './home.js';
+import { progressCharts } from './charts-view.js';
+
+const TIERS = ['standard', 'caution', 'supervised', 'clearance_required'];
+
+export async function render(view, ctx) {
+  const id = ctx.params[0];
+  const [p, list] = await Promise.all([get(`/api/patients/${id}`), get('/api/patients').catch(() => [])]);
+  const summary = (list || []).find((x) => String(x.id) === String(id));
+  const profile = p.profile || {};
+  const units = profile.units || p.today?.units || 'mph';
+  const today = p.today || {};
+  const status = statusOf(today);
+  const caps = p.caps || {};
+  const seq = p.seq ?? today.seq ?? 0;
+  const reload = () => ctx.navigate(`/clinician/patients/${id}`, { replace: true });
+  const act = async (fn, okMsg) => {
+    try { await fn(); ctx.toast(okMsg, 'good'); reload(); } catch (ex) {
+      if (ex instanceof ApiError && ex.status === 409) { ctx.toast('Someone else changed this; reloaded.', 'warn'); reload(); } else ctx.toast(ex.message, 'bad');
+    }
+  };
+
+  // Caps in the patient's own units, sent in km/h.
+  const capSpeedKmh = caps.max_speed_kmh ?? caps.max_speed ?? null;
+  const capIncline = caps.max_incline_pct ?? caps.max_incline ?? null;
+  const capMin = caps.max_backward_min ?? (caps.max_backward_s != null ? caps.max_backward_s / 60 : null);
+  const speedIn_ = h('input', { id: 'cap-speed', type: 'number', inputmode: 'decimal', min: 0.3, max: 5, step: '0.1', value: capSpeedKmh != null ? String(round1(speedIn(capSpeedKmh, units))) : '' });
+  const inclineIn = h('input', { id: 'cap-incline', type: 'number', inputmode: 'decimal', min: 0, max: 3, step: '0.5', value: capIncline != null ? String(capIncline) : '' });
+  const minIn = h('input', { id: 'cap-minutes', type: 'number', inputmode: 'numeric', min: 1, max: 120, step: '1', value: capMin != null ? String(Math.round(capMin)) : '' });
+  const capsForm = h('form', { class: 'stack', id: 'caps-form' },
+    h('div', { class: 'row3' },
+      field(`Max speed (${unitLabel(units)})`, speedIn_),
+      field('Max incline (%)', inclineIn),
+      field('Max backward (min)', minIn)),
+    h('p', { class: 'muted small' }, 'Leave a box empty for no limit. The engine never plans above a limit.'),
+    h('div', { class: 'actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-caps' }, 'Save limits')));
+  capsForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const num = (el) => (el.value.trim() === '' ? null : Number(el.value));
+    const s = num(speedIn_);
+    const body = {
+      max_speed_kmh: s == null ? null : Math.round(speedToKmh(s, units) * 1000) / 1000,
+      max_incline_pct: num(inclineIn),
+      max_backward_min: num(minIn),
+      expected_seq: seq,
+    };
+    if ([body.max_speed_kmh, body.max_incline_pct, body.max_backward_min].some((v) => v !== null && !Number.isFinite(v))) {
+      ctx.toast('Limits must be numbers.', 'warn');
+      return;
+    }
+    act(() => put(`/api/patients/${id}/caps`, body), 'Limits saved. The patient sees this change.');
+  });
+
+  const tierSel = h('select', { id: 'tier-select' }, TIERS.map((t) => h('option', { value: t, selected: t === (today.tier || p.screening?.tier) }, tierLabel(t))));
+  const tierForm = h('form', { class: 'inline-form' }, field('Tier', tierSel), h('button', { class: 'btn', type: 'submit', id: 'change-tier' }, 'Change tier'));
+  tierForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => put(`/api/patients/${id}/tier`, { tier: tierSel.value }), 'Tier changed.'); });
+
+  const clearNote = h('input', { id: 'clearance-note', type: 'text', maxlength: 300, placeholder: 'e.g. Assessed in clinic 24 Nov' });
+  const clearForm = h('form', { class: 'inline-form' }, field('Clearance note', clearNote), h('button', { class: 'btn', type: 'submit', id: 'record-clearance' }, icon('shield'), 'Record clearance'));
+  clearForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`/api/patients/${id}/clearance`, { note: clearNote.value.trim() }), 'Clearance recorded.'); });
+
+  const paused = status === 'paused';
+  const pauseReason = h('input', { id: 'pause-reason', type: 'text', maxlength: 300, placeholder: 'Why (shown to the patient)' });
+  const pauseForm = h('form', { class: 'inline-form' },
+    paused ? null : field('Reason', pauseReason),
+    h('button', { class: paused ? 'btn btn-primary' : 'btn btn-warn', type: 'submit', id: paused ? 'resume' : 'pause-programme' }, paused ? 'Resume programme' : 'Pause programme'));
+  pauseForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => (paused ? post(`/api/patients/${id}/resume`) : post(`/api/patients/${id}/pause`, { reason: pauseReason.value.trim() })), paused ? 'Programme resumed.' : 'Programme paused.');
+  });
+
+  const sessions = (p.history || []).filter((e) => e.event && e.event.kind === 'session');
+  const history = h('div', { class: 'table-wrap' }, h('table', { class: 'figures', id: 'history' },
+    h('thead', {}, h('tr', {}, ['Date', 'Backward', 'Effort', 'Pain d/a', 'Safety', 'Then'].map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, sessions.slice().reverse().map((e) => {
+      const l = e.event;
+      const safety = [l.dizziness && 'dizzy', l.near_fall && 'near-fall', l.fall && 'fall', l.stopped_early && `stopped: ${String(l.stopped_early).replace(/_/g, ' ')}`].filter(Boolean).join(', ') || '—';
+      return h('tr', {}, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', {}, fmtMinutes(l.backward_s)), h('td', {}, String(l.effort)),
+        h('td', {}, `${l.pain_during}/${l.pain_after}`), h('td', {}, safety),
+        h('td', { class: 'small' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
+    }))));
+
+  view.append(
+    h('header', { class: 'page-head' },
+      h('a', { class: 'back-link', href: '/clinician', 'data-link': true }, icon('back'), 'Patients'),
+      h('h1', { id: 'patient-name' }, p.user?.name || profile.name || 'Patient'),
+      h('p', { class: 'muted' }, p.user?.email || '', ' · ', h('span', { class: `mini-badge tier-${today.tier || p.screening?.tier}` }, tierLabel(today.tier || p.screening?.tier)),
+        profile.age ? ` · ${profile.age} y` : '', profile.knee && profile.knee !== 'none' ? ` · ${String(profile.knee).replace(/_/g, ' ')}` : ''),
+      summary && summary.flags?.length ? flagChips(summary.flags) : null),
+    h('div', { class: 'grid2' },
+      h('section', { class: 'card', id: 'patient-next' }, h('h2', { class: 'card-title' }, 'Next session'),
+        status === 'active' && today.plan
+          ? [h('p', { class: 'muted' }, fmtDate(today.next_date, { weekday: 'long', day: 'numeric', month: 'long' })), sessionFacts(today.plan, units)]
+          : h('p', { class: 'muted' }, status === 'paused' ? `Paused ${today.status?.reason || ''}` : status === 'needs_clearance' ? 'Waiting for clearance.' : 'No programme yet.'),
+        today.last_reason ? h('p', { class: 'reason' }, h('strong', {}, 'Last adaptation: '), today.last_reason) : null),
+      h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Adherence this week'),
+        h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(today.adherence?.done ?? 0)), h('span', {}, ` of ${today.adherence?.planned ?? 0}`)),
+        h('p', { class: 'muted small' }, `${sessions.length} session${sessions.length === 1 ? '' : 's'} logged in all.`))),
+    h('section', { class: 'card', id: 'caps-card' }, h('h2', { class: 'card-title' }, 'Limits'), capsForm),
+    h('section', { class: 'card stack', id: 'programme-card' }, h('h2', { class: 'card-title' }, 'Programme'), tierForm, clearForm, pauseForm),
+    h('div', { class: 'charts' }, p.progress ? progressCharts(p.progress) : null),
+    h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'History'), sessions.length ? history : h('p', { class: 'muted' }, 'No sessions logged yet.')),
+    h('section', { class: 'card', id: 'audit' }, h('h2', { class: 'card-title' }, 'Audit trail'),
+      (p.audit || []).length
+        ? h('ul', { class: 'audit' }, p.audit.map((a) => h('li', {}, h('strong', {}, a.what), h('span', { class: 'muted' }, ` · ${a.who} · ${fmtWhen(a.at)}`))))
+        : h('p', { class: 'muted' }, 'No changes by anyone other than the patient yet.')),
+  );
+}

@@ -1,0 +1,328 @@
+// The session runner: the safety checklist, then one big timer per segment with spoken
+// cues, live treadmill figures, and a STOP button that always works.
+import { get, post, ApiError } from '../api.js';
+import { h, icon, check, segmented, radioValue, clear } from '../dom.js';
+import { fmtSpeed, fmtIncline, fmtClock, fmtDistance, fmtMinutes, fmtRails, fmtDate } from '../units.js';
+import { positionAt, cuesBetween, backwardSecondsAt, totalSeconds } from '../timeline.js';
+import * as speech from '../speech.js';
+import { keepAwake } from '../wakelock.js';
+
+export const STOP_REASONS = [
+  // [runs API reason, session-log stop reason, label]
+  ['dizziness', 'dizziness', 'Dizziness'],
+  ['pain', 'pain', 'Knee pain'],
+  ['discomfort', 'discomfort', 'Discomfort'],
+  ['slip', 'slip_or_near_fall', 'Slip or near-fall'],
+  ['other', 'other', 'Something else'],
+];
+
+export async function render(view, ctx) {
+  let date = ctx.query.get('date');
+  if (!date) {
+    const t = await get('/api/today');
+    date = t.next_date || t.date;
+  }
+  const got = await get(`/api/plan/${date}`);
+  let plan = got.plan || got;
+  const units = ctx.me.units || 'mph';
+
+  const run = {
+    phase: 'checklist', id: null, treadmill: 'none', startedAt: 0, accumulated: 0, lastT: -1,
+    timers: [], es: null, wake: null, hbFails: 0, telemetry: null,
+  };
+  const elapsed = () => run.accumulated + (run.phase === 'running' ? (Date.now() - run.startedAt) / 1000 : 0);
+
+  // ---------- checklist ----------
+  const items = (plan.checklist || []).map((c) => check(`chk-${c.id}`, c.text, false, { 'data-check': c.id }));
+  const startBtn = h('button', { class: 'btn btn-accent btn-lg btn-block', id: 'start', disabled: true, type: 'button' }, icon('play'), 'Start');
+  const startErr = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const tmForm = h('form', { class: 'treadmill-choice' }, segmented('treadmill', 'Treadmill', [['none', 'No treadmill link'], ['sim', 'Simulated treadmill']], 'none'));
+  const checklist = h('section', { class: 'run-checklist', id: 'checklist' },
+    h('header', { class: 'page-head' },
+      h('a', { class: 'back-link', href: '/', 'data-link': true }, icon('back'), 'Home'),
+      h('p', { class: 'eyebrow' }, `Session · ${fmtDate(date)}`),
+      h('h1', {}, 'Before you step on'),
+      h('p', { class: 'lede' }, 'Tick each item once it is true. The timer starts only when all are ticked.')),
+    h('section', { class: 'card summary-strip' },
+      h('div', {}, h('span', { class: 'k' }, 'Backward'), h('strong', {}, fmtMinutes(plan.load?.backward_s))),
+      h('div', {}, h('span', { class: 'k' }, 'Speed'), h('strong', { id: 'plan-speed' }, fmtSpeed(plan.load?.speed, units))),
+      h('div', {}, h('span', { class: 'k' }, 'Incline'), h('strong', {}, fmtIncline(plan.load?.incline))),
+      h('div', {}, h('span', { class: 'k' }, 'Total'), h('strong', {}, fmtMinutes(totalSeconds(plan.segments))))),
+    h('section', { class: 'card' }, h('div', { class: 'checklist' }, items)),
+    h('section', { class: 'card' }, tmForm,
+      h('p', { class: 'muted small' }, 'Without a treadmill link you set speed and incline on the console yourself; retrowalk times the segments and tells you the targets.')),
+    startErr,
+    h('div', { class: 'sticky-cta' }, startBtn, h('p', { class: 'muted small center', id: 'start-hint' }, `${items.length} items to tick`)),
+  );
+  const updateStart = () => {
+    const boxes = [...checklist.querySelectorAll('input[data-check]')];
+    const left = boxes.filter((b) => !b.checked).length;
+    startBtn.disabled = left > 0;
+    checklist.querySelector('#start-hint').textContent = left ? `${left} item${left === 1 ? '' : 's'} left to tick` : 'Ready when you are';
+  };
+  checklist.addEventListener('change', updateStart);
+
+  // ---------- running ----------
+  const el = {};
+  const mk = (k, tag, attrs, ...c) => (el[k] = h(tag, attrs, ...c));
+  const muteBtn = h('button', { class: 'icon-btn', id: 'mute', type: 'button', 'aria-pressed': String(speech.isMuted()) });
+  const setMuteIcon = () => {
+    clear(muteBtn);
+    const m = speech.isMuted();
+    muteBtn.append(icon(m ? 'mute' : 'speaker'), h('span', {}, m ? 'Muted' : 'Voice on'));
+    muteBtn.setAttribute('aria-pressed', String(m));
+  };
+  setMuteIcon();
+  muteBtn.addEventListener('click', () => { speech.setMuted(!speech.isMuted()); setMuteIcon(); });
+  const pauseBtn = h('button', { class: 'btn btn-ghost btn-lg', id: 'pause', type: 'button' }, icon('pause'), 'Pause');
+  const stopBtn = h('button', { class: 'stop-btn', id: 'stop', type: 'button', 'aria-label': 'Stop the session now' }, 'STOP');
+  const live = h('section', { class: 'live', id: 'live', hidden: true },
+    tile('Belt speed', mk('liveSpeed', 'strong', { id: 'live-speed' }, '—')),
+    tile('Incline', mk('liveIncline', 'strong', { id: 'live-incline' }, '—')),
+    tile('Distance', mk('liveDist', 'strong', { id: 'live-distance' }, '—')),
+    tile('Heart rate', mk('liveHr', 'strong', { id: 'live-hr' }, '—')));
+  const noTm = h('p', { class: 'no-treadmill', id: 'no-treadmill', hidden: true }, icon('alert'), 'No treadmill link: set the speed and incline on the console yourself.');
+  const runner = h('section', { class: 'runner', id: 'runner', hidden: true },
+    h('div', { class: 'runner-top' },
+      mk('segLabel', 'span', { class: 'seg-label', id: 'segment-label' }, ''),
+      mk('segCount', 'span', { class: 'seg-count' }, ''),
+      muteBtn),
+    mk('timer', 'div', { class: 'timer', id: 'timer', role: 'timer', 'aria-live': 'off' }, '0:00'),
+    mk('nextLine', 'p', { class: 'next-seg', id: 'next-segment' }, ''),
+    h('div', { class: 'targets' },
+      tile('Target speed', mk('tSpeed', 'strong', { id: 'target-speed' }, '')),
+      tile('Target incline', mk('tIncline', 'strong', { id: 'target-incline' }, '')),
+      tile('Rails', mk('tRails', 'strong', { id: 'target-rails' }, ''))),
+    mk('caption', 'p', { class: 'caption', id: 'cue', 'aria-live': 'polite' }, ''),
+    live, noTm,
+    h('div', { class: 'progress-wrap' },
+      h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Whole session', 'aria-valuemin': '0', 'aria-valuemax': '100' }, mk('bar', 'span', {})),
+      h('div', { class: 'progress-legend' }, mk('elapsedText', 'span', { id: 'elapsed' }, '0:00'), mk('totalText', 'span', {}, fmtClock(totalSeconds(plan.segments))))),
+    mk('warn', 'p', { class: 'run-warn', role: 'alert', hidden: true }, ''),
+    h('div', { class: 'runner-actions' }, pauseBtn),
+    stopBtn,
+  );
+
+  // ---------- stop reason sheet ----------
+  const note = h('textarea', { id: 'stop-note', rows: 2, maxlength: 500, placeholder: 'Anything to add (optional)' });
+  const sheet = h('div', { class: 'sheet-backdrop', id: 'stop-sheet', hidden: true, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'stop-title' },
+    h('div', { class: 'sheet' },
+      h('p', { class: 'eyebrow danger' }, 'Session stopped'),
+      h('h2', { id: 'stop-title' }, 'Hold the rails and stand still. What made you stop?'),
+      mk('sheetMsg', 'p', { class: 'muted', hidden: true }, ''),
+      h('div', { class: 'reason-grid' }, STOP_REASONS.map(([api, , label]) => h('button', { class: 'btn btn-reason', type: 'button', 'data-reason': api }, label))),
+      note));
+
+  const done = h('section', { class: 'card done-card', id: 'done', hidden: true });
+
+  view.append(checklist, runner, sheet, done);
+  updateStart();
+
+  function tile(label, value) {
+    return h('div', { class: 'tile' }, h('span', { class: 'k' }, label), value);
+  }
+
+  function show(t) {
+    const pos = positionAt(plan.segments, t);
+    if (!pos.segment) return pos;
+    el.segLabel.textContent = pos.segment.label;
+    el.segCount.textContent = `${pos.index + 1}/${plan.segments.length}`;
+    el.timer.textContent = fmtClock(pos.remaining);
+    el.nextLine.textContent = pos.next ? `Next: ${pos.next.label} · ${fmtClock(pos.next.duration_s)}` : 'Next: done';
+    el.tSpeed.textContent = pos.segment.speed > 0 ? fmtSpeed(pos.segment.speed, units) : 'Belt stopped';
+    el.tIncline.textContent = fmtIncline(pos.segment.incline);
+    el.tRails.textContent = fmtRails(pos.segment.rails);
+    runner.dataset.kind = pos.segment.kind;
+    const pct = Math.round(pos.fraction * 1000) / 10;
+    el.bar.style.width = `${pct}%`;
+    el.bar.parentElement.setAttribute('aria-valuenow', String(Math.round(pct)));
+    el.elapsedText.textContent = fmtClock(t);
+    return pos;
+  }
+
+  function tick() {
+    if (run.phase !== 'running') return;
+    const t = elapsed();
+    const cues = cuesBetween(plan.segments, run.lastT, t);
+    run.lastT = t;
+    if (cues.length) {
+      // After a long gap (a sleeping tab) only the latest cue is worth saying.
+      const c = cues[cues.length - 1];
+      el.caption.textContent = c.text;
+      speech.say(c.text, { interrupt: c.kind === 'segment_start' || c.kind === 'safety' });
+    }
+    const pos = show(t);
+    if (pos.done) finish();
+  }
+
+  async function heartbeat() {
+    if (!run.id || (run.phase !== 'running' && run.phase !== 'paused')) return;
+    try {
+      await post(`/api/runs/${run.id}/heartbeat`);
+      run.hbFails = 0;
+      if (el.warn.dataset.kind === 'hb') { el.warn.hidden = true; el.warn.dataset.kind = ''; }
+    } catch {
+      run.hbFails += 1;
+      if (run.hbFails >= 3) {
+        el.warn.textContent = 'Connection to retrowalk lost: the treadmill link stops the belt for safety. Use the console and the safety key.';
+        el.warn.dataset.kind = 'hb';
+        el.warn.hidden = false;
+      }
+    }
+  }
+
+  function openLive() {
+    if (run.treadmill !== 'sim' || !run.id || typeof EventSource !== 'function') return;
+    const es = new EventSource(`/api/runs/${run.id}/live`);
+    run.es = es;
+    es.addEventListener('telemetry', (e) => {
+      let d;
+      try { d = JSON.parse(e.data); } catch { return; }
+      run.telemetry = d;
+      el.liveSpeed.textContent = fmtSpeed(d.speed_kmh, units);
+      el.liveIncline.textContent = fmtIncline(d.incline_pct);
+      el.liveDist.textContent = fmtDistance(d.distance_m, units);
+      el.liveHr.textContent = d.hr_bpm ? `${d.hr_bpm} bpm` : '—';
+    });
+    es.addEventListener('stopped', (e) => {
+      let d = {};
+      try { d = JSON.parse(e.data); } catch { /* reason unknown */ }
+      if (run.phase === 'running' || run.phase === 'paused') {
+        halt(`The treadmill stopped${d.reason ? ` (${String(d.reason).replace(/_/g, ' ')})` : ''}.`);
+      }
+    });
+  }
+
+  function stopTimers() {
+    run.timers.forEach((id) => clearInterval(id));
+    run.timers = [];
+    if (run.es) { run.es.close(); run.es = null; }
+    if (run.wake) { run.wake.release(); run.wake = null; }
+  }
+
+  async function begin() {
+    startErr.hidden = true;
+    startBtn.disabled = true;
+    run.treadmill = radioValue(tmForm, 'treadmill') || 'none';
+    try {
+      const r = await post('/api/runs', { date, treadmill: run.treadmill });
+      run.id = r && (r.run_id ?? r.id);
+      if (r && r.plan && Array.isArray(r.plan.segments)) plan = r.plan;
+    } catch (ex) {
+      if (!(ex instanceof ApiError && ex.status === 404 && /not found/i.test(ex.message))) {
+        startErr.textContent = ex.message;
+        startErr.hidden = false;
+        updateStart();
+        return;
+      }
+      run.id = null; // The server has no runner endpoints: time the session locally.
+    }
+    checklist.hidden = true;
+    runner.hidden = false;
+    document.body.classList.add('running');
+    live.hidden = run.treadmill !== 'sim';
+    noTm.hidden = run.treadmill === 'sim';
+    run.phase = 'running';
+    run.startedAt = Date.now();
+    run.lastT = -1;
+    run.wake = keepAwake();
+    run.timers.push(setInterval(tick, 250));
+    run.timers.push(setInterval(heartbeat, 1000));
+    heartbeat();
+    openLive();
+    tick();
+  }
+  startBtn.addEventListener('click', begin);
+
+  pauseBtn.addEventListener('click', async () => {
+    if (run.phase === 'running') {
+      run.accumulated = elapsed();
+      run.phase = 'paused';
+      runner.classList.add('paused');
+      clear(pauseBtn).append(icon('play'), 'Resume');
+      speech.say('Paused. Hold the rails.', { interrupt: true });
+      if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
+    } else if (run.phase === 'paused') {
+      run.startedAt = Date.now();
+      run.phase = 'running';
+      runner.classList.remove('paused');
+      clear(pauseBtn).append(icon('pause'), 'Pause');
+      if (run.id) post(`/api/runs/${run.id}/resume`).catch(() => {});
+    }
+  });
+
+  // STOP first stops everything it can at once (timer, voice, belt), then asks why.
+  function halt(message) {
+    if (run.phase !== 'running' && run.phase !== 'paused') return;
+    run.accumulated = elapsed();
+    run.phase = 'stopping';
+    stopTimers();
+    speech.cancel();
+    if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
+    el.sheetMsg.textContent = message || '';
+    el.sheetMsg.hidden = !message;
+    sheet.hidden = false;
+    document.body.classList.remove('running');
+    sheet.querySelector('button')?.focus();
+  }
+  stopBtn.addEventListener('click', () => halt());
+  const onKey = (e) => { if (e.key === 'Escape' && (run.phase === 'running' || run.phase === 'paused')) halt(); };
+  document.addEventListener('keydown', onKey);
+
+  sheet.addEventListener('click', async (e) => {
+    const b = e.target.closest('button[data-reason]');
+    if (!b || run.phase !== 'stopping') return;
+    const apiReason = b.dataset.reason;
+    const logReason = STOP_REASONS.find((r) => r[0] === apiReason)?.[1] || 'other';
+    sheet.querySelectorAll('button').forEach((x) => { x.disabled = true; });
+    run.phase = 'stopped';
+    const t = run.accumulated;
+    if (run.id) {
+      try {
+        await post(`/api/runs/${run.id}/stop`, { reason: apiReason, note: note.value.trim() || undefined });
+      } catch (ex) {
+        ctx.toast(`The stop could not be sent (${ex.message}); it is still logged with your session.`, 'warn');
+      }
+    }
+    ctx.navigate(logUrl(t, logReason));
+  });
+
+  function logUrl(t, reason) {
+    const q = new URLSearchParams({ date, backward_s: String(backwardSecondsAt(plan.segments, t)) });
+    if (run.id) q.set('run', String(run.id));
+    if (reason) q.set('stopped', reason);
+    return `/log?${q}`;
+  }
+
+  function finish() {
+    run.phase = 'finished';
+    stopTimers();
+    document.body.classList.remove('running');
+    speech.say('Session complete. Step off carefully, facing forward. Well done.', { interrupt: true });
+    if (run.id) post(`/api/runs/${run.id}/stop`, { reason: 'finished' }).catch(() => {});
+    runner.hidden = true;
+    done.hidden = false;
+    clear(done).append(
+      h('div', { class: 'done-mark' }, icon('check')),
+      h('h1', {}, 'Session complete'),
+      h('p', { class: 'lede' }, `${fmtMinutes(plan.load?.backward_s)} of backward walking. Step off carefully, facing forward.`),
+      h('a', { class: 'btn btn-primary btn-lg btn-block', href: logUrl(totalSeconds(plan.segments), null), 'data-link': true, id: 'to-log' }, 'Log how it went'));
+  }
+
+  const beforeUnload = (e) => {
+    if (run.phase === 'running' || run.phase === 'paused') { e.preventDefault(); e.returnValue = ''; }
+  };
+  window.addEventListener('beforeunload', beforeUnload);
+
+  return () => {
+    // Leaving the runner mid-session stops the belt: nobody is watching the timer any more.
+    if ((run.phase === 'running' || run.phase === 'paused' || run.phase === 'stopping') && run.id) {
+      post(`/api/runs/${run.id}/stop`, { reason: 'other', note: 'left the session screen' }).catch(() => {});
+    }
+    stopTimers();
+    speech.cancel();
+    document.body.classList.remove('running');
+    document.removeEventListener('keydown', onKey);
+    window.removeEventListener('beforeunload', beforeUnload);
+  };
+}
