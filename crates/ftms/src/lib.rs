@@ -2,8 +2,10 @@
 //! typed messages, byte codecs, the transport seam, a simulated treadmill and (with the
 //! `bluetooth` feature) a btleplug backend.
 
+pub mod codec;
 pub mod model;
 pub mod transport;
 
+pub use codec::{DecodeError, EncodeError};
 pub use model::*;
 pub use transport::{BoxFuture, Notification, TransportError, Treadmill};
