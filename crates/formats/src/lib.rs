@@ -2,3 +2,16 @@
 //! and CSV for spreadsheets. Pure functions over small input types; no IO, no store.
 
 pub mod fit;
+pub mod ics;
+pub mod spreadsheet;
+pub mod tcx;
+mod xml;
+
+/// An enum's serde name (`snake_case` in core), e.g. `forward_recovery`.
+pub fn snake<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
