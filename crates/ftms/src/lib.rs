@@ -4,8 +4,10 @@
 
 pub mod codec;
 pub mod model;
+pub mod sim;
 pub mod transport;
 
 pub use codec::{DecodeError, EncodeError};
 pub use model::*;
+pub use sim::{SimConfig, SimHeartRate, SimTreadmill};
 pub use transport::{BoxFuture, Notification, TransportError, Treadmill};

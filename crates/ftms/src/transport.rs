@@ -32,6 +32,9 @@ pub enum TransportError {
     Bluetooth(String),
     #[error("bad data from the treadmill: {0}")]
     Decode(String),
+    /// The request cannot be put on the wire (e.g. a NaN or negative speed); nothing was sent.
+    #[error("request not sent: {0}")]
+    InvalidRequest(String),
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
