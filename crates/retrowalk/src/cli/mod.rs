@@ -4,6 +4,7 @@ mod backup;
 mod log;
 mod profile;
 mod prompt;
+mod serve;
 mod show;
 
 use anyhow::{Context, Result};
@@ -73,6 +74,8 @@ pub enum Command {
     Restore(backup::RestoreArgs),
     /// Check the database: the programme replayed from its log must equal the stored state.
     Check,
+    /// Run the web app (sign-in, the session runner, clinicians' pages) on this database.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -107,6 +110,10 @@ pub async fn open(global: &Global) -> Result<Service> {
 }
 
 pub async fn run(cli: Cli, today: Date) -> Result<()> {
+    // The web app serves many people, so it must not create the CLI's local person.
+    if let Command::Serve(args) = cli.command {
+        return serve::run(&cli.global, args).await;
+    }
     let svc = open(&cli.global).await?;
     let me = svc.store.local_user().await?;
     let json = cli.global.json;
@@ -124,6 +131,7 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Backup(a) => backup::backup(&svc, me, a).await,
         Command::Restore(a) => backup::restore(&svc, me, a).await,
         Command::Check => check(&svc, me, json).await,
+        Command::Serve(_) => Ok(()),
     }
 }
 

@@ -1,0 +1,343 @@
+//! The OpenAPI 3.1 document, built from one table of operations. A test checks that the
+//! table and the router list exactly the same routes.
+
+use serde_json::{json, Map, Value};
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No sign-in needed.
+    Public,
+    /// Any signed-in person.
+    Any,
+    /// A signed-in walker, acting on their own data.
+    Walker,
+    /// A signed-in clinician, for linked patients only.
+    Clinician,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    /// A schema name under components/schemas, for operations with a JSON body.
+    pub body: Option<&'static str>,
+    /// Query parameters: (name, description).
+    pub query: &'static [(&'static str, &'static str)],
+    /// The success status.
+    pub ok: u16,
+}
+
+const DATE_Q: (&str, &str) = (
+    "date",
+    "The day to act as today, YYYY-MM-DD (default: the server's local date).",
+);
+
+const fn op(method: &'static str, path: &'static str, access: Access, summary: &'static str) -> Op {
+    Op {
+        method,
+        path,
+        access,
+        summary,
+        body: None,
+        query: &[],
+        ok: 200,
+    }
+}
+
+const fn body(mut o: Op, schema: &'static str) -> Op {
+    o.body = Some(schema);
+    o
+}
+
+const fn status(mut o: Op, ok: u16) -> Op {
+    o.ok = ok;
+    o
+}
+
+const fn query(mut o: Op, q: &'static [(&'static str, &'static str)]) -> Op {
+    o.query = q;
+    o
+}
+
+use Access::*;
+
+pub const OPS: &[Op] = &[
+    op("GET", "/api/csrf", Public, "The CSRF token to send as X-CSRF-Token on every POST/PUT/PATCH/DELETE; also set as the readable cookie rw_csrf."),
+    status(body(op("POST", "/api/signup", Public, "Create an account and sign in (sets the rw_session cookie)."), "Signup"), 201),
+    body(op("POST", "/api/login", Public, "Sign in. 401 on a wrong email or password; 429 (with Retry-After) after 5 failures for one email in 15 minutes."), "Login"),
+    status(op("POST", "/api/logout", Public, "Sign out: revokes this session."), 204),
+    status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
+    op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units}."),
+    query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements) and whether the programme started."), "Profile"), &[DATE_Q]),
+    op("GET", "/api/profile", Walker, "The saved profile (404 before onboarding)."),
+    op("GET", "/api/screening", Walker, "The risk tier, its reasons and requirements."),
+    query(op("GET", "/api/today", Walker, "Today: status, the next session's plan (segments, cues, checklist), adherence, the morning check due, the last decision and its reason, and the programme version seq."), &[DATE_Q]),
+    query(op("GET", "/api/plan", Walker, "The coming weeks if every session goes as planned."), &[("weeks", "How many weeks, 1–26 (default 6)."), DATE_Q]),
+    op("GET", "/api/plan/{date}", Walker, "The session planned for one date: {planned, plan}."),
+    query(body(op("POST", "/api/log", Walker, "Log a session; returns the decision for the next one (outcome, rule, why, sentence) and the next Today."), "SessionLog"), &[DATE_Q]),
+    body(op("POST", "/api/morning", Walker, "The next-morning knee check; returns the decision, if it changed the next session."), "Morning"),
+    op("GET", "/api/history", Walker, "Every logged session and change, with the decision each led to."),
+    op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts."),
+    op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what."),
+    body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
+    status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" answers 501 until the treadmill controller is built in."), "StartRun"), 201),
+    status(op("POST", "/api/runs/{id}/heartbeat", Walker, "The runner is alive (send every second)."), 204),
+    body(op("POST", "/api/runs/{id}/stop", Walker, "Stop the run with a reason; a reason other than finished is carried into the session log sent with this run_id."), "StopRun"),
+    op("POST", "/api/runs/{id}/pause", Walker, "Pause the run."),
+    op("POST", "/api/runs/{id}/resume", Walker, "Resume the run."),
+    op("GET", "/api/runs/{id}/live", Walker, "Live treadmill telemetry as Server-Sent Events; 409 for a run without a treadmill."),
+    status(op("POST", "/api/invites", Clinician, "Create an invitation code for a patient: {code, expires_at} (Unix seconds)."), 201),
+    query(op("GET", "/api/patients", Clinician, "My linked patients with their flags."), &[DATE_Q]),
+    query(op("GET", "/api/patients/{id}", Clinician, "One linked patient: {user, profile, screening, today, history, progress, audit, flags, caps, seq}. 404 for anyone who is not a linked patient."), &[DATE_Q]),
+    body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme)."), "Caps"),
+    query(body(op("POST", "/api/patients/{id}/pause", Clinician, "Pause the patient's programme."), "Reason"), &[DATE_Q]),
+    query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme."), &[DATE_Q]),
+    query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
+    body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier."), "Tier"),
+    op("GET", "/api/openapi.json", Public, "This document."),
+    op("GET", "/healthz", Public, "Health: {ok, db}; 503 when the database is unreachable."),
+    op("GET", "/assets/{*path}", Public, "The web UI's static files."),
+];
+
+fn schemas() -> Value {
+    let pain = json!({"type": "integer", "minimum": 0, "maximum": 10});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string", "description": "What was wrong and how to fix it."},
+                "field": {"type": "string", "description": "The request field at fault, when one is."}
+            }
+        },
+        "Signup": {
+            "type": "object",
+            "required": ["email", "password", "name", "role"],
+            "properties": {
+                "email": {"type": "string", "format": "email", "maxLength": 254},
+                "password": {"type": "string", "minLength": 10, "maxLength": 1024},
+                "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                "role": {"enum": ["walker", "clinician"]}
+            }
+        },
+        "Login": {
+            "type": "object",
+            "required": ["email", "password"],
+            "properties": {"email": {"type": "string"}, "password": {"type": "string"}}
+        },
+        "Profile": {
+            "type": "object",
+            "description": "The core Profile. Weekdays are named in full (\"Monday\"); 2 or 3 of them.",
+            "required": ["name", "age", "body_mass", "goal", "schedule"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                "age": {"type": "integer", "minimum": 16, "maximum": 110},
+                "body_mass": {"type": "number", "minimum": 20, "maximum": 350, "description": "kg"},
+                "sex": {"enum": ["female", "male", null]},
+                "units": {"enum": ["mph", "kmh"]},
+                "goal": {"type": "string"},
+                "knee": {"type": "string"},
+                "knee_pain": pain,
+                "flags": {"type": "object", "properties": {
+                    "poor_balance_or_falls": {"type": "boolean"},
+                    "vestibular_or_dizziness": {"type": "boolean"},
+                    "neurological": {"type": "boolean"},
+                    "vision_impairment": {"type": "boolean"}
+                }},
+                "backward_walk_test_s": {"type": ["number", "null"], "minimum": 1, "maximum": 60},
+                "clearance": {"type": "boolean"},
+                "schedule": {"type": "object", "properties": {"days": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 3}}}
+            }
+        },
+        "SessionLog": {
+            "type": "object",
+            "required": ["date", "backward_min", "effort", "pain_before", "pain_during", "pain_after", "rails"],
+            "properties": {
+                "date": {"type": "string", "format": "date"},
+                "backward_min": {"type": "number", "minimum": 0, "maximum": 120},
+                "effort": pain,
+                "pain_before": pain,
+                "pain_during": pain,
+                "pain_after": pain,
+                "dizziness": {"type": "boolean"},
+                "near_fall": {"type": "boolean"},
+                "fall": {"type": "boolean"},
+                "rails": {"enum": ["none", "light", "full"]},
+                "stopped_early": {"description": "A stop reason, or true with stop_reason, or false/null.",
+                    "oneOf": [{"type": ["boolean", "null"]}, {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]}]},
+                "stop_reason": {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]},
+                "notes": {"type": "string", "maxLength": 2000},
+                "run_id": {"type": "string", "description": "The run this log is for; its stop reason is carried over."}
+            }
+        },
+        "Morning": {
+            "type": "object",
+            "required": ["date", "pain"],
+            "properties": {"date": {"type": "string", "format": "date", "description": "The session's date."}, "pain": pain}
+        },
+        "AcceptInvite": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {"code": {"type": "string", "maxLength": 32}}
+        },
+        "StartRun": {
+            "type": "object",
+            "required": ["date"],
+            "properties": {"date": {"type": "string", "format": "date"}, "treadmill": {"enum": ["none", "sim"]}}
+        },
+        "StopRun": {
+            "type": "object",
+            "required": ["reason"],
+            "properties": {
+                "reason": {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other", "finished"]},
+                "note": {"type": "string", "maxLength": 2000}
+            }
+        },
+        "Caps": {
+            "type": "object",
+            "required": ["expected_seq"],
+            "properties": {
+                "max_speed_kmh": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 30},
+                "max_incline_pct": {"type": ["number", "null"], "minimum": 0},
+                "max_backward_min": {"type": ["number", "null"], "minimum": 1, "maximum": 120},
+                "expected_seq": {"type": "integer", "description": "The seq the editor last saw."}
+            }
+        },
+        "Reason": {
+            "type": "object",
+            "properties": {"reason": {"type": "string", "maxLength": 2000}, "note": {"type": "string", "maxLength": 2000}}
+        },
+        "Tier": {
+            "type": "object",
+            "required": ["tier"],
+            "properties": {"tier": {"enum": ["standard", "caution", "supervised", "clearance_required"]}}
+        }
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn operation(o: &Op) -> Value {
+    let mut params: Vec<Value> = o
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| {
+            json!({"name": name.trim_start_matches('*'), "in": "path", "required": true, "schema": {"type": "string"}})
+        })
+        .collect();
+    params.extend(o.query.iter().map(|(name, d)| {
+        json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})
+    }));
+    let mut responses = Map::new();
+    let ok_desc = match o.ok {
+        204 => json!({"description": "Done."}),
+        _ if o.path == "/api/runs/{id}/live" => {
+            json!({"description": "An event stream.", "content": {"text/event-stream": {}}})
+        }
+        _ if o.path.starts_with("/assets/") => json!({"description": "The file."}),
+        _ => {
+            json!({"description": "Success.", "content": {"application/json": {"schema": {"type": ["object", "array"]}}}})
+        }
+    };
+    responses.insert(o.ok.to_string(), ok_desc);
+    if o.body.is_some() || !o.query.is_empty() || o.path.contains('{') {
+        responses.insert("400".into(), error_response("Malformed request."));
+        responses.insert(
+            "422".into(),
+            error_response("A value out of range; `field` names it."),
+        );
+    }
+    if o.body.is_some() {
+        responses.insert("413".into(), error_response("Body larger than 64 KiB."));
+    }
+    if o.method != "GET" && o.path.starts_with("/api/") {
+        responses.insert(
+            "403".into(),
+            error_response("Missing or wrong X-CSRF-Token, or not allowed."),
+        );
+    }
+    if o.access != Access::Public {
+        responses.insert("401".into(), error_response("Not signed in."));
+        responses.insert(
+            "403".into(),
+            error_response("Not allowed for this role (or missing CSRF token)."),
+        );
+    }
+    if o.path.contains('{') {
+        responses.insert(
+            "404".into(),
+            error_response("No such item among yours (other people's ids look the same)."),
+        );
+    }
+    if matches!(o.path, "/api/login" | "/api/invites/accept") {
+        responses.insert(
+            "429".into(),
+            error_response("Too many failures; see Retry-After."),
+        );
+    }
+    if o.path == "/api/patients/{id}/caps" {
+        responses.insert(
+            "409".into(),
+            error_response("expected_seq is stale: reload and try again."),
+        );
+    }
+    let tag = match o.access {
+        Access::Clinician => "clinician",
+        Access::Walker => "walker",
+        Access::Any | Access::Public if o.path.starts_with("/api/") => "account",
+        _ => "meta",
+    };
+    let mut v = json!({
+        "operationId": format!("{} {}", o.method.to_ascii_lowercase(), o.path),
+        "summary": o.summary,
+        "tags": [tag],
+        "parameters": params,
+        "responses": responses,
+    });
+    if let Some(schema) = o.body {
+        v["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+        });
+    }
+    if o.access == Access::Public {
+        v["security"] = json!([]);
+    }
+    v
+}
+
+/// The OpenAPI 3.1 document for every route the app serves.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for o in OPS {
+        // OpenAPI names a catch-all segment like any other.
+        let key = o.path.replace("{*", "{");
+        let entry = paths.entry(key).or_insert_with(|| json!({}));
+        entry[o.method.to_ascii_lowercase()] = operation(o);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "retrowalk",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The retrowalk web API. Sign in with POST /api/login; the rw_session cookie carries the session. Every POST/PUT/PATCH/DELETE needs X-CSRF-Token equal to the rw_csrf cookie (GET /api/csrf). Errors are {error, field?}."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "rw_session"}
+            }
+        },
+        "security": [{"session": []}]
+    })
+}

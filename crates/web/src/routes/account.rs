@@ -1,0 +1,200 @@
+//! Sign-up, sign-in, sign-out, and who am I.
+
+use crate::auth::{self, MaybeMe, Me};
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::validate;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use retrowalk_store::{Role, StoreError, User};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn user_json(id: i64, email: &str, name: &str, role: Role) -> Value {
+    json!({"id": id, "email": email, "name": name, "role": auth::role_name(role)})
+}
+
+fn user_of(u: &User) -> Value {
+    user_json(u.id, &u.email, &u.display_name, u.role)
+}
+
+/// `GET /api/csrf`: the token to echo in X-CSRF-Token; also set as the rw_csrf cookie.
+pub async fn csrf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybeMe(authed): MaybeMe,
+) -> Response {
+    let token = match authed {
+        Some(a) => a.csrf.clone(),
+        None => auth::cookie(&headers, auth::CSRF_COOKIE)
+            .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string)
+            .unwrap_or_else(auth::new_token),
+    };
+    let mut res = Json(json!({ "token": token })).into_response();
+    auth::set_csrf_cookie(
+        res.headers_mut(),
+        &token,
+        state.settings.session_idle_s,
+        auth::secure(&state, &headers),
+    );
+    res
+}
+
+#[derive(Deserialize)]
+pub struct Signup {
+    email: String,
+    password: String,
+    name: String,
+    role: String,
+}
+
+/// The CSRF token the request proved it holds; a new session keeps it.
+fn request_csrf(headers: &HeaderMap) -> ApiResult<String> {
+    headers
+        .get(auth::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::forbidden("missing CSRF token"))
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<Signup>,
+) -> ApiResult<Response> {
+    let email = validate::email(&b.email)?;
+    let name = validate::required_text("name", &b.name, validate::NAME_MAX)?;
+    validate::password(&b.password)?;
+    let role = match b.role.as_str() {
+        "walker" => Role::Person,
+        "clinician" => Role::Clinician,
+        other => {
+            return Err(ApiError::invalid(
+                "role",
+                format!("role must be \"walker\" or \"clinician\" (got {other:?})"),
+            ))
+        }
+    };
+    let hash = auth::hash_password(&state, b.password).await?;
+    let id = match state
+        .svc
+        .store
+        .create_user(&email, &name, Some(&hash), role)
+        .await
+    {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::conflict(
+                "an account with this email already exists: sign in instead",
+            )
+            .with_field("email"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let csrf = request_csrf(&headers)?;
+    let mut res = (
+        StatusCode::CREATED,
+        Json(json!({ "user": user_json(id, &email, &name, role) })),
+    )
+        .into_response();
+    auth::start_session(&state, &headers, res.headers_mut(), id, &csrf).await?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    email: String,
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<Login>,
+) -> ApiResult<Response> {
+    let email = b.email.trim().to_ascii_lowercase();
+    if email.len() > validate::EMAIL_MAX {
+        return Err(ApiError::invalid(
+            "email",
+            "email must be at most 254 characters",
+        ));
+    }
+    if b.password.chars().count() > validate::PASSWORD_MAX {
+        return Err(ApiError::invalid(
+            "password",
+            "password must be at most 1024 characters",
+        ));
+    }
+    let store = &state.svc.store;
+    let s = &state.settings;
+    let key = format!("login:{email}");
+    if store.login_failures(&key, s.login_window_s).await? >= s.login_max_failures {
+        return Err(ApiError::too_many(
+            "too many failed sign-ins for this email: wait 15 minutes and try again",
+            s.login_window_s as u64,
+        ));
+    }
+    let user = store.user_by_email(&email).await?;
+    let (hash, user) = match user {
+        Some(u) => match u.password_hash.clone() {
+            Some(h) => (h, Some(u)),
+            None => (auth::dummy_hash(&state).await?, None),
+        },
+        None => (auth::dummy_hash(&state).await?, None),
+    };
+    let ok = auth::verify_password(&state, b.password, hash).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        store.note_login_failure(&key, s.login_window_s).await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong email or password: check both and try again",
+        ));
+    };
+    store.clear_login_failures(&key).await?;
+    let csrf = request_csrf(&headers)?;
+    let mut res = Json(json!({ "user": user_of(&user) })).into_response();
+    auth::start_session(&state, &headers, res.headers_mut(), user.id, &csrf).await?;
+    Ok(res)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybeMe(authed): MaybeMe,
+) -> ApiResult<Response> {
+    if let Some(a) = authed {
+        for h in &a.token_hashes {
+            state.svc.store.revoke_auth_session(h).await?;
+        }
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    auth::clear_session_cookie(res.headers_mut(), auth::secure(&state, &headers));
+    Ok(res)
+}
+
+pub async fn revoke_all(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Me(me): Me,
+) -> ApiResult<Response> {
+    state.svc.store.revoke_all_sessions(me.user_id).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    auth::clear_session_cookie(res.headers_mut(), auth::secure(&state, &headers));
+    Ok(res)
+}
+
+pub async fn me(State(state): State<AppState>, Me(me): Me) -> ApiResult<Json<Value>> {
+    let profile = state.svc.store.profile(me.user_id).await?;
+    Ok(Json(json!({
+        "id": me.user_id,
+        "email": me.email,
+        "name": me.name,
+        "role": auth::role_name(me.role),
+        "has_profile": profile.is_some(),
+        "units": profile.map(|p| p.units).unwrap_or_default(),
+    })))
+}

@@ -1,0 +1,5 @@
+//! Request handlers, grouped by who uses them.
+
+pub mod account;
+pub mod clinician;
+pub mod walker;

@@ -1,0 +1,72 @@
+//! What every request handler shares: the service, the settings, and the few in-process
+//! structures that are only caches or local hardware (never the source of truth, so any
+//! number of processes can serve one database).
+
+use crate::runs::RunRegistry;
+use retrowalk_service::Service;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OnceCell, Semaphore};
+
+/// Tunables; the defaults are the contract's numbers, tests shrink the timeouts.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request (12 h).
+    pub session_idle_s: i64,
+    /// How often an active session's token is renewed (which slides its expiry).
+    pub session_renew_s: i64,
+    /// Failed logins per email within the window before further attempts get 429.
+    pub login_max_failures: i64,
+    pub login_window_s: i64,
+    pub invite_ttl_s: i64,
+    /// Wrong invitation codes per person within the login window before 429.
+    pub invite_max_failures: i64,
+    /// A live run whose heartbeats stop for this long has its belt stopped.
+    pub heartbeat_timeout: Duration,
+    /// argon2id memory (KiB) and passes; OWASP's 12 MiB / 3 passes by default.
+    pub argon2_m_kib: u32,
+    pub argon2_t: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            session_idle_s: 12 * 3600,
+            session_renew_s: 15 * 60,
+            login_max_failures: 5,
+            login_window_s: 15 * 60,
+            invite_ttl_s: 7 * 24 * 3600,
+            invite_max_failures: 10,
+            heartbeat_timeout: Duration::from_secs(5),
+            argon2_m_kib: 12 * 1024,
+            argon2_t: 3,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Service,
+    pub settings: Arc<Settings>,
+    /// Always mark cookies Secure (the server sits behind TLS).
+    pub secure_cookies: bool,
+    /// argon2 uses megabytes per hash: at most two at once keeps memory flat under load.
+    pub(crate) hashing: Arc<Semaphore>,
+    /// A hash to verify against when the email is unknown, so timing does not tell
+    /// whether an account exists.
+    pub(crate) dummy_hash: Arc<OnceCell<String>>,
+    pub(crate) runs: Arc<RunRegistry>,
+}
+
+impl AppState {
+    pub fn new(svc: Service, settings: Settings, secure_cookies: bool) -> AppState {
+        AppState {
+            svc,
+            settings: Arc::new(settings),
+            secure_cookies,
+            hashing: Arc::new(Semaphore::new(2)),
+            dummy_hash: Arc::new(OnceCell::new()),
+            runs: Arc::new(RunRegistry::default()),
+        }
+    }
+}
