@@ -282,3 +282,41 @@ fn scenario(a: SocketAddr, b: SocketAddr) {
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(call(a, &mut jar, "GET", "/api/me", None).status, 401);
 }
+
+/// The embedded default: `retrowalk serve` on a SQLite file serves the API and the pages,
+/// and SIGTERM shuts it down cleanly (exit status 0).
+#[test]
+fn serve_on_sqlite_then_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rw.db").display().to_string();
+    let mut s = start(&db);
+    let mut jar = Jar::default();
+    let h = call(s.addr, &mut jar, "GET", "/healthz", None);
+    assert_eq!(h.status, 200, "{}", h.body);
+    assert_eq!(h.json()["ok"], true);
+    let page = call(s.addr, &mut jar, "GET", "/signin", None);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.to_ascii_lowercase().contains("<html"),
+        "{}",
+        page.body
+    );
+    let api = call(s.addr, &mut jar, "GET", "/api/me", None);
+    assert_eq!(api.status, 401);
+
+    let pid = s.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit within 20 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+}
