@@ -830,7 +830,90 @@ fn retrowalk_web_assets_index() -> Option<Vec<u8>> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/index.html")).ok()
 }
 
+async fn sql_metacharacters_are_just_data(store: Store) {
+    let t = TestApp::new(store);
+    let mut a = t.client();
+    a.signup("first@example.org", "walker").await;
+    let mut c = t.client();
+    c.csrf().await;
+    let name = "Robert'); DROP TABLE users;--";
+    let email = "o'brien--@example.org";
+    c.post(
+        "/api/signup",
+        json!({"email": email, "password": "x' OR '1'='1 pw", "name": name, "role": "walker"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let me = c.get("/api/me").await.expect(StatusCode::OK).json();
+    assert_eq!(me["name"], name);
+    assert_eq!(me["email"], email);
+    // An injection-shaped password is only a wrong password.
+    let mut d = t.client();
+    d.login("first@example.org", "x' OR '1'='1")
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    d.login("first@example.org' --", "anything at all")
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // Everyone is still there.
+    let mut e = t.client();
+    e.login("first@example.org", "correct horse battery")
+        .await
+        .expect(StatusCode::OK);
+    e.login(email, "x' OR '1'='1 pw")
+        .await
+        .expect(StatusCode::OK);
+}
+
+/// The web crate never writes SQL: every query goes through the store's bound parameters.
+#[test]
+fn no_sql_in_the_web_crate() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 5);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for needle in [
+            "sqlx",
+            "SELECT ",
+            "INSERT ",
+            "UPDATE ",
+            "DELETE FROM",
+            "format!(\"SELECT",
+        ] {
+            assert!(
+                !text.contains(needle),
+                "{} contains {needle:?}",
+                f.display()
+            );
+        }
+    }
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+    )
+    .unwrap();
+    let deps = manifest.split("[dev-dependencies]").next().unwrap();
+    assert!(
+        !deps.contains("sqlx"),
+        "the web crate must not depend on sqlx directly"
+    );
+}
+
 both_backends!(
+    sql_metacharacters_are_just_data,
     walker_happy_path,
     clinician_flow,
     clearance_starts_a_programme,
