@@ -54,3 +54,11 @@ pub trait Treadmill: Send + Sync {
     /// The next notification, or `None` once the transport is closed.
     fn next_notification(&self) -> BoxFuture<'_, Option<Notification>>;
 }
+
+/// A connected heart-rate strap (Heart Rate Service). Yields
+/// [`Notification::HeartRate`], then [`Notification::Disconnected`] and `None` when the link
+/// goes.
+pub trait HeartRateMonitor: Send + Sync {
+    fn name(&self) -> String;
+    fn next_notification(&self) -> BoxFuture<'_, Option<Notification>>;
+}
