@@ -7,21 +7,31 @@ export function esc(s) {
   })[c]);
 }
 
-/** A round upper bound for an axis: 7 → 8, 23 → 25, 0 → 1. */
-export function niceMax(v) {
+/** A round tick step giving about `count` intervals up to v: 1, 2, 2.5 or 5 × 10^k. */
+export function niceStep(v, count = 4) {
   const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
-    if (m * p >= x - 1e-9) return m * p;
+  if (!Number.isFinite(x) || x <= 0) return 0.25;
+  const raw = x / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    if (m * p >= raw - 1e-9) return m * p;
   }
   return 10 * p;
 }
 
-/** Evenly spaced tick values from 0 to max (inclusive). */
+/** A round upper bound for an axis that covers v: 7 → 8, 23 → 25, 0 → 1. */
+export function niceMax(v) {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0) return 1;
+  const step = niceStep(x);
+  return Math.round(Math.ceil(x / step - 1e-9) * step * 1000) / 1000;
+}
+
+/** Tick values from 0 to max (inclusive) on round steps. */
 export function ticks(max, count = 4) {
+  const step = niceStep(max, count);
   const out = [];
-  for (let i = 0; i <= count; i++) out.push(Math.round((max * i / count) * 1000) / 1000);
+  for (let v = 0; v <= max + 1e-9; v += step) out.push(Math.round(v * 1000) / 1000);
   return out;
 }
 
@@ -39,9 +49,9 @@ export function chart(opts) {
     label: String(p.label ?? ''),
     value: Number.isFinite(Number(p.value)) && p.value !== null ? Number(p.value) : null,
   }));
-  const W = opts.width || 640;
-  const H = opts.height || 240;
-  const pad = { l: 44, r: 12, t: 16, b: 34 };
+  const W = opts.width || 440;
+  const H = opts.height || 220;
+  const pad = { l: 40, r: 10, t: 14, b: 30 };
   const iw = W - pad.l - pad.r;
   const ih = H - pad.t - pad.b;
   const values = points.map((p) => p.value).filter((v) => v !== null);
@@ -63,9 +73,9 @@ export function chart(opts) {
     parts.push(`<text class="empty" x="${W / 2}" y="${H / 2}" text-anchor="middle">No data yet</text>`);
   }
   // Thin out x labels so they never collide on a phone.
-  const every = Math.max(1, Math.ceil(points.length / 8));
+  const every = Math.max(1, Math.ceil(points.length / 5));
   points.forEach((p, i) => {
-    if (i % every === 0 || i === points.length - 1) {
+    if (i % every === 0) {
       parts.push(`<text class="xlabel" x="${cx(i).toFixed(1)}" y="${H - 10}" text-anchor="middle">${esc(p.label)}</text>`);
     }
   });
@@ -88,7 +98,7 @@ export function chart(opts) {
     if (d) parts.push(`<path class="line" d="${d.trim()}"/>`);
     points.forEach((p, i) => {
       if (p.value === null) return;
-      parts.push(`<circle class="dot" cx="${cx(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="4"><title>${esc(p.label)}: ${fmt(p.value)} ${esc(opts.unit || '')}</title></circle>`);
+      parts.push(`<circle class="dot" cx="${cx(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${esc(p.label)}: ${fmt(p.value)} ${esc(opts.unit || '')}</title></circle>`);
     });
   }
   parts.push(`<line class="axis" x1="${pad.l}" x2="${W - pad.r}" y1="${pad.t + ih}" y2="${pad.t + ih}"/>`);

@@ -73,6 +73,18 @@ export function fmtMinutes(seconds) {
   return r === 0 ? `${m} min` : `${m} min ${r} s`;
 }
 
+/** 300 → "5 min", 330 → "5:30 min": short enough for a tile on a phone. */
+export function fmtMinShort(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} min`;
+}
+
+const RAILS_SHORT = { none: 'Hands free', light: 'Light grip', full: 'Firm grip' };
+
+export function fmtRailsShort(r) {
+  return RAILS_SHORT[r] || String(r || '');
+}
+
 const RAILS = {
   none: 'Hands free',
   light: 'Light grip on the rails',

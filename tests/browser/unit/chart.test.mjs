@@ -19,7 +19,7 @@ test('bar chart draws one bar per value with its figure in a tooltip', () => {
   ] });
   assert.equal((svg.match(/<rect class="bar"/g) || []).length, 2);
   assert.match(svg, /B: 10 min/);
-  assert.match(svg, /^<svg[^>]*viewBox="0 0 640 240"/);
+  assert.match(svg, /^<svg[^>]*viewBox="0 0 440 220"/);
 });
 
 test('line chart breaks at gaps and scales into the plot', () => {
@@ -31,7 +31,7 @@ test('line chart breaks at gaps and scales into the plot', () => {
   const ys = [...svg.matchAll(/<circle class="dot" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
   assert.equal(ys.length, 3);
   assert.ok(ys[0] > ys[2] && ys[2] > ys[1]);
-  for (const yv of ys) assert.ok(yv >= 16 && yv <= 240 - 34);
+  for (const yv of ys) assert.ok(yv >= 14 && yv <= 220 - 30);
 });
 
 test('labels are escaped and empty charts say so', () => {

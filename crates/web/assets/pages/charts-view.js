@@ -14,7 +14,7 @@ function panel(id, title, sub, svg, tbl) {
   return h('section', { class: 'card chart-card', id },
     h('div', { class: 'chart-head' }, h('h2', { class: 'card-title' }, title), sub ? h('span', { class: 'muted small' }, sub) : null),
     h('div', { class: 'chart-box', html: svg }),
-    h('details', { class: 'figures-details', open: true }, h('summary', {}, 'Figures'), tbl));
+    h('details', { class: 'figures-details' }, h('summary', {}, 'The figures'), tbl));
 }
 
 const n1 = (v) => (Math.round(v * 10) / 10).toFixed(1);

@@ -2,7 +2,7 @@
 // when due, and changes a clinician made.
 import { get, post } from '../api.js';
 import { h, icon, scale, scaleValue } from '../dom.js';
-import { fmtSpeed, fmtIncline, fmtMinutes, fmtDate, fmtRails, tierLabel } from '../units.js';
+import { fmtSpeed, fmtIncline, fmtMinShort, fmtDate, fmtRails, tierLabel } from '../units.js';
 import { totalSeconds } from '../timeline.js';
 
 export const OUTCOME = {
@@ -23,10 +23,10 @@ export function sessionFacts(plan, units) {
   const load = plan.load || {};
   const bouts = (plan.segments || []).filter((s) => s.kind === 'backward').length;
   return h('dl', { class: 'facts' },
-    fact('Backward', fmtMinutes(load.backward_s), bouts > 1 ? `in ${bouts} bouts` : 'in one bout', 'fact-backward'),
+    fact('Backward', fmtMinShort(load.backward_s), bouts > 1 ? `in ${bouts} bouts` : 'in one bout', 'fact-backward'),
     fact('Speed', fmtSpeed(load.speed, units), 'walking backward', 'fact-speed'),
     fact('Incline', fmtIncline(load.incline), load.incline > 0 ? 'after you are steady' : 'flat', 'fact-incline'),
-    fact('Session', fmtMinutes(totalSeconds(plan.segments)), `≈ ${Math.round(plan.energy?.kcal || 0)} kcal`, 'fact-total'),
+    fact('Session', `${Math.round(totalSeconds(plan.segments) / 60)} min`, `≈ ${Math.round(plan.energy?.kcal || 0)} kcal`, 'fact-total'),
   );
 }
 

@@ -25,7 +25,7 @@ export async function render(view, ctx) {
 
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const effortWord = h('span', { class: 'effort-word', id: 'effort-word' }, '');
-  const minutes = h('input', { id: 'backward_min', type: 'number', inputmode: 'decimal', min: 0, max: 180, step: '0.5', value: String(Math.round(backward / 30) / 2) });
+  const minutes = h('input', { id: 'backward_min', type: 'number', inputmode: 'decimal', min: 0, max: 120, step: '0.5', value: String(Math.round(backward / 30) / 2) });
   const stopSel = h('select', { id: 'stopped_early' }, STOPS.map(([v, t]) => h('option', { value: v, selected: v === stopped }, t)));
   const submit = h('button', { class: 'btn btn-primary btn-lg btn-block', type: 'submit', id: 'save-log' }, 'Save and see my next session');
   const form = h('form', { class: 'stack', novalidate: true },
@@ -37,7 +37,7 @@ export async function render(view, ctx) {
       stopped ? h('p', { class: 'pill-note' }, icon('alert'), 'You pressed STOP. That is the right call whenever something feels wrong.') : null),
     h('section', { class: 'card stack' },
       h('h2', { class: 'card-title' }, 'Effort'),
-      scale('effort', 'How hard was it? (0–10)', null, ['rest', 'maximal']),
+      Object.assign(scale('effort', 'How hard was it? (0–10)', null, ['rest', 'maximal']), { className: 'scale scale-effort' }),
       effortWord),
     h('section', { class: 'card stack' },
       h('h2', { class: 'card-title' }, 'Knee pain'),
@@ -64,11 +64,11 @@ export async function render(view, ctx) {
     const effort = scaleValue(form, 'effort');
     if (effort === null) { err.textContent = 'Choose how hard it felt, from 0 to 10.'; err.hidden = false; form.querySelector('#effort-scale').scrollIntoView({ block: 'center' }); return; }
     const mins = Number(minutes.value);
-    if (!Number.isFinite(mins) || mins < 0 || mins > 180) { err.textContent = 'Backward minutes must be between 0 and 180.'; err.hidden = false; return; }
+    if (!Number.isFinite(mins) || mins < 0 || mins > 120) { err.textContent = 'Backward minutes must be between 0 and 120.'; err.hidden = false; return; }
     const $ = (id) => form.querySelector(`#${id}`);
     const body = {
       date,
-      backward_s: Math.round(mins * 60),
+      backward_min: mins,
       effort,
       pain_before: scaleValue(form, 'pain_before') ?? 0,
       pain_during: scaleValue(form, 'pain_during') ?? 0,
@@ -76,7 +76,7 @@ export async function render(view, ctx) {
       dizziness: $('dizziness').checked,
       near_fall: $('near_fall').checked,
       fall: $('fall').checked,
-      rails_used: radioValue(form, 'rails_used') || 'light',
+      rails: radioValue(form, 'rails_used') || 'light',
       stopped_early: stopSel.value || null,
       notes: $('notes').value.trim() || null,
       run_id: runId || null,

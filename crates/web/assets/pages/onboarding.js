@@ -184,7 +184,7 @@ function renderResult(result, ctx) {
   ].filter((r) => r[0]);
   return h('div', { class: 'stack', id: 'tier-result' },
     h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Your screening'), h('h1', {}, 'Here is how you start')),
-    h('section', { class: `card tier-card tier-${tier}` },
+    h('section', { class: `card tier-card tc-${tier}` },
       h('div', { class: 'tier-head' },
         h('span', { class: `tier-badge tier-${tier}`, id: 'tier' }, tierLabel(tier)),
         h('p', { class: 'tier-explain' }, TIER_TEXT[tier] || '')),

@@ -1,7 +1,7 @@
 // The coming weeks as a calendar, with the sessions listed beneath for small screens.
 import { get } from '../api.js';
 import { h } from '../dom.js';
-import { fmtSpeed, fmtIncline, fmtMinutes, fmtDate, mondayOf, addDays } from '../units.js';
+import { fmtSpeed, fmtIncline, fmtMinutes, fmtDate, mondayOf, addDays, unitLabel } from '../units.js';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -17,15 +17,22 @@ export async function render(view, ctx) {
 
   const cal = h('div', { class: 'calendar', role: 'table', 'aria-label': 'Programme calendar' },
     h('div', { class: 'cal-row cal-head', role: 'row' }, WEEKDAYS.map((d) => h('span', { role: 'columnheader' }, d))),
-    weeks.map((w, i) => h('div', { class: 'cal-row', role: 'row', 'aria-label': `Week of ${fmtDate(w)}` },
-      Array.from({ length: 7 }, (_, k) => {
-        const d = addDays(w, k);
-        const u = byDate.get(d);
-        const cls = ['cal-cell', u ? 'has-session' : '', d === today.date ? 'is-today' : '', d < today.date ? 'past' : ''].join(' ');
-        return h('div', { class: cls, role: 'cell', 'data-date': d },
-          h('span', { class: 'cal-day' }, k === 0 || d.endsWith('-01') || i === 0 ? fmtDate(d, { day: 'numeric', month: 'short', weekday: undefined }) : String(Number(d.slice(8)))),
-          u ? h('span', { class: 'cal-sess' }, h('strong', {}, `${Math.round(u.load.backward_s / 60)}′`), h('span', {}, fmtSpeed(u.load.speed, units).replace(' ', '\u00a0'))) : null);
-      }))));
+    weeks.map((w, i) => {
+      const days = Array.from({ length: 7 }, (_, k) => addDays(w, k));
+      const first = days.find((d) => d.endsWith('-01'));
+      // A month heading where a month begins, so each cell need only show its day number.
+      const label = i === 0 ? w : first;
+      return [
+        label ? h('div', { class: 'cal-month', role: 'row' }, fmtDate(label, { weekday: undefined, day: undefined, month: 'long', year: 'numeric' })) : null,
+        h('div', { class: 'cal-row', role: 'row', 'aria-label': `Week of ${fmtDate(w)}` }, days.map((d) => {
+          const u = byDate.get(d);
+          const cls = ['cal-cell', u ? 'has-session' : '', d === today.date ? 'is-today' : '', d < today.date ? 'past' : ''].join(' ');
+          return h('div', { class: cls, role: 'cell', 'data-date': d, title: u ? `${fmtDate(d)}: ${fmtMinutes(u.load.backward_s)} backward at ${fmtSpeed(u.load.speed, units)}` : fmtDate(d) },
+            h('span', { class: 'cal-day' }, String(Number(d.slice(8)))),
+            u ? h('span', { class: 'cal-sess' }, h('strong', {}, `${Math.round(u.load.backward_s / 60)}′`), h('span', {}, fmtSpeed(u.load.speed, units).split(' ')[0])) : null);
+        })),
+      ];
+    }));
 
   const list = h('ol', { class: 'session-list', id: 'session-list' }, (plan || []).map((u) => h('li', {},
     h('span', { class: 'sl-date' }, fmtDate(u.date)),
@@ -37,7 +44,7 @@ export async function render(view, ctx) {
       h('p', { class: 'eyebrow' }, 'Programme'),
       h('h1', {}, 'The coming weeks'),
       h('p', { class: 'lede' }, 'If every session goes as planned. Each log adapts what follows, so later weeks may change.')),
-    h('section', { class: 'card' }, cal),
+    h('section', { class: 'card' }, h('p', { class: 'muted small cal-legend' }, `Each session: backward minutes (′) and speed in ${unitLabel(units)}.`), cal),
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Sessions'), plan && plan.length ? list : h('p', { class: 'muted' }, 'No sessions planned: the programme may be paused or waiting for clearance.')),
   );
 }

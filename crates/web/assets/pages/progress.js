@@ -13,7 +13,7 @@ export async function render(view) {
     h('section', { class: 'stat-row' },
       stat('Sessions', String(sessions.length)),
       stat('Backward minutes', String(Math.round(total))),
-      stat('Energy', `${Math.round(kcal)} kcal`)),
+      stat('Energy', [String(Math.round(kcal)), h('small', {}, ' kcal')])),
     h('div', { class: 'charts' }, progressCharts(progress)),
   );
 }

@@ -2,7 +2,7 @@
 // cues, live treadmill figures, and a STOP button that always works.
 import { get, post, ApiError } from '../api.js';
 import { h, icon, check, segmented, radioValue, clear } from '../dom.js';
-import { fmtSpeed, fmtIncline, fmtClock, fmtDistance, fmtMinutes, fmtRails, fmtDate } from '../units.js';
+import { fmtSpeed, fmtIncline, fmtClock, fmtDistance, fmtMinutes, fmtMinShort, fmtRailsShort, fmtDate } from '../units.js';
 import { positionAt, cuesBetween, backwardSecondsAt, totalSeconds } from '../timeline.js';
 import * as speech from '../speech.js';
 import { keepAwake } from '../wakelock.js';
@@ -44,10 +44,10 @@ export async function render(view, ctx) {
       h('h1', {}, 'Before you step on'),
       h('p', { class: 'lede' }, 'Tick each item once it is true. The timer starts only when all are ticked.')),
     h('section', { class: 'card summary-strip' },
-      h('div', {}, h('span', { class: 'k' }, 'Backward'), h('strong', {}, fmtMinutes(plan.load?.backward_s))),
+      h('div', {}, h('span', { class: 'k' }, 'Backward'), h('strong', {}, fmtMinShort(plan.load?.backward_s))),
       h('div', {}, h('span', { class: 'k' }, 'Speed'), h('strong', { id: 'plan-speed' }, fmtSpeed(plan.load?.speed, units))),
       h('div', {}, h('span', { class: 'k' }, 'Incline'), h('strong', {}, fmtIncline(plan.load?.incline))),
-      h('div', {}, h('span', { class: 'k' }, 'Total'), h('strong', {}, fmtMinutes(totalSeconds(plan.segments))))),
+      h('div', {}, h('span', { class: 'k' }, 'Total'), h('strong', {}, `${Math.round(totalSeconds(plan.segments) / 60)} min`))),
     h('section', { class: 'card' }, h('div', { class: 'checklist' }, items)),
     h('section', { class: 'card' }, tmForm,
       h('p', { class: 'muted small' }, 'Without a treadmill link you set speed and incline on the console yourself; retrowalk times the segments and tells you the targets.')),
@@ -74,32 +74,31 @@ export async function render(view, ctx) {
   };
   setMuteIcon();
   muteBtn.addEventListener('click', () => { speech.setMuted(!speech.isMuted()); setMuteIcon(); });
-  const pauseBtn = h('button', { class: 'btn btn-ghost btn-lg', id: 'pause', type: 'button' }, icon('pause'), 'Pause');
+  const pauseBtn = h('button', { class: 'icon-btn', id: 'pause', type: 'button' }, icon('pause'), 'Pause');
   const stopBtn = h('button', { class: 'stop-btn', id: 'stop', type: 'button', 'aria-label': 'Stop the session now' }, 'STOP');
   const live = h('section', { class: 'live', id: 'live', hidden: true },
-    tile('Belt speed', mk('liveSpeed', 'strong', { id: 'live-speed' }, '—')),
+    tile('Belt', mk('liveSpeed', 'strong', { id: 'live-speed' }, '—')),
     tile('Incline', mk('liveIncline', 'strong', { id: 'live-incline' }, '—')),
     tile('Distance', mk('liveDist', 'strong', { id: 'live-distance' }, '—')),
-    tile('Heart rate', mk('liveHr', 'strong', { id: 'live-hr' }, '—')));
+    tile('Heart', mk('liveHr', 'strong', { id: 'live-hr' }, '—')));
   const noTm = h('p', { class: 'no-treadmill', id: 'no-treadmill', hidden: true }, icon('alert'), 'No treadmill link: set the speed and incline on the console yourself.');
   const runner = h('section', { class: 'runner', id: 'runner', hidden: true },
     h('div', { class: 'runner-top' },
       mk('segLabel', 'span', { class: 'seg-label', id: 'segment-label' }, ''),
-      mk('segCount', 'span', { class: 'seg-count' }, ''),
-      muteBtn),
+      mk('segCount', 'span', { class: 'seg-count' }, '')),
     mk('timer', 'div', { class: 'timer', id: 'timer', role: 'timer', 'aria-live': 'off' }, '0:00'),
     mk('nextLine', 'p', { class: 'next-seg', id: 'next-segment' }, ''),
     h('div', { class: 'targets' },
-      tile('Target speed', mk('tSpeed', 'strong', { id: 'target-speed' }, '')),
-      tile('Target incline', mk('tIncline', 'strong', { id: 'target-incline' }, '')),
+      tile('Speed', mk('tSpeed', 'strong', { id: 'target-speed' }, '')),
+      tile('Incline', mk('tIncline', 'strong', { id: 'target-incline' }, '')),
       tile('Rails', mk('tRails', 'strong', { id: 'target-rails' }, ''))),
     mk('caption', 'p', { class: 'caption', id: 'cue', 'aria-live': 'polite' }, ''),
     live, noTm,
     h('div', { class: 'progress-wrap' },
       h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Whole session', 'aria-valuemin': '0', 'aria-valuemax': '100' }, mk('bar', 'span', {})),
       h('div', { class: 'progress-legend' }, mk('elapsedText', 'span', { id: 'elapsed' }, '0:00'), mk('totalText', 'span', {}, fmtClock(totalSeconds(plan.segments))))),
+    h('div', { class: 'runner-actions' }, muteBtn, pauseBtn),
     mk('warn', 'p', { class: 'run-warn', role: 'alert', hidden: true }, ''),
-    h('div', { class: 'runner-actions' }, pauseBtn),
     stopBtn,
   );
 
@@ -118,6 +117,13 @@ export async function render(view, ctx) {
   view.append(checklist, runner, sheet, done);
   updateStart();
 
+  // "1.0 mph" shows as a big number with a small unit; the element's text stays "1.0 mph".
+  function setValue(node, text) {
+    const m = /^(-?[\d.]+)(%?)\s*(.*)$/.exec(text);
+    if (!m) { node.textContent = text; return; }
+    node.replaceChildren(m[1] + m[2], m[3] ? h('small', {}, ` ${m[3]}`) : '');
+  }
+
   function tile(label, value) {
     return h('div', { class: 'tile' }, h('span', { class: 'k' }, label), value);
   }
@@ -129,9 +135,9 @@ export async function render(view, ctx) {
     el.segCount.textContent = `${pos.index + 1}/${plan.segments.length}`;
     el.timer.textContent = fmtClock(pos.remaining);
     el.nextLine.textContent = pos.next ? `Next: ${pos.next.label} · ${fmtClock(pos.next.duration_s)}` : 'Next: done';
-    el.tSpeed.textContent = pos.segment.speed > 0 ? fmtSpeed(pos.segment.speed, units) : 'Belt stopped';
+    setValue(el.tSpeed, pos.segment.speed > 0 ? fmtSpeed(pos.segment.speed, units) : 'Stopped');
     el.tIncline.textContent = fmtIncline(pos.segment.incline);
-    el.tRails.textContent = fmtRails(pos.segment.rails);
+    el.tRails.textContent = fmtRailsShort(pos.segment.rails);
     runner.dataset.kind = pos.segment.kind;
     const pct = Math.round(pos.fraction * 1000) / 10;
     el.bar.style.width = `${pct}%`;
@@ -179,10 +185,10 @@ export async function render(view, ctx) {
       let d;
       try { d = JSON.parse(e.data); } catch { return; }
       run.telemetry = d;
-      el.liveSpeed.textContent = fmtSpeed(d.speed_kmh, units);
-      el.liveIncline.textContent = fmtIncline(d.incline_pct);
-      el.liveDist.textContent = fmtDistance(d.distance_m, units);
-      el.liveHr.textContent = d.hr_bpm ? `${d.hr_bpm} bpm` : '—';
+      setValue(el.liveSpeed, fmtSpeed(d.speed_kmh, units));
+      setValue(el.liveIncline, fmtIncline(d.incline_pct));
+      setValue(el.liveDist, fmtDistance(d.distance_m, units));
+      setValue(el.liveHr, d.hr_bpm ? `${d.hr_bpm} bpm` : '—');
     });
     es.addEventListener('stopped', (e) => {
       let d = {};
@@ -219,6 +225,7 @@ export async function render(view, ctx) {
     }
     checklist.hidden = true;
     runner.hidden = false;
+    window.scrollTo(0, 0);
     document.body.classList.add('running');
     live.hidden = run.treadmill !== 'sim';
     noTm.hidden = run.treadmill === 'sim';

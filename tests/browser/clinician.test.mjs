@@ -1,0 +1,70 @@
+// A clinician links a patient by invite code, sees a safety flag, caps the speed, and the
+// patient's next session respects the cap.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, signUp, onboard, number } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('clinician invites, sees a flag, caps speed; the patient’s next session respects it', async () => {
+  const base = server.url;
+  const doc = await newPage(browser);
+  await signUp(doc, base, { name: 'Dr Rosa Lind', role: 'clinician' });
+  await doc.click('#create-invite');
+  await doc.waitForSelector('#invite-code');
+  const code = (await doc.textContent('#invite-code')).trim();
+  assert.ok(code.length >= 6, `invite code ${code}`);
+
+  const pat = await newPage(browser);
+  await signUp(pat, base, { name: 'Ben Patient' });
+  // A fast 3-m backward walk test starts at the standard tier's top start speed, so a
+  // cap well below it is visible even after a step back.
+  assert.equal((await onboard(pat, { walkTest: 1.5 })).trim(), 'Standard');
+  await pat.goto(`${base}/settings`);
+  await pat.fill('#invite-code', code);
+  await pat.click('#accept-invite');
+  await pat.waitForSelector('#invite-result:not([hidden])');
+  assert.match(await pat.textContent('#invite-result'), /Dr Rosa Lind/);
+
+  // A session with dizziness: the clinician must see it flagged.
+  await pat.goto(`${base}/log`);
+  await pat.click('label[for="effort-5"]');
+  await pat.click('label[for="dizziness"]');
+  await pat.click('#save-log');
+  await pat.waitForSelector('#log-result');
+  const before = number(await pat.textContent('#next-session #fact-speed'));
+
+  await doc.goto(`${base}/clinician`);
+  const row = doc.locator('a.patient-row[data-patient="Ben Patient"]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /Dizziness on/);
+  assert.equal(await row.locator('[data-flag="safety_event"]').count(), 1);
+  await row.click();
+  await doc.waitForSelector('#caps-form');
+  assert.equal((await doc.textContent('#patient-name')).trim(), 'Ben Patient');
+
+  const cap = Math.round((before - 0.4) * 10) / 10;
+  assert.ok(cap >= 0.5, `the next session (${before} mph) leaves room for a cap`);
+  await doc.fill('#cap-speed', String(cap));
+  await doc.click('#save-caps');
+  await doc.waitForFunction((c) => document.querySelector('#audit')?.textContent.includes(`max speed ${c}`), cap.toFixed(1));
+
+  await pat.goto(`${base}/`);
+  await pat.waitForSelector('#next-session');
+  const shown = await pat.textContent('#fact-speed');
+  assert.match(shown, /mph$/);
+  assert.ok(number(shown) <= cap, `next session ${shown} must respect the cap ${cap} mph`);
+  assert.match(await pat.textContent('#clinician-changes'), new RegExp(`max speed ${cap.toFixed(1)} mph`));
+
+  // A stale edit is refused and the page says so.
+  await doc.evaluate(async (id) => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '';
+    const r = await fetch(`/api/patients/${id}/caps`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) }, body: JSON.stringify({ max_speed_kmh: 1.0, expected_seq: 0 }) });
+    if (r.status !== 409) throw new Error(`stale caps edit answered ${r.status}`);
+  }, doc.url().split('/').pop());
+  assert.deepEqual(doc.errors, []);
+  assert.deepEqual(pat.errors, []);
+});

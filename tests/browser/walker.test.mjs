@@ -1,0 +1,87 @@
+// A person signs up, is screened, runs the first session through the checklist, presses
+// STOP, says why, logs the session and sees the adapted next session with its reason.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, signUp, onboard, number } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('sign-up → screening → checklist → run → STOP with a reason → log → adapted next session', async () => {
+  const page = await newPage(browser);
+  await page.clock.install();
+  const base = server.url;
+
+  await signUp(page, base, { name: 'Ada Walker' });
+  const tier = await onboard(page, { age: 52, massKg: 74, units: 'mph' });
+  assert.equal(tier.trim(), 'Standard');
+  assert.match(await page.textContent('#tier-result'), /safety checklist/i);
+
+  await page.click('#to-home');
+  await page.waitForSelector('#next-session');
+  const planned = number(await page.textContent('#fact-speed'));
+  assert.match(await page.textContent('#fact-speed'), /mph$/);
+  await page.click('#start-session');
+  await page.waitForURL(/\/run\?date=/);
+
+  // Start stays disabled until every checklist item is ticked.
+  const boxes = page.locator('#checklist input[data-check]');
+  const n = await boxes.count();
+  assert.ok(n >= 5, `expected the safety checklist, got ${n} items`);
+  assert.equal(await page.isDisabled('#start'), true);
+  for (let i = 0; i < n - 1; i++) {
+    await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
+    assert.equal(await page.isDisabled('#start'), true, `Start enabled with ${n - 1 - i} items unticked`);
+  }
+  await page.click(`label[for="${await boxes.nth(n - 1).getAttribute('id')}"]`);
+  assert.equal(await page.isDisabled('#start'), false);
+  assert.equal(await page.isVisible('#stop'), false, 'STOP appears once the session runs');
+
+  const heartbeats = [];
+  page.on('request', (r) => { if (/\/api\/runs\/[^/]+\/heartbeat$/.test(r.url())) heartbeats.push(r.url()); });
+  await page.click('#start');
+  await page.waitForSelector('#runner:not([hidden])');
+  assert.match(await page.textContent('#segment-label'), /warm-up/i);
+  assert.equal(await page.textContent('#timer'), '3:00');
+  assert.equal(await page.isVisible('#stop'), true);
+
+  // Fast-forward past the warm-up (3 min) and the turn (20 s) into the first backward bout.
+  await page.clock.runFor(240_000);
+  assert.match(await page.textContent('#segment-label'), /backward bout 1/i);
+  const target = await page.textContent('#target-speed');
+  assert.match(target, /mph$/);
+  assert.equal(number(target), planned);
+  const width = await page.$eval('.progress span', (el) => parseFloat(el.style.width));
+  assert.ok(width > 0 && width < 100, `progress ${width}%`);
+  assert.ok(heartbeats.length >= 3, `expected a heartbeat every second, saw ${heartbeats.length}`);
+
+  await page.click('#stop');
+  await page.waitForSelector('#stop-sheet:not([hidden])');
+  // The timer is frozen the moment STOP is pressed.
+  const frozen = await page.textContent('#timer');
+  await page.clock.runFor(5_000);
+  assert.equal(await page.textContent('#timer'), frozen);
+  await page.click('#stop-sheet button[data-reason="dizziness"]');
+  await page.waitForURL(/\/log\?/);
+  assert.equal(await page.inputValue('#stopped_early'), 'dizziness');
+  assert.equal(await page.isChecked('#dizziness'), true);
+  assert.ok(Number(await page.inputValue('#backward_min')) > 0);
+
+  await page.click('label[for="effort-4"]');
+  await page.click('label[for="pain_during-1"]');
+  await page.click('#save-log');
+  await page.waitForSelector('#log-result');
+  const reason = await page.textContent('#decision-reason');
+  assert.match(reason, /dizzy/i, `reason: ${reason}`);
+  assert.match(await page.textContent('#decision-outcome'), /step back/i);
+  const next = number(await page.textContent('#next-session #fact-speed'));
+  assert.ok(next < planned, `next session ${next} should be slower than ${planned} after dizziness`);
+
+  // Home shows the same adaptation and its reason.
+  await page.click('#done-home');
+  await page.waitForSelector('#last-adaptation');
+  assert.equal((await page.textContent('#last-reason')).trim(), reason.trim());
+  assert.deepEqual(page.errors, []);
+});
