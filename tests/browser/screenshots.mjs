@@ -1,7 +1,8 @@
-// Saves PNGs of the main pages to docs/screenshots/, at a phone size and a desktop size.
-// Run by hand after UI changes, from tests/browser:
-//   cargo build -p retrowalk && node screenshots.mjs
-// (RETROWALK_BIN picks another binary; RETROWALK_URL uses an already running server.)
+// Saves PNGs of the main pages to docs/screenshots/, at a phone size (412×915, one screen
+// as the person sees it) and a desktop size (whole page). Run by hand after UI changes:
+//   cargo build -p retrowalk && (cd tests/browser && node screenshots.mjs)
+// RETROWALK_BIN picks another binary. It seeds six weeks of history through the API
+// (the `?date=` parameter moves "today"), then drives the pages like a person would.
 import { mkdirSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,82 +11,138 @@ import { startServer, launchBrowser, newPage, signUp, onboard, PHONE, DESKTOP } 
 const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 mkdirSync(out, { recursive: true });
 
-const server = process.env.RETROWALK_URL ? { url: process.env.RETROWALK_URL, stop: async () => {} } : await startServer();
+const server = await startServer();
 const browser = await launchBrowser();
 const base = server.url;
 
-// Phone shots show one screen, as the person sees it; desktop shots show the whole page.
 async function shot(page, name, { full = name.startsWith('desktop') } = {}) {
-  await page.evaluate(() => document.fonts && document.fonts.ready);
-  await page.waitForTimeout(150);
+  await page.waitForTimeout(200);
   const file = `${out}/${name}.png`;
   await page.screenshot({ path: file, fullPage: full });
   console.log('saved', file);
 }
 
-async function walkerFlow(viewport, tag) {
-  const page = await newPage(browser, viewport);
-  await page.clock.install();
-  await signUp(page, base, { name: 'Ada Lovelace' });
-  await onboard(page, { age: 58, massKg: 72, units: 'mph', walkTest: 2.2 });
-  await shot(page, `${tag}-onboarding-tier`);
-  await page.click('#to-home');
-  await page.waitForSelector('#next-session');
-  await shot(page, `${tag}-home`);
-  await page.click('#start-session');
-  await page.waitForSelector('#checklist');
-  const boxes = page.locator('#checklist input[data-check]');
-  for (let i = 0; i < 3; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
-  await shot(page, `${tag}-runner-checklist`);
-  const n = await boxes.count();
-  for (let i = 3; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
-  await page.click('label[for="treadmill-sim"]');
-  await page.click('#start');
-  await page.waitForSelector('#runner:not([hidden])');
-  await page.clock.runFor(262_000);
-  await page.waitForTimeout(1200);
-  await shot(page, `${tag}-runner-running`);
-  await page.click('#stop');
-  await page.waitForSelector('#stop-sheet:not([hidden])');
-  await shot(page, `${tag}-runner-stop`);
-  await page.click('#stop-sheet button[data-reason="discomfort"]');
-  await page.waitForURL(/\/log/);
-  await page.click('label[for="effort-4"]');
-  await page.click('label[for="pain_during-2"]');
-  await shot(page, `${tag}-log-form`);
-  await page.click('#save-log');
-  await page.waitForSelector('#log-result');
-  await shot(page, `${tag}-log-result`);
-  await page.goto(`${base}/programme`);
-  await page.waitForSelector('.calendar');
-  await shot(page, `${tag}-programme`);
-  await page.goto(`${base}/progress`);
-  await page.waitForSelector('.stat-row');
-  await shot(page, `${tag}-progress`);
-  return page;
+async function call(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '');
+    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }, { method, path, body });
 }
 
-async function clinicianFlow(viewport, tag, code) {
-  const page = await newPage(browser, viewport);
-  await signUp(page, base, { name: 'Dr Rosa Lind', role: 'clinician' });
-  await page.click('#create-invite');
-  await page.waitForSelector('#invite-code');
-  return page;
+const iso = (d) => d.toISOString().slice(0, 10);
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** Six weeks of sessions on three weekdays that include today, logged on their days. */
+async function seedHistory(page) {
+  const now = new Date();
+  const today = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()));
+  const offsets = [0, 2, 4];
+  const days = offsets.map((o) => WEEKDAYS[(today.getUTCDay() + o) % 7]);
+  const start = new Date(today);
+  start.setUTCDate(start.getUTCDate() - 42);
+  await call(page, 'PUT', `/api/profile?date=${iso(start)}`, {
+    name: 'Ada Lovelace', age: 58, body_mass: 72, sex: 'female', units: 'mph', goal: 'knee_rehab', knee: 'none',
+    knee_pain: 1, flags: { poor_balance_or_falls: false, vestibular_or_dizziness: false, neurological: false, vision_impairment: false },
+    backward_walk_test_s: null, clearance: false, schedule: { days },
+  });
+  let n = 0;
+  for (let d = new Date(start); d < today; d.setUTCDate(d.getUTCDate() + 1)) {
+    if (!days.includes(WEEKDAYS[d.getUTCDay()])) continue;
+    n += 1;
+    if (n === 5) continue; // one missed session
+    const date = iso(d);
+    const plan = await call(page, 'GET', `/api/plan/${date}?date=${date}`);
+    const dizzy = n === 14;
+    await call(page, 'POST', `/api/log?date=${date}`, {
+      date, backward_min: plan.plan.load.backward_s / 60, effort: [3, 4, 4, 5, 3][n % 5],
+      pain_before: 1, pain_during: [1, 2, 1, 2, 3, 1][n % 6], pain_after: [1, 1, 2, 1, 2, 0][n % 6],
+      dizziness: dizzy, rails: 'light', stopped_early: n === 9 ? 'discomfort' : null,
+    });
+  }
+}
+
+async function tickAll(page) {
+  const boxes = page.locator('#checklist input[data-check]');
+  const n = await boxes.count();
+  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
 }
 
 try {
-  const walker = await walkerFlow(PHONE, 'phone');
-  const doc = await clinicianFlow(PHONE, 'phone');
-  const code = (await doc.textContent('#invite-code')).trim();
-  await walker.goto(`${base}/settings`);
-  await walker.fill('#invite-code', code);
-  await walker.click('#accept-invite');
-  await walker.waitForSelector('#invite-result:not([hidden])');
+  // A person with six weeks behind them.
+  const ada = await newPage(browser, PHONE);
+  await ada.clock.install();
+  await signUp(ada, base, { name: 'Ada Lovelace' });
+  await seedHistory(ada);
+  await ada.goto(`${base}/`);
+  await ada.waitForSelector('#next-session');
+  await shot(ada, 'phone-home');
+  await ada.goto(`${base}/programme`);
+  await ada.waitForSelector('.calendar');
+  await shot(ada, 'phone-programme');
+  await ada.goto(`${base}/progress`);
+  await ada.waitForSelector('.chart');
+  await shot(ada, 'phone-progress');
+  await ada.goto(`${base}/`);
+  await ada.click('#start-session');
+  await ada.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  await ada.click(`label[for="${await ada.locator('#checklist input[data-check]').first().getAttribute('id')}"]`);
+  await shot(ada, 'phone-runner-checklist');
+  await tickAll(ada);
+  await ada.click('label[for="chk-safety_key"]'); // it was ticked twice: tick it again
+  await ada.click('#start');
+  await ada.waitForSelector('#runner:not([hidden])');
+  await ada.clock.runFor(262_000);
+  await shot(ada, 'phone-runner-running');
+  await ada.click('#stop');
+  await ada.waitForSelector('#stop-sheet:not([hidden])');
+  await shot(ada, 'phone-runner-stop');
+  await ada.click('#stop-sheet button[data-reason="discomfort"]');
+  await ada.waitForURL(/\/log/);
+  await ada.click('label[for="effort-4"]');
+  await ada.click('label[for="pain_during-2"]');
+  await ada.click('label[for="pain_after-1"]');
+  await shot(ada, 'phone-log-form');
+  await ada.click('#save-log');
+  await ada.waitForSelector('#log-result');
+  await shot(ada, 'phone-log-result');
+
+  // A new person with a knee condition: the screening result explains the tier.
+  const ben = await newPage(browser, PHONE);
+  await signUp(ben, base, { name: 'Ben Carter' });
+  await ben.fill('#age', '67');
+  await ben.fill('#mass', '88');
+  await ben.click('#next');
+  await ben.selectOption('#knee', 'osteoarthritis');
+  await ben.click('label[for="knee_pain-4"]');
+  await ben.click('#next');
+  await ben.click('#next');
+  await ben.waitForSelector('#tier-result');
+  await shot(ben, 'phone-onboarding-tier');
+
+  // The clinician links both.
+  const doc = await newPage(browser, PHONE);
+  await signUp(doc, base, { name: 'Dr Rosa Lind', role: 'clinician' });
+  for (const p of [ada, ben]) {
+    await doc.click('#create-invite');
+    await doc.waitForSelector('#invite-code');
+    const code = (await doc.textContent('#invite-code')).trim();
+    await p.goto(`${base}/settings`);
+    await p.fill('#invite-code', code);
+    await p.click('#accept-invite');
+    await p.waitForSelector('#invite-result:not([hidden])');
+    await doc.evaluate(() => document.querySelector('#invite-out')?.setAttribute('hidden', ''));
+  }
   await doc.goto(`${base}/clinician`);
   await doc.waitForSelector('.patient-row');
   await shot(doc, 'phone-clinician-patients');
-  await doc.click('.patient-row');
+  await doc.click('.patient-row[data-patient="Ada Lovelace"]');
   await doc.waitForSelector('#caps-form');
+  await doc.fill('#cap-speed', '1.5');
+  await doc.click('#save-caps');
+  await doc.waitForFunction(() => document.querySelector('#audit')?.textContent.includes('max speed'));
   await shot(doc, 'phone-clinician-patient');
 
   const dw = await newPage(browser, DESKTOP);
@@ -93,17 +150,17 @@ try {
   await dw.goto(`${base}/clinician`);
   await dw.waitForSelector('.patient-row');
   await shot(dw, 'desktop-clinician-patients');
-  await dw.click('.patient-row');
+  await dw.click('.patient-row[data-patient="Ada Lovelace"]');
   await dw.waitForSelector('#caps-form');
   await shot(dw, 'desktop-clinician-patient');
-  const ww = await newPage(browser, DESKTOP);
-  await ww.context().addCookies(await walker.context().cookies());
-  await ww.goto(`${base}/`);
-  await ww.waitForSelector('#next-session');
-  await shot(ww, 'desktop-home');
-  await ww.goto(`${base}/progress`);
-  await ww.waitForSelector('.stat-row');
-  await shot(ww, 'desktop-progress');
+  const aw = await newPage(browser, DESKTOP);
+  await aw.context().addCookies(await ada.context().cookies());
+  await aw.goto(`${base}/`);
+  await aw.waitForSelector('#last-adaptation');
+  await shot(aw, 'desktop-home');
+  await aw.goto(`${base}/progress`);
+  await aw.waitForSelector('.chart');
+  await shot(aw, 'desktop-progress');
 } finally {
   await browser.close();
   await server.stop();

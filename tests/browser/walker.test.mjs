@@ -27,6 +27,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.waitForURL(/\/run\?date=/);
 
   // Start stays disabled until every checklist item is ticked.
+  await page.waitForSelector('#checklist input[data-check]', { state: 'attached' });
   const boxes = page.locator('#checklist input[data-check]');
   const n = await boxes.count();
   assert.ok(n >= 5, `expected the safety checklist, got ${n} items`);

@@ -7,13 +7,13 @@ export function esc(s) {
   })[c]);
 }
 
-/** A round tick step giving about `count` intervals up to v: 1, 2, 2.5 or 5 × 10^k. */
+/** A round tick step giving at most about `count` intervals up to v: 1, 2 or 5 × 10^k. */
 export function niceStep(v, count = 4) {
   const x = Number(v);
   if (!Number.isFinite(x) || x <= 0) return 0.25;
   const raw = x / count;
   const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) {
+  for (const m of [1, 2, 5, 10]) {
     if (m * p >= raw - 1e-9) return m * p;
   }
   return 10 * p;

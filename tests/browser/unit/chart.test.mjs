@@ -41,3 +41,16 @@ test('labels are escaped and empty charts say so', () => {
   assert.equal(esc('"&'), '&quot;&amp;');
   assert.match(chart({ type: 'line', points: [] }), /No data yet/);
 });
+
+test('ticks are round steps of 1, 2 or 5 × 10^k ending at the axis maximum', () => {
+  for (const v of [0.4, 2, 3.3, 10, 27, 150, 820]) {
+    const max = niceMax(v);
+    const t = ticks(max);
+    assert.equal(t[0], 0);
+    assert.equal(t[t.length - 1], max, `${v}: ${t}`);
+    const step = t[1] - t[0];
+    const mant = step / 10 ** Math.floor(Math.log10(step));
+    assert.ok([1, 2, 5].some((m) => Math.abs(mant - m) < 1e-6), `${v}: step ${step}`);
+    assert.ok(t.length >= 3 && t.length <= 6, `${v}: ${t}`);
+  }
+});

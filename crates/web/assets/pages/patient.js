@@ -83,7 +83,7 @@ export async function render(view, ctx) {
       const safety = [l.dizziness && 'dizzy', l.near_fall && 'near-fall', l.fall && 'fall', l.stopped_early && `stopped: ${String(l.stopped_early).replace(/_/g, ' ')}`].filter(Boolean).join(', ') || '—';
       return h('tr', {}, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', {}, fmtMinutes(l.backward_s)), h('td', {}, String(l.effort)),
         h('td', {}, `${l.pain_during}/${l.pain_after}`), h('td', {}, safety),
-        h('td', { class: 'small' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
+        h('td', { class: 'small wrap' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
     }))));
 
   view.append(
@@ -92,7 +92,7 @@ export async function render(view, ctx) {
       h('h1', { id: 'patient-name' }, p.user?.name || profile.name || 'Patient'),
       h('p', { class: 'muted' }, p.user?.email || '', ' · ', h('span', { class: `mini-badge tier-${today.tier || p.screening?.tier}` }, tierLabel(today.tier || p.screening?.tier)),
         profile.age ? ` · ${profile.age} y` : '', profile.knee && profile.knee !== 'none' ? ` · ${String(profile.knee).replace(/_/g, ' ')}` : ''),
-      summary && summary.flags?.length ? flagChips(summary.flags) : null),
+      (p.flags || summary?.flags || []).length ? flagChips(p.flags || summary.flags) : null),
     h('div', { class: 'grid2' },
       h('section', { class: 'card', id: 'patient-next' }, h('h2', { class: 'card-title' }, 'Next session'),
         status === 'active' && today.plan

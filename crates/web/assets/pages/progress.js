@@ -12,7 +12,7 @@ export async function render(view) {
     h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Progress'), h('h1', {}, 'How far you have come')),
     h('section', { class: 'stat-row' },
       stat('Sessions', String(sessions.length)),
-      stat('Backward minutes', String(Math.round(total))),
+      stat('Minutes', String(Math.round(total))),
       stat('Energy', [String(Math.round(kcal)), h('small', {}, ' kcal')])),
     h('div', { class: 'charts' }, progressCharts(progress)),
   );

@@ -190,6 +190,15 @@ export async function render(view, ctx) {
       setValue(el.liveDist, fmtDistance(d.distance_m, units));
       setValue(el.liveHr, d.hr_bpm ? `${d.hr_bpm} bpm` : '—');
     });
+    es.onerror = () => {
+      // A refused stream (no treadmill link on this server) is not retried by the browser.
+      if (es.readyState === EventSource.CLOSED && run.es === es) {
+        run.es = null;
+        live.hidden = true;
+        noTm.hidden = false;
+        noTm.lastChild.textContent = 'The treadmill link is not available: set the speed and incline on the console yourself.';
+      }
+    };
     es.addEventListener('stopped', (e) => {
       let d = {};
       try { d = JSON.parse(e.data); } catch { /* reason unknown */ }
