@@ -270,3 +270,17 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn advertisement_decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(FtmsAdvertisement::decode(&bytes).is_ok(), bytes.len() >= 3);
+            let _ = classify(&[0x1826], Some(&bytes));
+        }
+    }
+}

@@ -485,3 +485,62 @@ async fn usable_as_a_trait_object() {
         .unwrap();
     assert!(sim.is_running());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn request(op: u8, v: f64) -> ControlRequest {
+        match op {
+            0 => ControlRequest::RequestControl,
+            1 => ControlRequest::StartOrResume,
+            2 => ControlRequest::Stop,
+            3 => ControlRequest::Pause,
+            4 => ControlRequest::SetTargetInclination { percent: v - 2.0 },
+            _ => ControlRequest::SetTargetSpeed { kmh: v },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the command sequence and timing, the belt never runs faster than the
+        /// fastest speed the machine accepted (nor outside its range), the incline stays in
+        /// range, and a stopped belt reaches zero within max/accel seconds.
+        #[test]
+        fn belt_stays_within_what_was_commanded(
+            ops in proptest::collection::vec((0u8..7, 0.0f64..20.0, 0u64..4000), 1..30),
+            quirky: bool,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let config = if quirky { SimConfig::quirky() } else { SimConfig::default() };
+                let sim = SimTreadmill::new(config.clone());
+                let mut fastest_accepted = config.speed_range.min;
+                for (op, v, wait_ms) in ops {
+                    let req = request(op, v);
+                    let r = sim.control(req).await.unwrap();
+                    if let (ControlRequest::SetTargetSpeed { .. }, ResultCode::Success) = (req, r.result) {
+                        fastest_accepted = fastest_accepted.max(sim.snapshot().target_speed_kmh);
+                    }
+                    sleep(Duration::from_millis(wait_ms)).await;
+                    let s = sim.snapshot();
+                    prop_assert!(s.belt_speed_kmh <= fastest_accepted + 1e-9, "{} > {}", s.belt_speed_kmh, fastest_accepted);
+                    prop_assert!(s.belt_speed_kmh >= 0.0 && s.belt_speed_kmh <= config.speed_range.max + 1e-9);
+                    let incl = config.incline_range.unwrap();
+                    prop_assert!(s.incline_percent >= incl.min - 1e-9 && s.incline_percent <= incl.max + 1e-9);
+                }
+                let stop = sim.control(ControlRequest::Stop).await.unwrap();
+                if stop.result == ResultCode::Success {
+                    sleep(Duration::from_secs_f64(config.speed_range.max / config.accel_kmh_per_s)).await;
+                    prop_assert_eq!(sim.belt_speed_kmh(), 0.0);
+                }
+                Ok(())
+            })?;
+        }
+    }
+}
