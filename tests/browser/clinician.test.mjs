@@ -46,6 +46,12 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await doc.waitForSelector('#caps-form');
   assert.equal((await doc.textContent('#patient-name')).trim(), 'Ben Patient');
 
+  // A second tab on the same page goes stale once the first saves.
+  const stale = await newPage(browser);
+  await stale.context().addCookies(await doc.context().cookies());
+  await stale.goto(doc.url());
+  await stale.waitForSelector('#caps-form');
+
   const cap = Math.round((before - 0.4) * 10) / 10;
   assert.ok(cap >= 0.5, `the next session (${before} mph) leaves room for a cap`);
   await doc.fill('#cap-speed', String(cap));
@@ -59,12 +65,15 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   assert.ok(number(shown) <= cap, `next session ${shown} must respect the cap ${cap} mph`);
   assert.match(await pat.textContent('#clinician-changes'), new RegExp(`max speed ${cap.toFixed(1)} mph`));
 
-  // A stale edit is refused and the page says so.
-  await doc.evaluate(async (id) => {
-    const csrf = document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '';
-    const r = await fetch(`/api/patients/${id}/caps`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) }, body: JSON.stringify({ max_speed_kmh: 1.0, expected_seq: 0 }) });
-    if (r.status !== 409) throw new Error(`stale caps edit answered ${r.status}`);
-  }, doc.url().split('/').pop());
+  // The stale tab's edit is refused; it says so and reloads the current limits.
+  await stale.fill('#cap-speed', '0.5');
+  await stale.click('#save-caps');
+  await stale.waitForSelector('.toast');
+  assert.match(await stale.textContent('.toast'), /someone else changed this; reloaded/i);
+  await stale.waitForFunction((c) => document.querySelector('#cap-speed')?.value === c, cap.toFixed(1).replace(/\.0$/, ''));
+  await pat.reload();
+  await pat.waitForSelector('#next-session');
+  assert.ok(number(await pat.textContent('#fact-speed')) <= cap, 'the refused edit changed nothing');
   assert.deepEqual(doc.errors, []);
   assert.deepEqual(pat.errors, []);
 });

@@ -12,6 +12,20 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('sign-up → screening → checklist → run → STOP with a reason → log → adapted next session', async () => {
   const page = await newPage(browser);
   await page.clock.install();
+  // Record what would be spoken and the screen wake lock, instead of real audio and power.
+  await page.addInitScript(() => {
+    window.__spoken = [];
+    window.__wake = [];
+    Object.defineProperty(window, 'speechSynthesis', {
+      configurable: true,
+      value: { speak: (u) => window.__spoken.push(u.text), cancel: () => {}, getVoices: () => [] },
+    });
+    Object.defineProperty(navigator, 'wakeLock', {
+      configurable: true,
+      value: { request: async (type) => { window.__wake.push(`request:${type}`); return { release: async () => { window.__wake.push('release'); } }; } },
+    });
+  });
+  const spoken = () => page.evaluate(() => window.__spoken.slice());
   const base = server.url;
 
   await signUp(page, base, { name: 'Ada Walker' });
@@ -47,6 +61,9 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.match(await page.textContent('#segment-label'), /warm-up/i);
   assert.equal(await page.textContent('#timer'), '3:00');
   assert.equal(await page.isVisible('#stop'), true);
+  assert.equal(await page.isVisible('#no-treadmill'), true, 'without a treadmill link the runner says so');
+  assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen']);
+  assert.ok((await spoken()).some((t) => /stop at once/i.test(t)), 'the safety cue is spoken at the start');
 
   // Fast-forward past the warm-up (3 min) and the turn (20 s) into the first backward bout.
   await page.clock.runFor(240_000);
@@ -57,6 +74,21 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   const width = await page.$eval('.progress span', (el) => parseFloat(el.style.width));
   assert.ok(width > 0 && width < 100, `progress ${width}%`);
   assert.ok(heartbeats.length >= 3, `expected a heartbeat every second, saw ${heartbeats.length}`);
+  let said = await spoken();
+  assert.ok(said.some((t) => /warm up walking forward/i.test(t)), said.join(' | '));
+  assert.ok(said.some((t) => /backward bout 1 of \d+.*toe to heel/i.test(t)), said.join(' | '));
+  assert.ok(said.some((t) => /stand tall/i.test(t)), said.join(' | '));
+  await page.clock.runFor(25_000);
+  said = await spoken();
+  assert.ok(said.some((t) => /glance, don't twist/i.test(t)), said.join(' | '));
+  assert.match(await page.textContent('#cue'), /glance, don't twist/i);
+
+  // Muted: cues still show on screen but nothing more is said.
+  await page.click('#mute');
+  assert.equal(await page.getAttribute('#mute', 'aria-pressed'), 'true');
+  const before = said.length;
+  await page.clock.runFor(60_000);
+  assert.equal((await spoken()).length, before);
 
   await page.click('#stop');
   await page.waitForSelector('#stop-sheet:not([hidden])');
@@ -64,6 +96,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   const frozen = await page.textContent('#timer');
   await page.clock.runFor(5_000);
   assert.equal(await page.textContent('#timer'), frozen);
+  assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen', 'release']);
   await page.click('#stop-sheet button[data-reason="dizziness"]');
   await page.waitForURL(/\/log\?/);
   assert.equal(await page.inputValue('#stopped_early'), 'dizziness');
