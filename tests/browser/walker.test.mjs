@@ -28,7 +28,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   const spoken = () => page.evaluate(() => window.__spoken.slice());
   const base = server.url;
 
-  await signUp(page, base, { name: 'Ada Walker' });
+  const email = await signUp(page, base, { name: 'Ada Walker' });
   const tier = await onboard(page, { age: 52, massKg: 74, units: 'mph' });
   assert.equal(tier.trim(), 'Standard');
   assert.match(await page.textContent('#tier-result'), /safety checklist/i);
@@ -116,6 +116,19 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   // Home shows the same adaptation and its reason.
   await page.click('#done-home');
   await page.waitForSelector('#last-adaptation');
+  assert.equal((await page.textContent('#last-reason')).trim(), reason.trim());
+
+  // Signing out and back in lands on the same home page.
+  await page.goto(`${base}/settings`);
+  await page.click('#signout');
+  await page.waitForURL(/\/signin$/);
+  await page.fill('#email', email);
+  await page.fill('#password', 'wrong password!');
+  await page.click('#submit');
+  await page.waitForSelector('.form-error:not([hidden])');
+  await page.fill('#password', 'correct horse battery');
+  await page.click('#submit');
+  await page.waitForSelector('#last-reason');
   assert.equal((await page.textContent('#last-reason')).trim(), reason.trim());
   assert.deepEqual(page.errors, []);
 });
