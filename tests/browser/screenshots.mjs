@@ -17,6 +17,7 @@ const base = server.url;
 
 async function shot(page, name, { full = name.startsWith('desktop') } = {}) {
   await page.waitForTimeout(200);
+  await page.evaluate(() => document.querySelector('#toast')?.replaceChildren());
   const file = `${out}/${name}.png`;
   await page.screenshot({ path: file, fullPage: full });
   console.log('saved', file);
@@ -74,7 +75,7 @@ try {
   // A person with six weeks behind them.
   const ada = await newPage(browser, PHONE);
   await ada.clock.install();
-  await signUp(ada, base, { name: 'Ada Lovelace' });
+  await signUp(ada, base, { name: 'Ada Lovelace', email: 'ada@example.com' });
   await seedHistory(ada);
   await ada.goto(`${base}/`);
   await ada.waitForSelector('#next-session');
@@ -111,7 +112,7 @@ try {
 
   // A new person with a knee condition: the screening result explains the tier.
   const ben = await newPage(browser, PHONE);
-  await signUp(ben, base, { name: 'Ben Carter' });
+  await signUp(ben, base, { name: 'Ben Carter', email: 'ben.carter@example.com' });
   await ben.fill('#age', '67');
   await ben.fill('#mass', '88');
   await ben.click('#next');
@@ -124,7 +125,7 @@ try {
 
   // The clinician links both.
   const doc = await newPage(browser, PHONE);
-  await signUp(doc, base, { name: 'Dr Rosa Lind', role: 'clinician' });
+  await signUp(doc, base, { name: 'Dr Rosa Lind', role: 'clinician', email: 'rosa.lind@clinic.example' });
   for (const p of [ada, ben]) {
     await doc.click('#create-invite');
     await doc.waitForSelector('#invite-code');
@@ -133,6 +134,7 @@ try {
     await p.fill('#invite-code', code);
     await p.click('#accept-invite');
     await p.waitForSelector('#invite-result:not([hidden])');
+    if (p === ada) await shot(p, 'phone-settings');
     await doc.evaluate(() => document.querySelector('#invite-out')?.setAttribute('hidden', ''));
   }
   await doc.goto(`${base}/clinician`);

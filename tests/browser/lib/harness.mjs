@@ -87,8 +87,7 @@ export function uniqueEmail(who) {
   return `${who}.${process.pid}.${Date.now()}.${seq}@example.test`;
 }
 
-export async function signUp(page, base, { name, role = 'walker' }) {
-  const email = uniqueEmail(role);
+export async function signUp(page, base, { name, role = 'walker', email = uniqueEmail(role) }) {
   await page.goto(`${base}/signup`);
   await page.fill('#name', name);
   await page.fill('#email', email);

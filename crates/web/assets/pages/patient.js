@@ -90,7 +90,7 @@ export async function render(view, ctx) {
     h('header', { class: 'page-head' },
       h('a', { class: 'back-link', href: '/clinician', 'data-link': true }, icon('back'), 'Patients'),
       h('h1', { id: 'patient-name' }, p.user?.name || profile.name || 'Patient'),
-      h('p', { class: 'muted' }, p.user?.email || '', ' · ', h('span', { class: `mini-badge tier-${today.tier || p.screening?.tier}` }, tierLabel(today.tier || p.screening?.tier)),
+      h('p', { class: 'muted patient-meta' }, h('span', { class: 'email' }, p.user?.email || ''), ' ', h('span', { class: `mini-badge tier-${today.tier || p.screening?.tier}` }, tierLabel(today.tier || p.screening?.tier)),
         profile.age ? ` · ${profile.age} y` : '', profile.knee && profile.knee !== 'none' ? ` · ${String(profile.knee).replace(/_/g, ' ')}` : ''),
       (p.flags || summary?.flags || []).length ? flagChips(p.flags || summary.flags) : null),
     h('div', { class: 'grid2' },
