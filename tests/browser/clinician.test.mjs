@@ -74,6 +74,19 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await pat.reload();
   await pat.waitForSelector('#next-session');
   assert.ok(number(await pat.textContent('#fact-speed')) <= cap, 'the refused edit changed nothing');
+  // Pausing shows on the patient's home at once; resuming brings the session back.
+  await doc.reload();
+  await doc.fill('#pause-reason', 'Review the dizziness first');
+  await doc.click('#pause-programme');
+  await doc.waitForSelector('#resume');
+  await pat.reload();
+  await pat.waitForSelector('#paused');
+  assert.equal(await pat.isVisible('#start-session'), false);
+  await doc.click('#resume');
+  await doc.waitForSelector('#pause-programme');
+  assert.match(await doc.textContent('#audit'), /Paused the programme/);
+  await pat.reload();
+  await pat.waitForSelector('#start-session');
   assert.deepEqual(doc.errors, []);
   assert.deepEqual(pat.errors, []);
 });
