@@ -163,6 +163,16 @@ try {
   await aw.goto(`${base}/progress`);
   await aw.waitForSelector('.chart');
   await shot(aw, 'desktop-progress');
+  await aw.goto(`${base}/`);
+  await aw.click('#start-session');
+  await aw.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  await tickAll(aw);
+  await aw.click('label[for="treadmill-sim"]');
+  await aw.click('#start');
+  await aw.waitForSelector('#runner:not([hidden])');
+  await aw.waitForTimeout(3500);
+  await shot(aw, 'desktop-runner-running', { full: false });
+  await aw.click('#stop');
 } finally {
   await browser.close();
   await server.stop();
