@@ -11,10 +11,9 @@ export async function render(view, ctx) {
   const q = ctx.query;
   let date = q.get('date');
   let planned = null;
-  if (!date) {
-    const t = await get('/api/today');
-    date = t.date;
-  }
+  const t = await get('/api/today');
+  // A session walked ahead of its planned day is logged on the day it was walked.
+  if (!date || date > t.date) date = t.date;
   try {
     const p = await get(`/api/plan/${date}`);
     planned = (p.plan || p).load || null;
