@@ -90,3 +90,45 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   assert.deepEqual(doc.errors, []);
   assert.deepEqual(pat.errors, []);
 });
+
+test('a patient who needs clearance starts once their clinician records it', async () => {
+  const base = server.url;
+  const doc = await newPage(browser);
+  await signUp(doc, base, { name: 'Dr Ida Moss', role: 'clinician' });
+  await doc.click('#create-invite');
+  await doc.waitForSelector('#invite-code');
+  const code = (await doc.textContent('#invite-code')).trim();
+
+  const pat = await newPage(browser);
+  await signUp(pat, base, { name: 'Cleo Needs' });
+  assert.equal((await onboard(pat, { flags: ['flag_dizzy'] })).trim(), 'Clearance required');
+  assert.match(await pat.textContent('#tier-result'), /inner-ear|dizziness/i);
+  assert.match(await pat.textContent('#tier-result'), /starts after clearance/i);
+  await pat.goto(`${base}/`);
+  await pat.waitForSelector('#needs-clearance');
+  assert.equal(await pat.isVisible('#start-session'), false);
+  await pat.goto(`${base}/settings`);
+  await pat.fill('#invite-code', code.toLowerCase());
+  await pat.click('#accept-invite');
+  await pat.waitForSelector('#invite-result:not([hidden])');
+
+  await doc.goto(`${base}/clinician`);
+  const row = doc.locator('a.patient-row[data-patient="Cleo Needs"]');
+  await row.waitFor();
+  assert.equal(await row.locator('[data-flag="needs_clearance"]').count(), 1);
+  await row.click();
+  await doc.waitForSelector('#record-clearance');
+  await doc.fill('#clearance-note', 'Vestibular assessment normal');
+  await doc.click('#record-clearance');
+  await doc.waitForFunction(() => /clearance/i.test(document.querySelector('#audit')?.textContent || ''));
+
+  await pat.goto(`${base}/`);
+  await pat.waitForSelector('#start-session');
+  await pat.click('#start-session');
+  await pat.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  // Cleared from the highest tier, the sessions are supervised: a spotter and the rails.
+  assert.equal(await pat.locator('#chk-spotter').count(), 1);
+  assert.equal(await pat.locator('#chk-continuous_rails').count(), 1);
+  assert.deepEqual(doc.errors, []);
+  assert.deepEqual(pat.errors, []);
+});

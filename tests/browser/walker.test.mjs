@@ -118,6 +118,21 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.waitForSelector('#last-adaptation');
   assert.equal((await page.textContent('#last-reason')).trim(), reason.trim());
 
+  // The next morning, home asks about the knee; the answer is saved.
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const t = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+  await page.goto(`${base}/?date=${t}`);
+  await page.waitForSelector('#morning-check');
+  await page.click('label[for="morning_pain-2"]');
+  await page.click('#morning-save');
+  await page.waitForSelector('.toast');
+  assert.match(await page.textContent('.toast'), /morning check saved/i);
+  await page.goto(`${base}/?date=${t}`);
+  await page.waitForSelector('#last-adaptation');
+  assert.equal(await page.isVisible('#morning-check'), false, 'asked only once');
+  const latest = (await page.textContent('#last-reason')).trim();
+  assert.ok(latest.length > 0);
+
   // Signing out and back in lands on the same home page.
   await page.goto(`${base}/settings`);
   await page.click('#signout');
@@ -129,6 +144,6 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.fill('#password', 'correct horse battery');
   await page.click('#submit');
   await page.waitForSelector('#last-reason');
-  assert.equal((await page.textContent('#last-reason')).trim(), reason.trim());
+  assert.equal((await page.textContent('#last-reason')).trim(), latest);
   assert.deepEqual(page.errors, []);
 });

@@ -99,13 +99,14 @@ export async function signUp(page, base, { name, role = 'walker', email = unique
 }
 
 /** Answers the screening questionnaire; returns the tier text shown. */
-export async function onboard(page, { age = 52, massKg = 74, units = 'mph', walkTest = null, days = daysFromToday() } = {}) {
+export async function onboard(page, { age = 52, massKg = 74, units = 'mph', walkTest = null, flags = [], days = daysFromToday() } = {}) {
   await page.fill('#age', String(age));
   await page.fill('#mass', String(massKg));
   await page.click(`label[for="units-${units}"]`);
   await page.click('#next');
   await page.waitForSelector('[data-step="2"]:not([hidden])');
   if (walkTest !== null) await page.fill('#walk_test', String(walkTest));
+  for (const f of flags) await page.click(`label[for="${f}"]`);
   await page.click('#next');
   await page.waitForSelector('[data-step="3"]:not([hidden])');
   for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {

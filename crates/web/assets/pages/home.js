@@ -48,7 +48,9 @@ function adherence(a) {
 }
 
 export async function render(view, ctx) {
-  const today = await get('/api/today');
+  // ?date= moves "today" (the API's own test hook), e.g. to see the next-morning check.
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.get('date') || '') ? `?date=${ctx.query.get('date')}` : '';
+  const today = await get(`/api/today${day}`);
   let audit = [];
   try { audit = await get('/api/audit'); } catch { audit = []; }
   const units = today.units || ctx.me.units || 'mph';

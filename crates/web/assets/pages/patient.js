@@ -11,8 +11,16 @@ const TIERS = ['standard', 'caution', 'supervised', 'clearance_required'];
 
 export async function render(view, ctx) {
   const id = ctx.params[0];
-  const [p, list] = await Promise.all([get(`/api/patients/${id}`), get('/api/patients').catch(() => [])]);
+  const list = await get('/api/patients').catch(() => []);
   const summary = (list || []).find((x) => String(x.id) === String(id));
+  let p;
+  try {
+    p = await get(`/api/patients/${id}`);
+  } catch (ex) {
+    // No programme yet (e.g. waiting for clearance): still show who it is and the actions.
+    if (!(ex instanceof ApiError && ex.status === 409 && summary)) throw ex;
+    p = { user: { name: summary.name, email: summary.email }, flags: summary.flags, today: { tier: summary.tier }, seq: 0 };
+  }
   const profile = p.profile || {};
   const units = profile.units || p.today?.units || 'mph';
   const today = p.today || {};
