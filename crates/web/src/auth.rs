@@ -15,6 +15,8 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use retrowalk_store::{Role, UserId};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "rw_session";
 pub const CSRF_COOKIE: &str = "rw_csrf";
@@ -295,20 +297,58 @@ pub async fn session_layer(
     res
 }
 
+/// Who a user id is (role, email, name), cached for a minute: a role never changes, and
+/// the session itself is still checked against the database on every request, so
+/// revocation and expiry take effect at once on every process.
+#[derive(Default)]
+pub struct UserCache {
+    map: std::sync::Mutex<HashMap<UserId, (Role, String, String, Instant)>>,
+}
+
+const USER_TTL: Duration = Duration::from_secs(60);
+const USER_CACHE_MAX: usize = 10_000;
+
+impl UserCache {
+    fn get(&self, id: UserId) -> Option<(Role, String, String)> {
+        let m = self.map.lock().ok()?;
+        let (role, email, name, at) = m.get(&id)?;
+        (at.elapsed() < USER_TTL).then(|| (*role, email.clone(), name.clone()))
+    }
+
+    fn put(&self, id: UserId, role: Role, email: &str, name: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= USER_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(
+                id,
+                (role, email.to_string(), name.to_string(), Instant::now()),
+            );
+        }
+    }
+}
+
 async fn resolve(state: &AppState, hash: &str) -> ApiResult<Option<(Authed, i64)>> {
     let store = &state.svc.store;
     let Some(s) = store.auth_session(hash).await? else {
         return Ok(None);
     };
-    let Some(u) = store.user(s.user_id).await? else {
-        return Ok(None);
+    let (role, email, name) = match state.users.get(s.user_id) {
+        Some(u) => u,
+        None => {
+            let Some(u) = store.user(s.user_id).await? else {
+                return Ok(None);
+            };
+            state.users.put(u.id, u.role, &u.email, &u.display_name);
+            (u.role, u.email, u.display_name)
+        }
     };
     Ok(Some((
         Authed {
-            user_id: u.id,
-            role: u.role,
-            email: u.email,
-            name: u.display_name,
+            user_id: s.user_id,
+            role,
+            email,
+            name,
             csrf: s.csrf,
             token_hashes: vec![hash.to_string()],
         },

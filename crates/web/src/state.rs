@@ -56,6 +56,7 @@ pub struct AppState {
     /// whether an account exists.
     pub(crate) dummy_hash: Arc<OnceCell<String>>,
     pub(crate) runs: Arc<RunRegistry>,
+    pub(crate) users: Arc<crate::auth::UserCache>,
 }
 
 impl AppState {
@@ -67,6 +68,7 @@ impl AppState {
             hashing: Arc::new(Semaphore::new(2)),
             dummy_hash: Arc::new(OnceCell::new()),
             runs: Arc::new(RunRegistry::default()),
+            users: Arc::new(crate::auth::UserCache::default()),
         }
     }
 }
