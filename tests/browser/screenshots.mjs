@@ -73,6 +73,10 @@ async function tickAll(page) {
 
 try {
   // A person with six weeks behind them.
+  const first = await newPage(browser, PHONE);
+  await first.goto(`${base}/signup`);
+  await first.waitForSelector('#submit');
+  await shot(first, 'phone-signup');
   const ada = await newPage(browser, PHONE);
   await ada.clock.install();
   await signUp(ada, base, { name: 'Ada Lovelace', email: 'ada@example.com' });

@@ -90,6 +90,20 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.clock.runFor(60_000);
   assert.equal((await spoken()).length, before);
 
+  // Pause holds the timer and tells the server; resume carries on from the same second.
+  const calls = [];
+  page.on('request', (r) => { const m = /\/api\/runs\/[^/]+\/(pause|resume|stop)$/.exec(r.url()); if (m) calls.push(m[1]); });
+  await page.click('#pause');
+  const held = await page.textContent('#timer');
+  await page.clock.runFor(10_000);
+  assert.equal(await page.textContent('#timer'), held);
+  assert.equal(await page.isVisible('.paused-chip'), true);
+  await page.click('#pause');
+  await page.clock.runFor(3_000);
+  assert.notEqual(await page.textContent('#timer'), held);
+  assert.equal(await page.isVisible('.paused-chip'), false);
+  assert.deepEqual(calls, ['pause', 'resume']);
+
   await page.click('#stop');
   await page.waitForSelector('#stop-sheet:not([hidden])');
   // The timer is frozen the moment STOP is pressed.
@@ -99,6 +113,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen', 'release']);
   await page.click('#stop-sheet button[data-reason="dizziness"]');
   await page.waitForURL(/\/log\?/);
+  assert.deepEqual(calls, ['pause', 'resume', 'pause', 'stop'], 'STOP stops the belt at once, then records the reason');
   assert.equal(await page.inputValue('#stopped_early'), 'dizziness');
   assert.equal(await page.isChecked('#dizziness'), true);
   assert.ok(Number(await page.inputValue('#backward_min')) > 0);

@@ -320,6 +320,19 @@ async fn clearance_starts_a_programme(store: Store) {
     let list = doc.get("/api/patients").await.json();
     assert_eq!(list[0]["flags"][0]["flag"], "needs_clearance", "{list}");
     let id = u["id"].as_i64().unwrap();
+    // The patient page opens before there is a programme, so clearance can be recorded.
+    let page = doc
+        .get(&format!("/api/patients/{id}?date={START}"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(page["screening"]["tier"], "clearance_required", "{page}");
+    assert_eq!(page["profile"]["name"], "Ada");
+    assert_eq!(page["flags"][0]["flag"], "needs_clearance");
+    for part in ["history", "progress", "caps"] {
+        assert_eq!(page[part], Value::Null, "{part}: {page}");
+    }
+    assert_eq!(page["seq"], json!(0));
     let r = doc
         .post(
             &format!("/api/patients/{id}/clearance?date={START}"),

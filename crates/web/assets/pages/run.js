@@ -85,6 +85,7 @@ export async function render(view, ctx) {
   const runner = h('section', { class: 'runner', id: 'runner', hidden: true },
     h('div', { class: 'runner-top' },
       mk('segLabel', 'span', { class: 'seg-label', id: 'segment-label' }, ''),
+      h('span', { class: 'paused-chip' }, 'PAUSED'),
       mk('segCount', 'span', { class: 'seg-count' }, '')),
     mk('timer', 'div', { class: 'timer', id: 'timer', role: 'timer', 'aria-live': 'off' }, '0:00'),
     mk('nextLine', 'p', { class: 'next-seg', id: 'next-segment' }, ''),

@@ -75,7 +75,11 @@ async fn linked(state: &AppState, me: UserId, id: &str) -> ApiResult<UserId> {
 fn or_null<T: serde::Serialize>(r: retrowalk_service::Result<T>) -> ApiResult<Value> {
     match r {
         Ok(v) => Ok(serde_json::to_value(v).unwrap_or(Value::Null)),
-        Err(ServiceError::NoProfile | ServiceError::NoProgramme) => Ok(Value::Null),
+        Err(
+            ServiceError::NoProfile
+            | ServiceError::NoProgramme
+            | ServiceError::Store(retrowalk_store::StoreError::NotFound(_)),
+        ) => Ok(Value::Null),
         Err(e) => Err(e.into()),
     }
 }
