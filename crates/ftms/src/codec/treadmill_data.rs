@@ -47,9 +47,10 @@ impl TreadmillFlags {
     }
 
     /// Which field groups the packet carries, with bit 0 meaning "speed present" (so the
-    /// inverted bit no longer needs special cases when merging).
+    /// inverted bit no longer needs special cases when merging). Reserved bits 13-15 are left
+    /// out: a walking pad repeats bit 13 in every part, which is not a repeated field.
     fn groups(&self) -> u16 {
-        (self.0 & !Self::MORE_DATA) | u16::from(self.speed_present())
+        (self.0 & 0x1FFE) | u16::from(self.speed_present())
     }
 }
 

@@ -284,6 +284,18 @@ fn assembler_guards_against_machines_that_never_end_a_record() {
 }
 
 #[test]
+fn assembler_ignores_reserved_bits_when_looking_for_repeats() {
+    let mut a = TreadmillDataAssembler::new();
+    // Three parts of one record, each with the walking pads' reserved bit 13 set.
+    assert_eq!(a.push(&hex("05 20 0A 00 00")).unwrap(), None);
+    assert_eq!(a.push(&hex("01 24 3C 00")).unwrap(), None);
+    let d = a.push(&hex("00 20 2C 01")).unwrap().unwrap();
+    assert_eq!(d.total_distance_m, Some(10));
+    assert_eq!(d.elapsed_s, Some(60));
+    assert_eq!(d.speed_kmh, Some(3.0));
+}
+
+#[test]
 fn assembler_keeps_truncation_warning() {
     let mut a = TreadmillDataAssembler::new();
     let d = a
