@@ -160,5 +160,17 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.click('#submit');
   await page.waitForSelector('#last-reason');
   assert.equal((await page.textContent('#last-reason')).trim(), latest);
+
+  // Switching to km/h converts what home shows.
+  const mph = number(await page.textContent('#fact-speed'));
+  await page.goto(`${base}/settings`);
+  await page.click('label[for="units-kmh"]');
+  await page.click('#save-units');
+  await page.waitForSelector('.toast');
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#next-session');
+  const kmh = await page.textContent('#fact-speed');
+  assert.match(kmh, /km\/h$/);
+  assert.ok(Math.abs(number(kmh) - mph * 1.609344) <= 0.1, `${mph} mph shown as ${kmh}`);
   assert.deepEqual(page.errors, []);
 });
