@@ -129,6 +129,15 @@ test('a patient who needs clearance starts once their clinician records it', asy
   // Cleared from the highest tier, the sessions are supervised: a spotter and the rails.
   assert.equal(await pat.locator('#chk-spotter').count(), 1);
   assert.equal(await pat.locator('#chk-continuous_rails').count(), 1);
+
+  // The clinician moves the patient to the caution tier; the patient sees the new tier.
+  await doc.reload();
+  await doc.selectOption('#tier-select', 'caution');
+  await doc.click('#change-tier');
+  await doc.waitForFunction(() => /Changed tier to caution/i.test(document.querySelector('#audit')?.textContent || ''));
+  await pat.goto(`${base}/`);
+  await pat.waitForSelector('#next-session');
+  assert.match(await pat.textContent('.page-head .mini-badge'), /^Caution$/);
   assert.deepEqual(doc.errors, []);
   assert.deepEqual(pat.errors, []);
 });
