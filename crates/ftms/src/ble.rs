@@ -166,7 +166,7 @@ async fn pump(
     mut stream: Notifications,
     peripheral: Peripheral,
     notes: mpsc::UnboundedSender<Notification>,
-    responses: Option<broadcast::Sender<ControlResponse>>,
+    responses: Option<broadcast::Sender<Option<ControlResponse>>>,
     connected: Arc<AtomicBool>,
 ) {
     let mut assembler = TreadmillDataAssembler::new();
@@ -186,6 +186,10 @@ async fn pump(
         }
     }
     connected.store(false, Ordering::SeqCst);
+    // Wakes a procedure waiting for its indication: there will be none.
+    if let Some(tx) = &responses {
+        let _ = tx.send(None);
+    }
     if let Some(d) = assembler.flush() {
         let _ = notes.send(Notification::Data(d));
     }
@@ -196,7 +200,7 @@ fn route(
     n: &ValueNotification,
     assembler: &mut TreadmillDataAssembler,
     notes: &mpsc::UnboundedSender<Notification>,
-    responses: Option<&broadcast::Sender<ControlResponse>>,
+    responses: Option<&broadcast::Sender<Option<ControlResponse>>>,
 ) {
     let bytes = n.value.as_slice();
     match n.uuid.to_ble_u16() {
@@ -219,7 +223,7 @@ fn route(
         Some(uuid16::FITNESS_MACHINE_CONTROL_POINT) => match codec::decode_response(bytes) {
             Ok(r) => {
                 if let Some(tx) = responses {
-                    let _ = tx.send(r);
+                    let _ = tx.send(Some(r));
                 }
             }
             Err(e) => tracing::warn!(%e, ?bytes, "skipped a control point indication"),
@@ -250,7 +254,8 @@ pub struct BleTreadmill {
     control_point: Characteristic,
     capabilities: Capabilities,
     feature: Option<FitnessMachineFeature>,
-    responses: broadcast::Sender<ControlResponse>,
+    /// Response indications; `None` once the link is gone.
+    responses: broadcast::Sender<Option<ControlResponse>>,
     /// Serialises ordinary procedures (FTMS allows one at a time).
     procedure: Mutex<()>,
     notifications: Mutex<mpsc::UnboundedReceiver<Notification>>,
@@ -350,10 +355,12 @@ impl BleTreadmill {
         } else {
             Some(self.procedure.lock().await)
         };
+        // Subscribe before looking at the link: the pump marks it down before it sends the
+        // final `None`, so a waiter can never miss both.
+        let mut answers = self.responses.subscribe();
         if !self.connected.load(Ordering::SeqCst) {
             return Err(TransportError::Disconnected);
         }
-        let mut answers = self.responses.subscribe();
         let exchange = async {
             self.peripheral
                 .write(&self.control_point, &bytes, WriteType::WithResponse)
@@ -361,9 +368,9 @@ impl BleTreadmill {
                 .map_err(transport)?;
             loop {
                 match answers.recv().await {
-                    Ok(r) if r.request_opcode == request.opcode() => return Ok(r),
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => {
+                    Ok(Some(r)) if r.request_opcode == request.opcode() => return Ok(r),
+                    Ok(Some(_)) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Ok(None) | Err(broadcast::error::RecvError::Closed) => {
                         return Err(TransportError::Disconnected)
                     }
                 }
@@ -454,5 +461,72 @@ impl Drop for BleHeartRateStrap {
     fn drop(&mut self) {
         self.pump.abort();
         disconnect_in_background(&self.peripheral);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MachineStatus, ResultCode};
+
+    fn note(uuid: u16, value: &[u8]) -> ValueNotification {
+        ValueNotification {
+            uuid: uuid_from_u16(uuid),
+            service_uuid: uuid_from_u16(uuid16::FITNESS_MACHINE_SERVICE),
+            value: value.to_vec(),
+        }
+    }
+
+    #[test]
+    fn routing_decodes_assembles_and_skips_garbage() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (responses, mut answers) = broadcast::channel(4);
+        let mut a = TreadmillDataAssembler::new();
+        let mut feed = |n: ValueNotification| route(&n, &mut a, &tx, Some(&responses));
+
+        // A record split in two parts: nothing until the part with the speed.
+        feed(note(
+            uuid16::TREADMILL_DATA,
+            &[0x05, 0x00, 0x10, 0x27, 0x00],
+        ));
+        assert!(rx.try_recv().is_err());
+        feed(note(uuid16::TREADMILL_DATA, &[0x00, 0x00, 0xF4, 0x01]));
+        let Ok(Notification::Data(d)) = rx.try_recv() else {
+            panic!("no data")
+        };
+        assert_eq!((d.speed_kmh, d.total_distance_m), (Some(5.0), Some(10000)));
+
+        feed(note(uuid16::FITNESS_MACHINE_STATUS, &[0x02, 0x01]));
+        assert_eq!(
+            rx.try_recv().ok(),
+            Some(Notification::Status(MachineStatus::StoppedByUser))
+        );
+
+        feed(note(
+            uuid16::FITNESS_MACHINE_CONTROL_POINT,
+            &[0x80, 0x08, 0x01],
+        ));
+        assert_eq!(
+            answers.try_recv().ok().flatten(),
+            Some(ControlResponse {
+                request_opcode: 0x08,
+                result: ResultCode::Success
+            })
+        );
+
+        // Garbage on every characteristic is skipped, nothing is emitted.
+        feed(note(uuid16::TREADMILL_DATA, &[0x01]));
+        feed(note(uuid16::FITNESS_MACHINE_STATUS, &[]));
+        feed(note(uuid16::FITNESS_MACHINE_CONTROL_POINT, &[0x05]));
+        feed(note(uuid16::HEART_RATE_MEASUREMENT, &[0x01, 0x48]));
+        feed(note(0x2A19, &[0x64]));
+        assert!(rx.try_recv().is_err());
+        assert!(answers.try_recv().is_err());
+
+        feed(note(uuid16::HEART_RATE_MEASUREMENT, &[0x06, 0x48]));
+        let Ok(Notification::HeartRate(hr)) = rx.try_recv() else {
+            panic!("no heart rate")
+        };
+        assert_eq!((hr.bpm, hr.contact), (72, Some(true)));
     }
 }
