@@ -13,5 +13,5 @@ pub mod transport;
 pub use bluetooth::{BluetoothError, DeviceInfo, DeviceKind};
 pub use codec::{DecodeError, EncodeError};
 pub use model::*;
-pub use sim::{SimConfig, SimHeartRate, SimTreadmill};
+pub use sim::{SimConfig, SimHeartRate, SimLogEntry, SimOutcome, SimSnapshot, SimTreadmill};
 pub use transport::{BoxFuture, HeartRateMonitor, Notification, TransportError, Treadmill};
