@@ -122,6 +122,7 @@ try {
   await ben.click('#next');
   await ben.selectOption('#knee', 'osteoarthritis');
   await ben.click('label[for="knee_pain-4"]');
+  await shot(ben, 'phone-onboarding-questions');
   await ben.click('#next');
   await ben.click('#next');
   await ben.waitForSelector('#tier-result');

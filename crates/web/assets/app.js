@@ -58,10 +58,12 @@ function renderNav(path, focus) {
   const tabs = document.getElementById('tabs');
   const me = state.me;
   top.hidden = !me || focus;
-  document.body.classList.toggle('has-tabs', Boolean(me) && !focus);
+  // Until the screening is done there is nowhere else to go, so no tabs.
+  const tabsShown = Boolean(me) && !focus && !(me.role === 'walker' && !me.has_profile);
+  document.body.classList.toggle('has-tabs', tabsShown);
   document.body.classList.toggle('focus', Boolean(focus));
   clear(tabs);
-  if (!me) return;
+  if (!tabsShown) return;
   for (const [href, label, ic] of NAV[me.role] || NAV.walker) {
     const active = href === '/' ? path === '/' : path.startsWith(href);
     tabs.append(h('a', { href, 'data-link': true, class: active ? 'tab active' : 'tab', 'aria-current': active ? 'page' : null }, icon(ic), h('span', {}, label)));
