@@ -11,6 +11,7 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 dpkg -s libdbus-1-dev >/dev/null 2>&1 || need+=(libdbus-1-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
