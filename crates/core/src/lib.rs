@@ -2,6 +2,7 @@
 //! progression, energy and session plans. Every rule cites an ID in `docs/evidence.md`.
 
 pub mod energy;
+pub mod heart_rate;
 pub mod prescription;
 pub mod progression;
 pub mod rules;
@@ -9,6 +10,7 @@ pub mod screening;
 pub mod session;
 pub mod units;
 
+pub use heart_rate::{heart_rate_cap, HeartRateCap};
 pub use prescription::{ClinicianCaps, Limits, Load, Schedule};
 pub use progression::{
     Decision, Event, Outcome, Planned, Progression, SessionLog, StopReason, Why,
