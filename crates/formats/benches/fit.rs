@@ -6,7 +6,7 @@ use retrowalk_formats::fit::{self, synthetic, Activity, Decoder, EncodeOptions};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
-    let walk = synthetic::treadmill_walk(1_700_000_000, 10 * 3600, 600);
+    let walk = synthetic::treadmill_walk(1_700_000_000, 10 * 3600, 240);
     let bytes = fit::encode(&walk, EncodeOptions::default()).expect("encodes");
     let mut g = c.benchmark_group("fit_10h_1hz");
     g.throughput(Throughput::Bytes(bytes.len() as u64));

@@ -50,7 +50,8 @@ pub enum FitError {
 }
 
 /// A lap's intensity (the FIT `intensity` enum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Intensity {
     Active,
     Rest,
@@ -90,7 +91,8 @@ impl Intensity {
 }
 
 /// What ended a lap (the FIT `lap_trigger` enum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LapTrigger {
     Manual,
     Time,
@@ -121,7 +123,7 @@ impl LapTrigger {
 }
 
 /// Who made the file (`file_id`, with the creator's `device_info`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Creator {
     pub manufacturer: Option<u16>,
     pub product: Option<u16>,
@@ -134,7 +136,7 @@ pub struct Creator {
 }
 
 /// One `record` message. Times are Unix seconds; FIT holds whole seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Record {
     pub time: i64,
     pub distance_m: Option<f64>,
@@ -143,7 +145,7 @@ pub struct Record {
     pub grade_pct: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Lap {
     /// Unix seconds.
     pub start: i64,
@@ -164,7 +166,7 @@ pub struct Lap {
     pub segment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Session {
     pub start: i64,
     pub end: i64,
@@ -182,7 +184,7 @@ pub struct Session {
 }
 
 /// What an activity file says: what import needs and what export writes.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Activity {
     pub creator: Creator,
     pub records: Vec<Record>,

@@ -1,6 +1,7 @@
 //! The command line: every job the web app does, for people who live in a terminal.
 
 mod backup;
+mod export;
 mod log;
 mod profile;
 mod prompt;
@@ -74,6 +75,10 @@ pub enum Command {
     Restore(backup::RestoreArgs),
     /// Check the database: the programme replayed from its log must equal the stored state.
     Check,
+    /// Write a session as FIT or TCX, the log as CSV, or the plan as an iCalendar file.
+    Export(export::ExportArgs),
+    /// Log sessions from FIT activity files (a watch or another treadmill app).
+    Import(export::ImportArgs),
     /// Run the web app (sign-in, the session runner, clinicians' pages) on this database.
     Serve(serve::ServeArgs),
 }
@@ -131,6 +136,8 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Backup(a) => backup::backup(&svc, me, a).await,
         Command::Restore(a) => backup::restore(&svc, me, a).await,
         Command::Check => check(&svc, me, json).await,
+        Command::Export(a) => export::export(&svc, me, a, json, today).await,
+        Command::Import(a) => export::import(&svc, me, a, json, today).await,
         Command::Serve(_) => Ok(()),
     }
 }
