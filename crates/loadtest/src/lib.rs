@@ -112,6 +112,7 @@ pub fn simulate(
             decision: decision.as_ref().map(serde_json::to_value).transpose()?,
             actor: None,
             created_at,
+            note: None,
         });
     }
     Ok(History {

@@ -47,6 +47,9 @@ pub struct BackupEvent {
     /// Who made the change, by email: ids differ between databases.
     pub actor: Option<String>,
     pub created_at: i64,
+    /// Free text kept with the event; absent in backups made before notes were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,7 +82,7 @@ impl Store {
             None => None,
         };
         let rows = sqlx::query(
-            "SELECT e.seq, e.data, e.decision, u.email AS actor, e.created_at FROM events e \
+            "SELECT e.seq, e.data, e.decision, u.email AS actor, e.created_at, e.note FROM events e \
              LEFT JOIN users u ON u.id = e.actor_id WHERE e.user_id = $1 ORDER BY e.seq",
         )
         .bind(user)
@@ -97,6 +100,7 @@ impl Store {
                         .transpose()?,
                     actor: r.try_get("actor")?,
                     created_at: r.try_get("created_at")?,
+                    note: r.try_get("note")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -196,7 +200,7 @@ impl Store {
                 None => None,
             };
             sqlx::query(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(user)
             .bind(e.seq)
@@ -205,6 +209,7 @@ impl Store {
             .bind(e.decision.as_ref().map(|d| d.to_string()))
             .bind(actor)
             .bind(e.created_at)
+            .bind(&e.note)
             .execute(&mut *tx)
             .await?;
         }

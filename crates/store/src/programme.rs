@@ -25,6 +25,9 @@ pub struct StoredEvent {
     pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub created_at: i64,
+    /// Free text given with the change (log notes, a pause reason, a clearance note).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// The outcome of recording one event.
@@ -161,6 +164,19 @@ impl Store {
         actor: Option<UserId>,
         expected_seq: Option<i64>,
     ) -> Result<Recorded> {
+        self.record_noted(user, event, actor, expected_seq, None)
+            .await
+    }
+
+    /// Like [`Store::record_if`], keeping `note` with the event.
+    pub async fn record_noted(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+        expected_seq: Option<i64>,
+        note: Option<&str>,
+    ) -> Result<Recorded> {
         let data = serde_json::to_string(event)?;
         for _ in 0..ATTEMPTS {
             let rec = self
@@ -194,8 +210,8 @@ impl Store {
                 continue;
             }
             let inserted = sqlx::query(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(user)
             .bind(seq)
@@ -204,6 +220,7 @@ impl Store {
             .bind(decision.as_ref().map(serde_json::to_string).transpose()?)
             .bind(actor)
             .bind(now())
+            .bind(note)
             .execute(&mut *tx)
             .await;
             match inserted {
@@ -230,7 +247,7 @@ impl Store {
 
     pub async fn events(&self, user: UserId) -> Result<Vec<StoredEvent>> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.data, e.decision, e.actor_id, u.display_name AS actor_name, e.created_at \
+            "SELECT e.seq, e.data, e.decision, e.actor_id, u.display_name AS actor_name, e.created_at, e.note \
              FROM events e LEFT JOIN users u ON u.id = e.actor_id \
              WHERE e.user_id = $1 ORDER BY e.seq",
         )
@@ -249,6 +266,7 @@ impl Store {
                     actor_id: r.try_get("actor_id")?,
                     actor_name: r.try_get("actor_name")?,
                     created_at: r.try_get("created_at")?,
+                    note: r.try_get("note")?,
                 })
             })
             .collect()

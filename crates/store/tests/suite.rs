@@ -255,6 +255,40 @@ async fn telemetry_is_kept_in_order_and_idempotent(store: Store) {
     assert!(runs[0].ended_at.is_some());
 }
 
+/// Notes travel with their event, absent notes stay absent, and a stale edit with a note
+/// leaves no trace of it.
+async fn notes_are_kept_with_their_events(store: Store) {
+    let (id, prog) = person_with_programme(&store, "notes@x.org").await;
+    let date = date!(2026 - 01 - 05);
+    let log = SessionLog::clean(date, &prog.plan_for(date).unwrap().load);
+    let text = "Left knee ached on the stairs after; O'Brien's rail was loose";
+    store
+        .record_noted(id, &Event::Session(log), Some(id), None, Some(text))
+        .await
+        .unwrap();
+    store
+        .record(id, &Event::Resumed { date }, Some(id))
+        .await
+        .unwrap();
+    let stale = store
+        .record_noted(
+            id,
+            &Event::Paused {
+                date,
+                by_clinician: true,
+            },
+            None,
+            Some(0),
+            Some("never stored"),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    let ev = store.events(id).await.unwrap();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].note.as_deref(), Some(text));
+    assert_eq!(ev[1].note, None);
+}
+
 /// A varied history: sessions with every kind of outcome, morning checks, a clinician's
 /// caps, a pause and resume, and a treadmill run with telemetry.
 async fn generate_history(store: &Store) -> UserId {
@@ -293,8 +327,10 @@ async fn generate_history(store: &Store) -> UserId {
         } else {
             None
         };
+        // Some sessions carry the person's notes, which a backup must keep.
+        let note = (next(4) == 0).then(|| format!("session {i}: knee “fine”, rails ok"));
         store
-            .record(id, &Event::Session(log), Some(id))
+            .record_noted(id, &Event::Session(log), Some(id), None, note.as_deref())
             .await
             .unwrap();
         if next(3) == 0 {
@@ -323,13 +359,15 @@ async fn generate_history(store: &Store) -> UserId {
         }
         if i == 20 {
             store
-                .record(
+                .record_noted(
                     id,
                     &Event::Paused {
                         date,
                         by_clinician: true,
                     },
                     Some(doc),
+                    None,
+                    Some("review the left knee in clinic first"),
                 )
                 .await
                 .unwrap();
@@ -402,6 +440,10 @@ async fn backup_round_trip(from: Store, to: Store) {
     let id = generate_history(&from).await;
     let original = from.backup(id).await.unwrap();
     assert!(original.events.len() > 40);
+    assert!(
+        original.events.iter().filter(|e| e.note.is_some()).count() >= 2,
+        "the history should carry notes for the round trip to prove anything"
+    );
     // Through text, as it would travel in a file.
     let text = serde_json::to_string_pretty(&original).unwrap();
     let parsed: Backup = serde_json::from_str(&text).unwrap();
@@ -535,6 +577,7 @@ both_backends!(
     auth_sessions_throttling_and_links,
     telemetry_is_kept_in_order_and_idempotent,
     simultaneous_writers_wait_instead_of_failing,
+    notes_are_kept_with_their_events,
 );
 
 mod pg {
