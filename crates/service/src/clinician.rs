@@ -67,6 +67,8 @@ pub struct AuditEntry {
     pub at: i64,
     pub who: String,
     pub what: String,
+    /// What the clinician wrote with the change (a pause reason, a clearance note).
+    pub note: Option<String>,
 }
 
 impl Service {
@@ -76,11 +78,13 @@ impl Service {
         patient: UserId,
         ev: Event,
         expected_seq: Option<i64>,
+        note: Option<&str>,
     ) -> Result<Option<Decision>> {
         self.ensure_clinician_of(clinician, patient).await?;
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
         let rec = self
             .store
-            .record_if(patient, &ev, Some(clinician), expected_seq)
+            .record_noted(patient, &ev, Some(clinician), expected_seq, note)
             .await?;
         Ok(rec.decision)
     }
@@ -100,8 +104,14 @@ impl Service {
                 ));
             }
         }
-        self.clinician_event(clinician, patient, Event::CapsSet { caps }, expected_seq)
-            .await
+        self.clinician_event(
+            clinician,
+            patient,
+            Event::CapsSet { caps },
+            expected_seq,
+            None,
+        )
+        .await
     }
 
     pub async fn pause(
@@ -109,6 +119,18 @@ impl Service {
         clinician: UserId,
         patient: UserId,
         today: Date,
+    ) -> Result<Option<Decision>> {
+        self.pause_with_reason(clinician, patient, today, None)
+            .await
+    }
+
+    /// Pauses with the clinician's reason, which the patient is shown.
+    pub async fn pause_with_reason(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+        reason: Option<&str>,
     ) -> Result<Option<Decision>> {
         self.clinician_event(
             clinician,
@@ -118,6 +140,7 @@ impl Service {
                 by_clinician: true,
             },
             None,
+            reason,
         )
         .await
     }
@@ -128,8 +151,14 @@ impl Service {
         patient: UserId,
         today: Date,
     ) -> Result<Option<Decision>> {
-        self.clinician_event(clinician, patient, Event::Resumed { date: today }, None)
-            .await
+        self.clinician_event(
+            clinician,
+            patient,
+            Event::Resumed { date: today },
+            None,
+            None,
+        )
+        .await
     }
 
     /// SCR-12: clearance lifts the highest tier to supervised and starts the programme.
@@ -139,6 +168,20 @@ impl Service {
         patient: UserId,
         today: Date,
     ) -> Result<bool> {
+        self.record_clearance_noted(clinician, patient, today, None)
+            .await
+    }
+
+    /// Like [`Service::record_clearance`], keeping the clinician's note with the event
+    /// that starts the programme.
+    pub async fn record_clearance_noted(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+        note: Option<&str>,
+    ) -> Result<bool> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
         self.ensure_clinician_of(clinician, patient).await?;
         let mut profile = self
             .store
@@ -159,12 +202,14 @@ impl Service {
                 .await?;
             // Recorded as the clinician's act in the patient's history.
             self.store
-                .record(
+                .record_noted(
                     patient,
                     &Event::CapsSet {
                         caps: ClinicianCaps::default(),
                     },
                     Some(clinician),
+                    None,
+                    note,
                 )
                 .await?;
             return Ok(true);
@@ -304,6 +349,7 @@ impl Service {
                 at: e.created_at,
                 who: e.actor_name.clone().unwrap_or_else(|| "a clinician".into()),
                 what: describe_change(&e.event, units),
+                note: e.note,
             })
             .collect();
         out.reverse();

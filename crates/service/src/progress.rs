@@ -19,6 +19,8 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
     pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
+    /// The person's notes on a session, or a clinician's note on a change.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ impl Service {
                     decision: e.decision,
                     actor_id: e.actor_id,
                     actor_name: e.actor_name,
+                    note: e.note,
                 }
             })
             .collect())

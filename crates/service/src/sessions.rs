@@ -180,9 +180,17 @@ impl Service {
                 out.planned = Some(planned);
             }
             Err(ProgrammeError::Paused(p)) => {
-                out.status = Status::Paused {
-                    reason: pause_text(p),
+                let mut reason = pause_text(p);
+                // The clinician's own words, when they gave any, say more than "by your
+                // clinician".
+                let said = events.iter().rev().find_map(|e| match e.event {
+                    Event::Paused { .. } => Some(e.note.as_deref()),
+                    _ => None,
+                });
+                if let (PauseReason::Clinician, Some(Some(note))) = (p, said) {
+                    reason = format!("{reason}: {note}");
                 }
+                out.status = Status::Paused { reason }
             }
             Err(ProgrammeError::ClearanceNeeded) => out.status = Status::NeedsClearance,
         }
@@ -230,6 +238,19 @@ impl Service {
         actor: UserId,
         today: Date,
     ) -> Result<(Decision, String)> {
+        self.log_session_noted(user, log, actor, today, None).await
+    }
+
+    /// Like [`Service::log_session`], keeping the person's notes with the log (blank
+    /// notes are not kept).
+    pub async fn log_session_noted(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+        notes: Option<&str>,
+    ) -> Result<(Decision, String)> {
         if log.date > today + Duration::days(1) {
             return Err(ServiceError::Invalid(format!(
                 "the session date {} is in the future; log sessions on or after the day you walk",
@@ -242,9 +263,10 @@ impl Service {
             ));
         }
         let (profile, _) = self.profile_and_programme(user).await?;
+        let notes = notes.map(str::trim).filter(|n| !n.is_empty());
         let rec = self
             .store
-            .record(user, &Event::Session(log), Some(actor))
+            .record_noted(user, &Event::Session(log), Some(actor), None, notes)
             .await?;
         let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
         Ok((d, d.sentence(profile.units)))

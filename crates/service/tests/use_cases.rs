@@ -193,3 +193,70 @@ async fn clearance_clinician_caps_flags_and_audit() {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "Pat");
 }
+
+/// What people write is kept: session notes in the history, and a clinician's clearance
+/// note and pause reason in the audit trail and on the patient's paused status.
+#[tokio::test]
+async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
+    let (svc, _d) = service().await;
+    let me = svc
+        .store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap();
+    let doc = svc
+        .store
+        .create_user("c@x.org", "Dr Who", None, Role::Clinician)
+        .await
+        .unwrap();
+    let mut p = profile(70);
+    p.flags.poor_balance_or_falls = true;
+    svc.onboard(me, p, MON).await.unwrap();
+    svc.store.create_invite("INV", doc, 3600).await.unwrap();
+    svc.store.accept_invite("INV", me).await.unwrap();
+    assert!(svc
+        .record_clearance_noted(doc, me, MON, Some(" Assessed in clinic on 2 Jan "))
+        .await
+        .unwrap());
+
+    let plan = svc.today(me, MON).await.unwrap().plan.unwrap();
+    let log = SessionLog::clean(MON, &plan.load);
+    svc.log_session_noted(me, log, me, MON, Some("Right knee stiff at the start"))
+        .await
+        .unwrap();
+    let wed = date!(2026 - 01 - 07);
+    let plan = svc.today(me, wed).await.unwrap().plan.unwrap();
+    // Blank notes are not kept as notes.
+    svc.log_session_noted(me, SessionLog::clean(wed, &plan.load), me, wed, Some("  "))
+        .await
+        .unwrap();
+    svc.pause_with_reason(doc, me, wed, Some("swelling reported by phone"))
+        .await
+        .unwrap();
+
+    let history = svc.history(me).await.unwrap();
+    let sessions: Vec<_> = history
+        .iter()
+        .filter(|h| matches!(h.event, Event::Session(_)))
+        .collect();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(
+        sessions[0].note.as_deref(),
+        Some("Right knee stiff at the start")
+    );
+    assert_eq!(sessions[1].note, None);
+
+    let audit = svc.audit(me).await.unwrap();
+    let paused = audit.iter().find(|a| a.what.contains("Paused")).unwrap();
+    assert_eq!(paused.who, "Dr Who");
+    assert_eq!(paused.note.as_deref(), Some("swelling reported by phone"));
+    let cleared = audit.iter().find(|a| a.what.contains("clearance")).unwrap();
+    assert_eq!(cleared.note.as_deref(), Some("Assessed in clinic on 2 Jan"));
+
+    match svc.today(me, wed).await.unwrap().status {
+        Status::Paused { reason } => {
+            assert_eq!(reason, "by your clinician: swelling reported by phone")
+        }
+        other => panic!("expected paused, got {other:?}"),
+    }
+}
