@@ -81,7 +81,7 @@ pub const OPS: &[Op] = &[
     body(op("POST", "/api/morning", Walker, "The next-morning knee check; returns the decision, if it changed the next session."), "Morning"),
     op("GET", "/api/history", Walker, "Every logged session and change, with the decision each led to."),
     op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts."),
-    op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what."),
+    op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what, and the note they gave (a pause reason, a clearance note)."),
     body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
     status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" answers 501 until the treadmill controller is built in."), "StartRun"), 201),
     status(op("POST", "/api/runs/{id}/heartbeat", Walker, "The runner is alive (send every second)."), 204),

@@ -231,7 +231,9 @@ pub async fn pause(
 ) -> ApiResult<Json<Value>> {
     let id = linked(&state, me.user_id, &id).await?;
     check_reason(&b)?;
-    let dec = state.svc.pause(me.user_id, id, d).await?;
+    // Shown to the patient; either name is accepted.
+    let said = b.reason.as_deref().or(b.note.as_deref());
+    let dec = state.svc.pause_with_reason(me.user_id, id, d, said).await?;
     changed(&state, id, dec).await
 }
 
@@ -255,7 +257,11 @@ pub async fn clearance(
 ) -> ApiResult<Json<Value>> {
     let id = linked(&state, me.user_id, &id).await?;
     check_reason(&b)?;
-    let started = state.svc.record_clearance(me.user_id, id, d).await?;
+    let said = b.note.as_deref().or(b.reason.as_deref());
+    let started = state
+        .svc
+        .record_clearance_noted(me.user_id, id, d, said)
+        .await?;
     Ok(Json(
         json!({ "programme_started": started, "seq": seq_of(&state, id).await? }),
     ))

@@ -175,8 +175,6 @@ pub async fn log(
 ) -> ApiResult<Json<Value>> {
     let minutes = validate::range("backward_min", b.backward_min, 0.0, 120.0, "minutes")?;
     if let Some(n) = &b.notes {
-        // Checked so nobody can push megabytes through here, though the store keeps no
-        // free-text notes yet.
         validate::optional_text("notes", n, validate::NOTES_MAX)?;
     }
     let mut stopped = match (b.stopped_early.unwrap_or_default(), &b.stop_reason) {
@@ -212,7 +210,7 @@ pub async fn log(
     };
     let (d, sentence) = state
         .svc
-        .log_session(me.user_id, log, me.user_id, today)
+        .log_session_noted(me.user_id, log, me.user_id, today, b.notes.as_deref())
         .await
         .map_err(|e| match e {
             retrowalk_service::ServiceError::Invalid(m) if m.contains("date") => {
