@@ -33,6 +33,7 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await pat.goto(`${base}/log`);
   await pat.click('label[for="effort-5"]');
   await pat.click('label[for="dizziness"]');
+  await pat.fill('#notes', 'Dizzy after turning to look back at the belt');
   await pat.click('#save-log');
   await pat.waitForSelector('#log-result');
   const before = number(await pat.textContent('#next-session #fact-speed'));
@@ -45,6 +46,8 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await row.click();
   await doc.waitForSelector('#caps-form');
   assert.equal((await doc.textContent('#patient-name')).trim(), 'Ben Patient');
+  // The note typed in the log form was kept and sits under its session.
+  assert.equal((await doc.textContent('#history .session-note')).trim(), 'Dizzy after turning to look back at the belt');
 
   // A second tab on the same page goes stale once the first saves.
   const stale = await newPage(browser);
@@ -82,6 +85,9 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await pat.reload();
   await pat.waitForSelector('#paused');
   assert.equal(await pat.isVisible('#start-session'), false);
+  // The clinician's reason is what the patient reads, on the paused card and in the trail.
+  assert.match(await pat.textContent('#paused'), /by your clinician: Review the dizziness first/);
+  assert.match(await pat.textContent('#clinician-changes'), /Paused the programme · Dr Rosa Lind · .*Review the dizziness first/);
   await doc.click('#resume');
   await doc.waitForSelector('#pause-programme');
   assert.match(await doc.textContent('#audit'), /Paused the programme/);
@@ -121,6 +127,7 @@ test('a patient who needs clearance starts once their clinician records it', asy
   await doc.fill('#clearance-note', 'Vestibular assessment normal');
   await doc.click('#record-clearance');
   await doc.waitForFunction(() => /clearance/i.test(document.querySelector('#audit')?.textContent || ''));
+  assert.equal((await doc.textContent('#audit .audit-note')).trim(), 'Vestibular assessment normal');
 
   await pat.goto(`${base}/`);
   await pat.waitForSelector('#start-session');

@@ -7,6 +7,7 @@ mod assets;
 pub mod auth;
 mod error;
 mod json;
+mod live;
 pub mod openapi;
 mod query;
 mod routes;
@@ -228,8 +229,14 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         writeln!(out, "retrowalk listening on http://{local}").context("writing to stdout")?;
         out.flush().context("writing to stdout")?;
     }
+    let live = state.clone();
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Every belt this process drives stops before requests are drained (their
+            // event streams end with it, so they do not hold the shutdown up).
+            live.stop_live_runs("server shutting down").await;
+        })
         .await
         .context("serving HTTP")?;
     store.close().await;

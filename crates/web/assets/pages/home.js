@@ -101,11 +101,17 @@ export async function render(view, ctx) {
   if (audit && audit.length) {
     blocks.push(h('section', { class: 'card', id: 'clinician-changes' },
       h('h2', { class: 'card-title' }, 'Changes by your clinician'),
-      h('ul', { class: 'audit' }, audit.slice(0, 5).map((a) => h('li', {},
-        h('strong', {}, a.what), h('span', { class: 'muted' }, ` · ${a.who} · ${fmtWhen(a.at)}`))))));
+      auditList(audit.slice(0, 5))));
   }
   blocks.push(h('p', { class: 'notice' }, today.notice || ''));
   view.append(...blocks);
+}
+
+/** Changes with who made them and when, and the note they gave (a pause reason…). */
+export function auditList(entries) {
+  return h('ul', { class: 'audit' }, entries.map((a) => h('li', {},
+    h('strong', {}, a.what), h('span', { class: 'muted' }, ` · ${a.who} · ${fmtWhen(a.at)}`),
+    a.note ? h('q', { class: 'audit-note' }, a.note) : null)));
 }
 
 export function fmtWhen(at) {

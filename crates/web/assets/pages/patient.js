@@ -4,7 +4,7 @@ import { get, put, post, ApiError } from '../api.js';
 import { h, icon, field } from '../dom.js';
 import { tierLabel, fmtDate, fmtMinutes, speedIn, speedToKmh, unitLabel, round1 } from '../units.js';
 import { flagChips } from './clinician.js';
-import { sessionFacts, statusOf, fmtWhen, OUTCOME } from './home.js';
+import { sessionFacts, statusOf, auditList, OUTCOME } from './home.js';
 import { progressCharts } from './charts-view.js';
 
 const TIERS = ['standard', 'caution', 'supervised', 'clearance_required'];
@@ -89,9 +89,13 @@ export async function render(view, ctx) {
     h('tbody', {}, sessions.slice().reverse().map((e) => {
       const l = e.event;
       const safety = [l.dizziness && 'dizzy', l.near_fall && 'near-fall', l.fall && 'fall', l.stopped_early && `stopped: ${String(l.stopped_early).replace(/_/g, ' ')}`].filter(Boolean).join(', ') || '—';
-      return h('tr', {}, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', {}, fmtMinutes(l.backward_s)), h('td', {}, String(l.effort)),
+      const row = h('tr', { class: e.note ? 'has-note' : null }, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', {}, fmtMinutes(l.backward_s)), h('td', {}, String(l.effort)),
         h('td', {}, `${l.pain_during}/${l.pain_after}`), h('td', {}, safety),
         h('td', { class: 'small wrap' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
+      // The patient's own words sit under the session they wrote them about.
+      return e.note
+        ? [row, h('tr', { class: 'note-row' }, h('td', { colspan: 6 }, h('span', { class: 'note-label' }, 'Patient’s note'), h('q', { class: 'session-note' }, e.note)))]
+        : row;
     }))));
 
   view.append(
@@ -116,7 +120,7 @@ export async function render(view, ctx) {
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'History'), sessions.length ? history : h('p', { class: 'muted' }, 'No sessions logged yet.')),
     h('section', { class: 'card', id: 'audit' }, h('h2', { class: 'card-title' }, 'Audit trail'),
       (p.audit || []).length
-        ? h('ul', { class: 'audit' }, p.audit.map((a) => h('li', {}, h('strong', {}, a.what), h('span', { class: 'muted' }, ` · ${a.who} · ${fmtWhen(a.at)}`))))
+        ? auditList(p.audit)
         : h('p', { class: 'muted' }, 'No changes by anyone other than the patient yet.')),
   );
 }
