@@ -7,6 +7,7 @@ import { STOP_REASONS } from '../../../crates/web/assets/pages/run.js';
 test('every flag the service raises reads as a sentence with a tone', () => {
   const cases = [
     [{ flag: 'pain_rising', from: 2, to: 5 }, /Knee pain rising: 2\/10 → 5\/10/, 'bad'],
+    [{ flag: 'pain_rising', from: 1, to: 3 }, /Knee pain rising: 1\/10 → 3\/10/, 'warn'],
     [{ flag: 'safety_event', date: '2026-11-12', what: 'Dizziness' }, /^Dizziness on Thu 12 Nov$/, 'bad'],
     [{ flag: 'missed_sessions', count: 1 }, /^1 missed session in 2 weeks$/, 'warn'],
     [{ flag: 'missed_sessions', count: 3 }, /^3 missed sessions/, 'warn'],

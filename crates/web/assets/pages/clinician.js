@@ -5,7 +5,9 @@ import { tierLabel, fmtDate } from '../units.js';
 
 export function describeFlag(f) {
   switch (f.flag) {
-    case 'pain_rising': return [`Knee pain rising: ${f.from}/10 → ${f.to}/10`, 'bad'];
+    // Up to 3/10 is the engine's "acceptable" pain: a rise that stays there is worth a
+    // look, not an alarm, so it ranks below dizziness or a near-fall.
+    case 'pain_rising': return [`Knee pain rising: ${f.from}/10 → ${f.to}/10`, Number(f.to) >= 4 ? 'bad' : 'warn'];
     case 'safety_event': return [`${f.what} on ${fmtDate(f.date)}`, 'bad'];
     case 'missed_sessions': return [`${f.count} missed session${f.count === 1 ? '' : 's'} in 2 weeks`, 'warn'];
     case 'no_log_for': return [`No log for ${f.days} days`, 'warn'];
