@@ -1,11 +1,13 @@
 //! The session runner's server side: a run is recorded when it starts and when it stops,
 //! with the reason the person gave. The database holds every run, so any process can
-//! stop one; the registry here only caches who owns the runs this process started (so a
-//! heartbeat a second does not cost a query) and will hold live treadmill handles.
+//! stop a run without a treadmill; the registry here caches who owns the runs this process
+//! started (so a heartbeat a second does not cost a query) and holds the live treadmill
+//! controllers ([`crate::live`]), which only the process that started them can reach.
 
 use crate::auth::Walker;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::live::{Live, LiveRuns, LiveSpec, TREADMILL_PREFIX};
 use crate::query::parse_date;
 use crate::routes::walker::stop_reason;
 use crate::state::AppState;
@@ -14,11 +16,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use retrowalk_controller::Command;
 use retrowalk_store::{Run, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,8 @@ struct LiveRun {
 #[derive(Default)]
 pub struct RunRegistry {
     runs: Mutex<HashMap<String, LiveRun>>,
+    /// Treadmill controllers driven by this process.
+    pub(crate) live: Arc<LiveRuns>,
 }
 
 /// Runs left open longer than this (the tab was closed) are dropped from the cache.
@@ -108,13 +113,49 @@ pub async fn owned_run(state: &AppState, user: UserId, id: &str) -> ApiResult<Ru
         .ok_or_else(no_such_run)
 }
 
-/// The reason word of a stored stop reason ("pain: sharp on the left" → "pain").
+/// The reason word of a stored stop reason ("pain: sharp on the left" → "pain",
+/// "dizziness (after the treadmill stopped: …)" → "dizziness").
 pub fn reason_word(stored: &str) -> &str {
-    stored
-        .split_once(':')
-        .map(|(w, _)| w)
-        .unwrap_or(stored)
-        .trim()
+    let s = stored.trim_start();
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The run's treadmill as it was started ("none" or "sim").
+fn treadmill_of(run: &Run) -> &str {
+    run.plan
+        .get("treadmill")
+        .and_then(Value::as_str)
+        .unwrap_or("none")
+}
+
+/// A treadmill run that is still going but not driven by this process: another process
+/// on the same database started it (or one that has since died).
+fn elsewhere() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "this run's treadmill is driven by another retrowalk server process, which this request did not reach; \
+         try again (without heartbeats that process stops the belt within seconds), and use the console's stop button or safety key if the belt still runs",
+    )
+}
+
+/// The live controller of a run, or why there is none. `Ok(None)` is a run without a
+/// treadmill (or one whose treadmill has stopped), handled by the database alone.
+async fn live_or_db(
+    state: &AppState,
+    user: UserId,
+    id: &str,
+) -> ApiResult<(Option<Arc<Live>>, Option<Run>)> {
+    if let Some(l) = state.runs.live.get(id, user) {
+        return Ok((Some(l), None));
+    }
+    let run = owned_run(state, user, id).await?;
+    if run.ended_at.is_none() && treadmill_of(&run) != "none" {
+        return Err(elsewhere());
+    }
+    Ok((None, Some(run)))
 }
 
 #[derive(Deserialize)]
@@ -128,32 +169,71 @@ fn none() -> String {
     "none".into()
 }
 
+/// The controller's ceilings for this person: the prescription's limits, the clinician's
+/// caps and the heart-rate cap of their age and tier.
+async fn live_spec(
+    state: &AppState,
+    user: UserId,
+    plan: retrowalk_core::session::SessionPlan,
+) -> ApiResult<LiveSpec> {
+    let store = &state.svc.store;
+    let profile = store
+        .profile(user)
+        .await?
+        .ok_or_else(|| ApiError::conflict("finish the screening before starting a session"))?;
+    let rec = store
+        .programme(user)
+        .await?
+        .ok_or_else(|| ApiError::conflict("there is no programme to run yet"))?;
+    let hr = retrowalk_core::heart_rate_cap(profile.age, rec.state.tier);
+    Ok(LiveSpec {
+        plan,
+        limits: rec.state.limits,
+        caps: rec.state.caps,
+        hr_cap: Some(hr.bpm),
+        heartbeat_timeout: state.settings.heartbeat_timeout,
+    })
+}
+
 pub async fn start(
     State(state): State<AppState>,
     Walker(me): Walker,
     ApiJson(b): ApiJson<StartBody>,
 ) -> ApiResult<Response> {
     let date = parse_date("date", &b.date)?;
-    match b.treadmill.as_str() {
-        "none" => {}
-        "sim" => {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "the simulated treadmill is not available in this build yet: start the run with treadmill \"none\"",
-            )
-            .with_field("treadmill"))
-        }
-        other => {
-            return Err(ApiError::invalid(
-                "treadmill",
-                format!("treadmill must be \"none\" or \"sim\" (got {other:?})"),
-            ))
-        }
+    if !matches!(b.treadmill.as_str(), "none" | "sim") {
+        return Err(ApiError::invalid(
+            "treadmill",
+            format!(
+                "treadmill must be \"none\" or \"sim\" (got {:?})",
+                b.treadmill
+            ),
+        ));
     }
     let (planned, plan) = state.svc.plan_for(me.user_id, date).await?;
+    let spec = match b.treadmill.as_str() {
+        "sim" => Some(live_spec(&state, me.user_id, plan.clone()).await?),
+        _ => None,
+    };
     let id = crate::auth::new_token()[..32].to_string();
     let record = json!({ "treadmill": b.treadmill, "planned": planned, "plan": plan });
     state.svc.store.start_run(&id, me.user_id, &record).await?;
+    if let Some(spec) = spec {
+        if let Err(e) = state
+            .runs
+            .live
+            .start_sim(state.svc.store.clone(), &id, me.user_id, spec)
+        {
+            // The run never moved a belt; close it so it does not look live.
+            state
+                .svc
+                .store
+                .end_run(&id, Some(&format!("{TREADMILL_PREFIX}error: {e}")))
+                .await?;
+            return Err(e.into());
+        }
+        tracing::info!(run = %id, user = me.user_id, "simulated treadmill started");
+    }
     state.runs.insert(&id, me.user_id);
     Ok((
         StatusCode::CREATED,
@@ -171,10 +251,15 @@ pub async fn heartbeat(
     Walker(me): Walker,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    if let Some(live) = state.runs.live.get(&id, me.user_id) {
+        live.send(Command::Heartbeat);
+        state.runs.beat(&id, me.user_id);
+        return Ok(StatusCode::NO_CONTENT);
+    }
     if state.runs.beat(&id, me.user_id).is_none() {
         // Started by another process, or this one restarted: the database decides.
-        let run = owned_run(&state, me.user_id, &id).await?;
-        if run.ended_at.is_some() {
+        let (_, run) = live_or_db(&state, me.user_id, &id).await?;
+        if run.is_some_and(|r| r.ended_at.is_some()) {
             return Err(ended());
         }
         state.runs.insert(&id, me.user_id);
@@ -206,14 +291,28 @@ pub async fn stop(
         .map(|n| validate::optional_text("note", n, validate::NOTES_MAX))
         .transpose()?
         .filter(|n| !n.is_empty());
-    let run = owned_run(&state, me.user_id, &id).await?;
-    if run.ended_at.is_some() {
-        return Err(ended());
+    // The belt first: the stop is handed to the controller before anything is written.
+    let live = state.runs.live.get(&id, me.user_id);
+    if let Some(l) = &live {
+        l.stop_by_person(&format!("screen ({word})"));
     }
-    let stored = match &note {
+    let run = owned_run(&state, me.user_id, &id).await?;
+    if live.is_none() && run.ended_at.is_none() && treadmill_of(&run) != "none" {
+        return Err(elsewhere());
+    }
+    let mut stored = match &note {
         Some(n) => format!("{word}: {n}"),
         None => word.clone(),
     };
+    match run.stop_reason.as_deref() {
+        _ if run.ended_at.is_none() => {}
+        // The treadmill stopped first (heartbeat lost, session complete…); the person's
+        // reason is still wanted, and the treadmill's is kept beside it.
+        Some(t) if t.starts_with(TREADMILL_PREFIX) => {
+            stored = format!("{stored} (after the {t})");
+        }
+        _ => return Err(ended()),
+    }
     state.svc.store.end_run(&id, Some(&stored)).await?;
     state.runs.remove(&id);
     let elapsed_s = (retrowalk_store::now() - run.started_at).max(0);
@@ -223,6 +322,7 @@ pub async fn stop(
         "reason": word,
         "stopped_early": reason,
         "elapsed_s": elapsed_s,
+        "treadmill_stopped": live.is_some(),
     })))
 }
 
@@ -232,8 +332,18 @@ async fn set_paused(
     id: &str,
     paused: bool,
 ) -> ApiResult<Json<Value>> {
-    let run = owned_run(state, user, id).await?;
-    if run.ended_at.is_some() {
+    let (live, run) = live_or_db(state, user, id).await?;
+    if let Some(l) = live {
+        if !l.send(if paused {
+            Command::Pause
+        } else {
+            Command::Resume
+        }) {
+            return Err(ApiError::conflict(
+                "the treadmill has already stopped this run; start a new one",
+            ));
+        }
+    } else if run.is_some_and(|r| r.ended_at.is_some()) {
         return Err(ended());
     }
     state.runs.set_paused(id, paused);
@@ -263,13 +373,52 @@ pub async fn live(
     Walker(me): Walker,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let run = owned_run(&state, me.user_id, &id).await?;
-    let treadmill = run
-        .plan
-        .get("treadmill")
-        .and_then(Value::as_str)
-        .unwrap_or("none");
+    let (live, run) = live_or_db(&state, me.user_id, &id).await?;
+    if let Some(l) = live {
+        return Ok(state.runs.live.stream(&l));
+    }
+    let treadmill = run.as_ref().map(treadmill_of).unwrap_or("none");
+    if treadmill != "none" {
+        return Err(ApiError::conflict(
+            "this run's treadmill has stopped; its telemetry is stored with the run",
+        ));
+    }
     Err(ApiError::conflict(format!(
         "this run has no treadmill connected (treadmill \"{treadmill}\"), so there is no live telemetry; follow the timer on screen"
     )))
+}
+
+impl AppState {
+    /// The simulated treadmill of a run this process drives, for tests and diagnostics.
+    #[doc(hidden)]
+    pub fn live_treadmill(
+        &self,
+        run_id: &str,
+        user: UserId,
+    ) -> Option<Arc<retrowalk_ftms::SimTreadmill>> {
+        self.runs.live.get(run_id, user).map(|l| l.sim())
+    }
+
+    /// Stops every belt this process drives (server shutdown).
+    pub async fn stop_live_runs(&self, by: &str) {
+        self.runs.live.stop_all(by).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_word;
+
+    #[test]
+    fn the_reason_word_is_the_leading_word_whatever_follows() {
+        assert_eq!(reason_word("pain: sharp on the left"), "pain");
+        assert_eq!(reason_word("dizziness"), "dizziness");
+        assert_eq!(
+            reason_word("other (after the treadmill heartbeat_lost: no word)"),
+            "other"
+        );
+        // What the treadmill stored by itself is no person's reason.
+        assert_eq!(reason_word("treadmill completed"), "treadmill");
+        assert_eq!(reason_word(""), "");
+    }
 }
