@@ -200,12 +200,21 @@ export async function render(view, ctx) {
         noTm.lastChild.textContent = 'The treadmill link is not available: set the speed and incline on the console yourself.';
       }
     };
+    es.addEventListener('warning', (e) => {
+      let d = {};
+      try { d = JSON.parse(e.data); } catch { return; }
+      if (!d.message || el.warn.dataset.kind === 'hb') return;
+      el.warn.textContent = `Treadmill: ${d.message}`;
+      el.warn.dataset.kind = 'tm';
+      el.warn.hidden = false;
+    });
     es.addEventListener('stopped', (e) => {
       let d = {};
       try { d = JSON.parse(e.data); } catch { /* reason unknown */ }
-      if (run.phase === 'running' || run.phase === 'paused') {
-        halt(`The treadmill stopped${d.reason ? ` (${String(d.reason).replace(/_/g, ' ')})` : ''}.`);
-      }
+      if (run.phase !== 'running' && run.phase !== 'paused') return;
+      // The belt reached the end of the plan: that is the session done, not a stop.
+      if (d.reason === 'completed') { finish(); return; }
+      halt(`The treadmill stopped${d.reason ? ` (${String(d.reason).replace(/_/g, ' ')})` : ''}.`);
     });
   }
 
