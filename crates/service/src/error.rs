@@ -15,6 +15,9 @@ pub enum ServiceError {
     Forbidden(&'static str),
     #[error("{0}")]
     Invalid(String),
+    /// Something asked for by date or id that is not there (a session, a run).
+    #[error("{0}")]
+    NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

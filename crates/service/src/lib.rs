@@ -3,12 +3,14 @@
 
 mod clinician;
 mod error;
+mod exchange;
 mod onboarding;
 mod progress;
 mod sessions;
 
 pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
+pub use exchange::{CalendarExport, ImportAnswers, Imported, SessionExport};
 pub use onboarding::Onboarding;
 pub use progress::{HistoryEntry, Progress, SessionStat, WeekStat};
 pub use sessions::{Adherence, Status, Today, Upcoming};

@@ -8,6 +8,7 @@
 mod auth;
 mod backup;
 mod error;
+mod feeds;
 mod programme;
 mod runs;
 mod users;

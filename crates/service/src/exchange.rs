@@ -1,0 +1,608 @@
+//! Interchange with other tools: a logged session as a FIT or TCX activity, the log and
+//! its segments as CSV, the programme as iCalendar, and FIT activities (from a watch or
+//! another treadmill app) imported as logged sessions. Shared by the CLI and the web app,
+//! so both export exactly the same files.
+
+use crate::{HistoryEntry, Result, Service, ServiceError};
+use retrowalk_core::session::{SegmentKind, SessionPlan};
+use retrowalk_core::{Effort, Event, Load, Pain, RailUse, SessionLog, StopReason, Units};
+use retrowalk_formats::fit::{self, Activity, Intensity, Lap, LapTrigger, Record};
+use retrowalk_formats::{ics, snake, spreadsheet};
+use retrowalk_store::{Run, Sample, UserId};
+use serde::Serialize;
+use time::{Date, Time};
+
+/// A logged session ready to be written as FIT or TCX.
+#[derive(Debug, Clone)]
+pub struct SessionExport {
+    pub date: Date,
+    /// The treadmill run it came from, when there was one.
+    pub run_id: Option<String>,
+    pub activity: Activity,
+    /// A sentence or two for TCX's notes: what was planned and how it felt.
+    pub notes: String,
+}
+
+impl SessionExport {
+    /// A file name for downloads: `retrowalk-YYYY-MM-DD.EXT`.
+    pub fn file_name(&self, ext: &str) -> String {
+        format!("retrowalk-{}.{ext}", self.date)
+    }
+}
+
+/// The programme as an iCalendar file.
+#[derive(Debug, Clone)]
+pub struct CalendarExport {
+    pub text: String,
+    /// One per planned session, stable across exports so a re-import replaces.
+    pub uids: Vec<String>,
+}
+
+/// What a FIT file cannot say about a walk, given once for every file imported.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportAnswers {
+    pub effort: Effort,
+    pub pain_before: Pain,
+    pub pain_during: Pain,
+    pub pain_after: Pain,
+    pub dizziness: bool,
+    pub near_fall: bool,
+    pub fall: bool,
+    /// None: as planned that day.
+    pub rails: Option<RailUse>,
+    pub stopped_early: Option<StopReason>,
+}
+
+/// One FIT file imported as a logged session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Imported {
+    pub date: Date,
+    pub backward_min: f64,
+    /// Telemetry samples kept (one per FIT record).
+    pub records: usize,
+    /// The run holding the telemetry; its id derives from the file, so a second import
+    /// of the same file is refused.
+    pub run: String,
+}
+
+/// The FIT `file_id.type` of an activity.
+const FIT_ACTIVITY: u8 = 4;
+
+fn invalid(msg: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(msg.into())
+}
+
+impl Service {
+    /// A logged session as an activity: by treadmill run id, by day, or (neither) the last
+    /// session logged. Telemetry, when the run recorded any, becomes 1 Hz records.
+    pub async fn session_export(
+        &self,
+        user: UserId,
+        run_id: Option<&str>,
+        date: Option<Date>,
+    ) -> Result<SessionExport> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let walk = find_walk(self, user, run_id, date).await?;
+        Ok(SessionExport {
+            date: walk.date,
+            run_id: walk.run.as_ref().map(|r| r.id.clone()),
+            activity: activity(&walk),
+            notes: notes(&walk, profile.units),
+        })
+    }
+
+    /// One row per logged session, in the person's units.
+    pub async fn sessions_csv(&self, user: UserId) -> Result<String> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let history = self.history(user).await?;
+        spreadsheet::sessions_csv(&session_rows(&history), profile.units)
+            .map_err(|e| invalid(format!("writing CSV: {e}")))
+    }
+
+    /// One row per segment of every logged session, as planned and as done.
+    pub async fn segments_csv(&self, user: UserId) -> Result<String> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let history = self.history(user).await?;
+        let rows = segment_rows(self, user, &history).await?;
+        spreadsheet::segments_csv(&rows, profile.units)
+            .map_err(|e| invalid(format!("writing CSV: {e}")))
+    }
+
+    /// The planned sessions from `from` for `weeks` weeks as iCalendar: one event per
+    /// session with its segments in the description, all-day unless `at` is given.
+    pub async fn programme_calendar(
+        &self,
+        user: UserId,
+        from: Date,
+        weeks: u32,
+        at: Option<Time>,
+    ) -> Result<CalendarExport> {
+        let profile = self
+            .store
+            .profile(user)
+            .await?
+            .ok_or(ServiceError::NoProfile)?;
+        let rec = self
+            .store
+            .programme(user)
+            .await?
+            .ok_or(ServiceError::NoProgramme)?;
+        let units = profile.units;
+        let mut events = Vec::new();
+        for u in self.upcoming(user, from, weeks).await? {
+            let plan = self.build_plan(&profile, &rec, &u.load);
+            events.push(ics::PlannedEvent {
+                date: u.date,
+                duration_s: plan.total_s(),
+                summary: format!(
+                    "Backward walk: {} at {}",
+                    minutes(u.load.backward_s),
+                    units.fmt_speed(u.load.speed)
+                ),
+                description: ics::describe(&plan, units),
+            });
+        }
+        // The owner names the person, so UIDs stay the same between exports and between
+        // the downloaded file and the feed: a calendar replaces rather than duplicates.
+        let opts = ics::CalendarOptions {
+            owner: format!("person-{user}"),
+            name: format!("retrowalk: {}", profile.name),
+            start_time: at,
+            stamp: retrowalk_store::now(),
+        };
+        let uids = events
+            .iter()
+            .map(|e| ics::uid(&opts.owner, e.date))
+            .collect();
+        Ok(CalendarExport {
+            text: ics::calendar(&events, &opts),
+            uids,
+        })
+    }
+
+    /// Logs a FIT activity as a session with its telemetry. `name` is the file's name, kept
+    /// with the run. Errors say what is wrong with this file; nothing is stored then.
+    pub async fn import_fit(
+        &self,
+        user: UserId,
+        name: &str,
+        bytes: &[u8],
+        answers: &ImportAnswers,
+        today: Date,
+    ) -> Result<Imported> {
+        let mut act = Activity::default();
+        fit::Decoder::new()
+            .decode_into(bytes, &mut act)
+            .map_err(|e| invalid(format!("not a readable FIT file: {e}")))?;
+        if let Some(t) = act.creator.file_type.filter(|t| *t != FIT_ACTIVITY) {
+            return Err(invalid(format!(
+                "this FIT file is not an activity (file type {t})"
+            )));
+        }
+        let start = act
+            .start()
+            .ok_or_else(|| invalid("the file has no session, laps or records"))?;
+        let date = utc_date(start);
+        let secs = |l: &Lap| {
+            l.timer_s
+                .or(l.elapsed_s)
+                .unwrap_or((l.end - l.start) as f64)
+        };
+        // A file from retrowalk marks its backward laps; from anything else the whole walk
+        // counts as backward, since that is what the person recorded it for.
+        let backward = if act.laps.iter().any(|l| l.segment.is_some()) {
+            act.laps
+                .iter()
+                .filter(|l| l.segment.as_deref() == Some("backward"))
+                .map(secs)
+                .sum::<f64>()
+        } else if let Some(s) = &act.session {
+            s.timer_s
+                .or(s.elapsed_s)
+                .unwrap_or((s.end - s.start) as f64)
+        } else if !act.laps.is_empty() {
+            act.laps.iter().map(secs).sum()
+        } else {
+            act.records.last().map_or(0.0, |r| (r.time - start) as f64)
+        };
+        let backward_s = backward.round().max(0.0) as u32;
+        if backward_s > 3 * 3600 {
+            return Err(invalid(format!(
+                "{} min backward is more than the 180 min a session may have",
+                backward_s / 60
+            )));
+        }
+        // The CRC of a whole FIT file is always zero, so name the run by the stored one.
+        let crc = bytes
+            .len()
+            .checked_sub(2)
+            .map_or(0, |n| fit::crc16(&bytes[..n]));
+        let run_id = format!("fit-{start}-{crc:04x}");
+        if self.store.runs(user).await?.iter().any(|r| r.id == run_id) {
+            return Err(invalid(format!("already imported (run {run_id})")));
+        }
+        let history = self.history(user).await?;
+        if logged(&history).iter().any(|s| s.0.date == date) {
+            return Err(invalid(format!("a session is already logged on {date}")));
+        }
+        let (planned, plan) = self.plan_for(user, date).await?;
+        let log = SessionLog {
+            date,
+            backward_s,
+            effort: answers.effort,
+            pain_before: answers.pain_before,
+            pain_during: answers.pain_during,
+            pain_after: answers.pain_after,
+            dizziness: answers.dizziness,
+            near_fall: answers.near_fall,
+            fall: answers.fall,
+            rails_used: answers.rails.unwrap_or(planned.load.rails),
+            stopped_early: answers.stopped_early,
+        };
+        self.log_session(user, log, user, today).await?;
+        let samples: Vec<Sample> = act
+            .records
+            .iter()
+            .filter(|r| r.time >= start)
+            .scan(0.0, |dist, r| {
+                *dist = r.distance_m.unwrap_or(*dist);
+                Some(Sample {
+                    t_ms: (r.time - start) * 1000,
+                    speed_kmh: r.speed_mps.unwrap_or(0.0) * 3.6,
+                    incline_pct: r.grade_pct,
+                    distance_m: *dist,
+                    heart_rate: r.heart_rate,
+                    rr_ms: Vec::new(),
+                })
+            })
+            .collect();
+        // The store stamps a run with the time it is written, so the file's own start time
+        // rides in the plan, beside the session plan for that day.
+        let mut plan_json =
+            serde_json::to_value(&plan).map_err(|e| invalid(format!("the plan: {e}")))?;
+        if let Some(o) = plan_json.as_object_mut() {
+            o.insert("started_at".into(), start.into());
+            o.insert("imported_from".into(), name.into());
+        }
+        self.store.start_run(&run_id, user, &plan_json).await?;
+        self.store.append_samples(&run_id, &samples).await?;
+        self.store.end_run(&run_id, Some("imported")).await?;
+        Ok(Imported {
+            date,
+            backward_min: f64::from(backward_s) / 60.0,
+            records: samples.len(),
+            run: run_id,
+        })
+    }
+}
+
+fn minutes(s: u32) -> String {
+    match (s / 60, s % 60) {
+        (m, 0) => format!("{m} min"),
+        (m, sec) => format!("{m} min {sec} s"),
+    }
+}
+
+/// A logged session and what was recorded of it.
+struct Walk {
+    date: Date,
+    log: Option<SessionLog>,
+    plan: Option<SessionPlan>,
+    run: Option<Run>,
+    samples: Vec<Sample>,
+    /// Unix seconds.
+    start: i64,
+}
+
+/// When a run began: an imported run keeps the file's own start time in its plan.
+fn run_start(r: &Run) -> i64 {
+    r.plan
+        .get("started_at")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(r.started_at)
+}
+
+fn utc_date(unix: i64) -> Date {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.date())
+        .unwrap_or(Date::MIN)
+}
+
+fn logged(history: &[HistoryEntry]) -> Vec<(&SessionLog, Option<Load>, i64)> {
+    history
+        .iter()
+        .filter_map(|h| match &h.event {
+            Event::Session(l) => Some((l, h.planned, h.at)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn find_walk(
+    svc: &Service,
+    me: UserId,
+    run_id: Option<&str>,
+    date: Option<Date>,
+) -> Result<Walk> {
+    let history = svc.history(me).await?;
+    let sessions = logged(&history);
+    let runs = svc.store.runs(me).await?;
+    let run =
+        match run_id {
+            Some(id) => Some(runs.iter().find(|r| r.id == id).cloned().ok_or_else(|| {
+                ServiceError::NotFound(format!("no treadmill run with id {id:?}"))
+            })?),
+            None => None,
+        };
+    let date = match (&run, date) {
+        (Some(r), _) => utc_date(run_start(r)),
+        (None, Some(d)) => d,
+        (None, None) => sessions
+            .last()
+            .map(|s| s.0.date)
+            .ok_or_else(|| ServiceError::NotFound("no session logged yet: log one first".into()))?,
+    };
+    let session = sessions.iter().rev().find(|s| s.0.date == date);
+    let run = run.or_else(|| {
+        runs.iter()
+            .rev()
+            .find(|r| utc_date(run_start(r)) == date)
+            .cloned()
+    });
+    if session.is_none() && run.is_none() {
+        return Err(ServiceError::NotFound(format!(
+            "nothing logged or recorded on {date}"
+        )));
+    }
+    let samples = match &run {
+        Some(r) => svc.store.samples(&r.id).await?,
+        None => Vec::new(),
+    };
+    let run_plan = run
+        .as_ref()
+        .and_then(|r| serde_json::from_value::<SessionPlan>(r.plan.clone()).ok());
+    let plan = match (run_plan, session) {
+        (Some(p), _) => Some(p),
+        (None, Some((log, Some(planned), _))) => {
+            let profile = svc
+                .store
+                .profile(me)
+                .await?
+                .ok_or(ServiceError::NoProfile)?;
+            let rec = svc
+                .store
+                .programme(me)
+                .await?
+                .ok_or(ServiceError::NoProgramme)?;
+            let done = Load {
+                backward_s: log.backward_s,
+                ..*planned
+            };
+            Some(svc.build_plan(&profile, &rec, &done))
+        }
+        _ => None,
+    };
+    let total = plan.as_ref().map_or(0, |p| i64::from(p.total_s()));
+    let start = match (&run, session) {
+        (Some(r), _) => run_start(r),
+        // Without telemetry the only clock is when the session was logged, just after.
+        (None, Some((_, _, at))) if utc_date(at - total) == date => at - total,
+        _ => date.midnight().assume_utc().unix_timestamp() + 12 * 3600,
+    };
+    Ok(Walk {
+        date,
+        log: session.map(|s| *s.0),
+        plan,
+        run,
+        samples,
+        start,
+    })
+}
+
+fn intensity(k: SegmentKind) -> Intensity {
+    match k {
+        SegmentKind::WarmUp => Intensity::Warmup,
+        SegmentKind::Backward => Intensity::Active,
+        SegmentKind::Turn | SegmentKind::ForwardRecovery => Intensity::Recovery,
+        SegmentKind::CoolDown => Intensity::Cooldown,
+        SegmentKind::StandStill => Intensity::Rest,
+    }
+}
+
+/// Telemetry at 1 Hz as FIT records: one per whole second (the last sample wins).
+fn records(start: i64, samples: &[Sample]) -> Vec<Record> {
+    let mut out: Vec<Record> = Vec::with_capacity(samples.len());
+    for s in samples {
+        let r = Record {
+            time: start + s.t_ms.div_euclid(1000),
+            distance_m: Some(s.distance_m),
+            speed_mps: Some(s.speed_kmh / 3.6),
+            heart_rate: s.heart_rate,
+            grade_pct: s.incline_pct,
+        };
+        match out.last_mut() {
+            Some(last) if last.time == r.time => *last = r,
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+fn activity(w: &Walk) -> Activity {
+    let recs = records(w.start, &w.samples);
+    let run_end = recs.last().map(|r| r.time);
+    let dist_at = |t: i64| {
+        recs.iter()
+            .take_while(|r| r.time <= t)
+            .last()
+            .and_then(|r| r.distance_m)
+            .unwrap_or(0.0)
+    };
+    let mut laps = Vec::new();
+    let mut t = w.start;
+    let segments = w.plan.as_ref().map_or(&[][..], |p| &p.segments[..]);
+    for (i, seg) in segments.iter().enumerate() {
+        if run_end.is_some_and(|e| t >= e) {
+            break; // the run stopped before this segment
+        }
+        let planned_end = t + i64::from(seg.duration_s);
+        let end = run_end.map_or(planned_end, |e| planned_end.min(e));
+        let dur = (end - t) as f64;
+        let window = recs.iter().filter(|r| r.time > t && r.time <= end);
+        let (distance, max_speed, hr) = if run_end.is_some() {
+            let max = window
+                .clone()
+                .filter_map(|r| r.speed_mps)
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+            let hrs: Vec<u8> = window.filter_map(|r| r.heart_rate).collect();
+            (dist_at(end) - dist_at(t), max, hrs)
+        } else {
+            (seg.speed.mps() * dur, Some(seg.speed.mps()), Vec::new())
+        };
+        let share = if seg.duration_s > 0 {
+            dur / f64::from(seg.duration_s)
+        } else {
+            0.0
+        };
+        laps.push(Lap {
+            start: t,
+            end,
+            elapsed_s: Some(dur),
+            timer_s: Some(dur),
+            distance_m: Some(distance.max(0.0)),
+            avg_speed_mps: (dur > 0.0).then(|| distance.max(0.0) / dur),
+            max_speed_mps: max_speed,
+            calories: Some((seg.energy.kcal * share).round().clamp(0.0, 65534.0) as u16),
+            avg_heart_rate: (!hr.is_empty())
+                .then(|| (hr.iter().map(|h| u32::from(*h)).sum::<u32>() / hr.len() as u32) as u8),
+            max_heart_rate: hr.iter().copied().max(),
+            intensity: Some(intensity(seg.kind)),
+            trigger: Some(LapTrigger::Time),
+            step_index: u16::try_from(i).ok(),
+            segment: Some(snake(&seg.kind)),
+        });
+        t = end;
+    }
+    // A run that went on past its plan: the last lap runs to the last record.
+    if let (Some(e), Some(last)) = (run_end, laps.last_mut()) {
+        if last.end < e {
+            let extra = (e - last.end) as f64;
+            last.end = e;
+            last.elapsed_s = last.elapsed_s.map(|v| v + extra);
+            last.timer_s = last.timer_s.map(|v| v + extra);
+            last.distance_m = Some((dist_at(e) - dist_at(last.start)).max(0.0));
+            let d = last.end - last.start;
+            last.avg_speed_mps = (d > 0).then(|| last.distance_m.unwrap_or(0.0) / d as f64);
+        }
+    }
+    if laps.is_empty() && !recs.is_empty() {
+        laps.push(Lap {
+            start: w.start,
+            end: run_end.unwrap_or(w.start),
+            ..Lap::default()
+        });
+    }
+    if let Some(l) = laps.last_mut() {
+        l.trigger = Some(LapTrigger::SessionEnd);
+    }
+    let session = fit::summarise(&laps, &recs);
+    Activity {
+        creator: fit::Creator {
+            time_created: Some(w.start),
+            ..Default::default()
+        },
+        records: recs,
+        laps,
+        session: Some(session),
+        sessions_seen: 1,
+    }
+}
+
+fn notes(w: &Walk, units: Units) -> String {
+    let mut s = String::from("retrowalk: backward (retro) walking on a treadmill.");
+    if let Some(l) = &w.log {
+        s.push_str(&format!(
+            " {} backward. Effort {}/10; knee pain {} before, {} during, {} after.",
+            minutes(l.backward_s),
+            l.effort.value(),
+            l.pain_before.value(),
+            l.pain_during.value(),
+            l.pain_after.value()
+        ));
+    }
+    if let Some(p) = &w.plan {
+        s.push_str(&format!(
+            " Backward speed {}.",
+            units.fmt_speed(p.load.speed)
+        ));
+    }
+    s
+}
+
+fn session_rows(history: &[HistoryEntry]) -> Vec<spreadsheet::SessionRow> {
+    history
+        .iter()
+        .filter_map(|h| {
+            let Event::Session(l) = &h.event else {
+                return None;
+            };
+            Some(spreadsheet::SessionRow {
+                date: l.date,
+                backward_min: f64::from(l.backward_s) / 60.0,
+                speed_kmh: h.planned.map_or(0.0, |p| p.speed.kmh()),
+                incline_pct: h.planned.map_or(0.0, |p| p.incline.percent()),
+                rails: snake(&l.rails_used),
+                effort: l.effort.value(),
+                pain_before: l.pain_before.value(),
+                pain_during: l.pain_during.value(),
+                pain_after: l.pain_after.value(),
+                dizziness: l.dizziness,
+                near_fall: l.near_fall,
+                fall: l.fall,
+                stopped_early: l.stopped_early.map(|s| snake(&s)),
+                decision: h.decision.map(|d| snake(&d.outcome)),
+                reason: h.reason.clone(),
+            })
+        })
+        .collect()
+}
+
+async fn segment_rows(
+    svc: &Service,
+    me: UserId,
+    history: &[HistoryEntry],
+) -> Result<Vec<spreadsheet::SegmentRow>> {
+    let profile = svc
+        .store
+        .profile(me)
+        .await?
+        .ok_or(ServiceError::NoProfile)?;
+    let Some(rec) = svc.store.programme(me).await? else {
+        return Ok(Vec::new());
+    };
+    let mut rows = Vec::new();
+    for (log, planned, _) in logged(history) {
+        let Some(planned) = planned else { continue };
+        let plan = svc.build_plan(&profile, &rec, &planned);
+        rows.extend(spreadsheet::segment_rows(log.date, "planned", &plan));
+        let done = Load {
+            backward_s: log.backward_s,
+            ..planned
+        };
+        let plan = svc.build_plan(&profile, &rec, &done);
+        rows.extend(spreadsheet::segment_rows(log.date, "done", &plan));
+    }
+    Ok(rows)
+}
