@@ -131,6 +131,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Forbidden(_) => ApiError::forbidden(e.to_string()),
             ServiceError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            ServiceError::NotFound(m) => ApiError::not_found(m),
             ServiceError::Store(s) => s.into(),
         }
     }

@@ -82,7 +82,7 @@ impl Api {
 }
 
 fn api_routes() -> Api {
-    use routes::{account, clinician, walker};
+    use routes::{account, clinician, exchange, walker};
     Api::new()
         // Signing in.
         .get("/api/csrf", account::csrf)
@@ -120,6 +120,19 @@ fn api_routes() -> Api {
         .post("/api/patients/{id}/resume", clinician::resume)
         .post("/api/patients/{id}/clearance", clinician::clearance)
         .put("/api/patients/{id}/tier", clinician::set_tier)
+        // Files for other tools: downloads, the calendar feed's link, FIT uploads.
+        .get("/api/export/{file}", exchange::download)
+        .get(
+            "/api/patients/{id}/export/{file}",
+            exchange::patient_download,
+        )
+        .get("/api/calendar/feed", exchange::feed_status)
+        .post("/api/calendar/feed", exchange::feed_new)
+        .add(
+            "POST",
+            "/api/import/fit",
+            post(exchange::import_fit).layer(DefaultBodyLimit::max(exchange::IMPORT_LIMIT)),
+        )
         // About the API.
         .get("/api/openapi.json", openapi_json)
 }
@@ -128,6 +141,8 @@ fn other_routes() -> Api {
     Api::new()
         .get("/healthz", healthz)
         .get("/assets/{*path}", assets::asset)
+        // A calendar app's subscription: the secret token in the URL is the credential.
+        .get("/calendar/{file}", routes::exchange::feed)
 }
 
 /// Every (method, path) the app serves, in registration order.

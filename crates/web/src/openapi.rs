@@ -64,6 +64,36 @@ const fn query(mut o: Op, q: &'static [(&'static str, &'static str)]) -> Op {
 
 use Access::*;
 
+const EXPORT_Q: &[(&str, &str)] = &[
+    (
+        "date",
+        "session.fit/.tcx: the session's day; programme.ics: the first day (default today).",
+    ),
+    (
+        "run",
+        "session.fit/.tcx: a treadmill run id instead of a day.",
+    ),
+    ("weeks", "programme.ics: how many weeks, 1–26 (default 8)."),
+    (
+        "at",
+        "programme.ics: the sessions' start time, HH:MM (default all-day events).",
+    ),
+];
+
+const IMPORT_Q: &[(&str, &str)] = &[
+    ("effort", "How hard the walks felt, 0–10 (required)."),
+    ("pain_before", "Knee pain before, 0–10 (required)."),
+    ("pain_during", "Worst knee pain during, 0–10 (required)."),
+    ("pain_after", "Knee pain after, 0–10 (required)."),
+    ("dizziness", "true if dizzy."),
+    ("near_fall", "true if you slipped or nearly fell."),
+    ("fall", "true if you fell."),
+    ("rails", "none, light or full (default: as planned)."),
+    ("stopped", "A stop reason if you stopped early."),
+    ("name", "Raw-body uploads: the file's name."),
+    DATE_Q,
+];
+
 pub const OPS: &[Op] = &[
     op("GET", "/api/csrf", Public, "The CSRF token to send as X-CSRF-Token on every POST/PUT/PATCH/DELETE; also set as the readable cookie rw_csrf."),
     status(body(op("POST", "/api/signup", Public, "Create an account and sign in (sets the rw_session cookie)."), "Signup"), 201),
@@ -97,9 +127,15 @@ pub const OPS: &[Op] = &[
     query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme."), &[DATE_Q]),
     query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier."), "Tier"),
+    query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
+    query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),
+    op("GET", "/api/calendar/feed", Walker, "Whether my calendar feed exists: {active, created_at}."),
+    status(op("POST", "/api/calendar/feed", Walker, "Make a new calendar feed link, {path, url, created_at}; any earlier link stops working. The URL carries a secret token (calendar apps cannot send cookies): share it only with your calendar."), 201),
+    query(op("POST", "/api/import/fit", Walker, "Upload FIT activity files (multipart/form-data, any number of file parts, or one file as the raw body named by ?name=), up to 8 MiB in all. Each becomes a logged session with its telemetry, or an error for that file; good files are kept. {imported, failed, files: [{name, ok, date, backward_min, records, run} or {name, ok: false, error}]}; 422 when no file could be imported."), IMPORT_Q),
     op("GET", "/api/openapi.json", Public, "This document."),
     op("GET", "/healthz", Public, "Health: {ok, db}; 503 when the database is unreachable."),
     op("GET", "/assets/{*path}", Public, "The web UI's static files."),
+    op("GET", "/calendar/{file}", Public, "A subscribed calendar: /calendar/TOKEN.ics from POST /api/calendar/feed, as text/calendar, the planned sessions from today for 12 weeks with stable UIDs. No cookie: the token is the key; 404 once replaced."),
 ];
 
 fn schemas() -> Value {
@@ -244,6 +280,14 @@ fn operation(o: &Op) -> Value {
             json!({"description": "An event stream.", "content": {"text/event-stream": {}}})
         }
         _ if o.path.starts_with("/assets/") => json!({"description": "The file."}),
+        _ if o.path.ends_with("/export/{file}") => {
+            json!({"description": "The file, as an attachment.", "content": {
+            "application/vnd.ant.fit": {}, "application/vnd.garmin.tcx+xml": {}, "text/csv": {},
+            "application/json": {}, "text/calendar": {}}})
+        }
+        _ if o.path.starts_with("/calendar/") => {
+            json!({"description": "The calendar.", "content": {"text/calendar": {}}})
+        }
         _ => {
             json!({"description": "Success.", "content": {"application/json": {"schema": {"type": ["object", "array"]}}}})
         }
@@ -258,6 +302,9 @@ fn operation(o: &Op) -> Value {
     }
     if o.body.is_some() {
         responses.insert("413".into(), error_response("Body larger than 64 KiB."));
+    }
+    if o.path == "/api/import/fit" {
+        responses.insert("413".into(), error_response("Upload larger than 8 MiB."));
     }
     if o.method != "GET" && o.path.starts_with("/api/") {
         responses.insert(
@@ -307,6 +354,16 @@ fn operation(o: &Op) -> Value {
         v["requestBody"] = json!({
             "required": true,
             "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+        });
+    }
+    if o.path == "/api/import/fit" {
+        v["requestBody"] = json!({
+            "required": true,
+            "content": {
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+                "application/vnd.ant.fit": {"schema": {"type": "string", "format": "binary"}}
+            }
         });
     }
     if o.access == Access::Public {

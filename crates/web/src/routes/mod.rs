@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod clinician;
+pub mod exchange;
 pub mod walker;

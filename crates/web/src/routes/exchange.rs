@@ -1,0 +1,473 @@
+//! Downloads and uploads in the formats other tools speak: a session as FIT or TCX, the
+//! log as CSV, the whole record as the JSON backup, the programme as iCalendar (a file,
+//! and a feed calendar apps subscribe to), and FIT activities uploaded as logged sessions.
+//! The files are the CLI's, built by `retrowalk_service`'s exchange module.
+
+use crate::auth::{self, Clinician, Walker};
+use crate::error::{ApiError, ApiResult};
+use crate::query::{local_today, param, parse_date, Day};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use retrowalk_core::{Effort, Pain, RailUse, StopReason};
+use retrowalk_formats::{fit, tcx};
+use retrowalk_service::{ImportAnswers, ServiceError};
+use retrowalk_store::UserId;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use time::Time;
+
+/// Uploads may carry many FIT files; a 10-hour walk at 1 Hz is about 650 KB.
+pub const IMPORT_LIMIT: usize = 8 * 1024 * 1024;
+/// Files per upload: enough for a season of walks, few enough to answer promptly.
+const MAX_FILES: usize = 60;
+/// How far ahead the subscribed calendar reaches.
+const FEED_WEEKS: u32 = 12;
+
+/// What can be downloaded, by the file name in the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Export {
+    SessionFit,
+    SessionTcx,
+    SessionsCsv,
+    SegmentsCsv,
+    Backup,
+    Programme,
+}
+
+pub const EXPORT_NAMES: &str =
+    "session.fit, session.tcx, sessions.csv, segments.csv, backup.json or programme.ics";
+
+impl Export {
+    fn parse(name: &str) -> ApiResult<Export> {
+        Ok(match name {
+            "session.fit" => Export::SessionFit,
+            "session.tcx" => Export::SessionTcx,
+            "sessions.csv" => Export::SessionsCsv,
+            "segments.csv" => Export::SegmentsCsv,
+            "backup.json" => Export::Backup,
+            "programme.ics" => Export::Programme,
+            _ => {
+                return Err(ApiError::not_found(format!(
+                    "there is no export named {name:?}; choose {EXPORT_NAMES}"
+                )))
+            }
+        })
+    }
+}
+
+/// `?date=` (the session's day; for programme.ics the first day), `?run=` (a treadmill
+/// run, for session.fit/.tcx), `?weeks=` (programme.ics, 1–26, default 8) and `?at=HH:MM`
+/// (programme.ics: a start time instead of all-day events).
+pub struct ExportQuery {
+    date: Option<time::Date>,
+    run: Option<String>,
+    weeks: u32,
+    at: Option<Time>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let some = |name| param(parts, name).filter(|s| !s.is_empty());
+        let date = some("date").map(|s| parse_date("date", s)).transpose()?;
+        let run = some("run")
+            .map(|s| {
+                let ok = s.len() <= 100
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                ok.then(|| s.to_string())
+                    .ok_or_else(|| ApiError::invalid("run", "run must be a run id"))
+            })
+            .transpose()?;
+        let weeks = match some("weeks") {
+            None => 8,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|w| (1..=26).contains(w))
+                .ok_or_else(|| {
+                    ApiError::invalid("weeks", "weeks must be a whole number from 1 to 26")
+                })?,
+        };
+        let at = some("at")
+            .map(|s| {
+                let (h, m) = s
+                    .split_once(':')
+                    .or(s.split_once("%3A"))
+                    .unwrap_or(("", ""));
+                h.parse::<u8>()
+                    .ok()
+                    .zip(m.parse::<u8>().ok())
+                    .and_then(|(h, m)| Time::from_hms(h, m, 0).ok())
+                    .ok_or_else(|| ApiError::invalid("at", "at must be a time like 07:30"))
+            })
+            .transpose()?;
+        Ok(ExportQuery {
+            date,
+            run,
+            weeks,
+            at,
+        })
+    }
+}
+
+/// A file to save: its type, and a name the browser offers.
+fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Names are built here from dates and fixed words, so they need no escaping.
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!("{what}: {e}");
+    ApiError::internal()
+}
+
+async fn export(
+    state: &AppState,
+    user: UserId,
+    what: Export,
+    q: ExportQuery,
+) -> ApiResult<Response> {
+    let svc = &state.svc;
+    Ok(match what {
+        Export::SessionFit | Export::SessionTcx => {
+            let s = svc.session_export(user, q.run.as_deref(), q.date).await?;
+            if what == Export::SessionFit {
+                let bytes = fit::encode(&s.activity, fit::EncodeOptions::default())
+                    .map_err(|e| internal("encoding FIT", e))?;
+                attachment(bytes, "application/vnd.ant.fit", &s.file_name("fit"))
+            } else {
+                let text = tcx::write(&s.activity, &s.notes);
+                attachment(
+                    text.into_bytes(),
+                    "application/vnd.garmin.tcx+xml",
+                    &s.file_name("tcx"),
+                )
+            }
+        }
+        Export::SessionsCsv => attachment(
+            svc.sessions_csv(user).await?.into_bytes(),
+            "text/csv; charset=utf-8",
+            "retrowalk-sessions.csv",
+        ),
+        Export::SegmentsCsv => attachment(
+            svc.segments_csv(user).await?.into_bytes(),
+            "text/csv; charset=utf-8",
+            "retrowalk-segments.csv",
+        ),
+        Export::Backup => {
+            let b = svc.store.backup(user).await?;
+            let text = serde_json::to_vec_pretty(&b).map_err(|e| internal("backup", e))?;
+            attachment(text, "application/json", "retrowalk-backup.json")
+        }
+        Export::Programme => {
+            let from = q.date.unwrap_or_else(local_today);
+            let cal = svc.programme_calendar(user, from, q.weeks, q.at).await?;
+            attachment(
+                cal.text.into_bytes(),
+                "text/calendar; charset=utf-8",
+                "retrowalk-programme.ics",
+            )
+        }
+    })
+}
+
+/// `GET /api/export/{file}`: the person's own data.
+pub async fn download(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+    Path(file): Path<String>,
+    q: ExportQuery,
+) -> ApiResult<Response> {
+    export(&state, me.user_id, Export::parse(&file)?, q).await
+}
+
+/// `GET /api/patients/{id}/export/{file}`: what a linked clinician already sees on the
+/// patient's page, as files. The backup is the person's own to take, not the clinician's.
+pub async fn patient_download(
+    State(state): State<AppState>,
+    Clinician(me): Clinician,
+    Path((id, file)): Path<(String, String)>,
+    q: ExportQuery,
+) -> ApiResult<Response> {
+    let no_such = || ApiError::not_found("no patient with that id among your patients");
+    let id: UserId = id.parse().map_err(|_| no_such())?;
+    match state.svc.ensure_clinician_of(me.user_id, id).await {
+        Ok(()) => {}
+        Err(ServiceError::Forbidden(_)) => return Err(no_such()),
+        Err(e) => return Err(e.into()),
+    }
+    let what = Export::parse(&file)?;
+    if what == Export::Backup {
+        return Err(ApiError::forbidden(
+            "a backup is the person's own to download; ask them to send it",
+        ));
+    }
+    export(&state, id, what, q).await
+}
+
+/// The feed's path for a token: the token is the only credential, so it is the URL.
+fn feed_path(token: &str) -> String {
+    format!("/calendar/{token}.ics")
+}
+
+/// `GET /api/calendar/feed`: whether a feed exists. Its URL is shown only when made (the
+/// token is kept as a hash), so a lost URL is replaced by making a new one.
+pub async fn feed_status(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+) -> ApiResult<Json<Value>> {
+    let created = state.svc.store.calendar_feed_created(me.user_id).await?;
+    Ok(Json(
+        json!({ "active": created.is_some(), "created_at": created }),
+    ))
+}
+
+/// `POST /api/calendar/feed`: a new feed URL; any earlier one stops working.
+pub async fn feed_new(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // A programme must exist for the feed to have anything in it.
+    state
+        .svc
+        .store
+        .programme(me.user_id)
+        .await?
+        .ok_or(ServiceError::NoProgramme)?;
+    let token = auth::new_token();
+    let created = state
+        .svc
+        .store
+        .set_calendar_feed(me.user_id, &auth::token_hash(&token))
+        .await?;
+    let path = feed_path(&token);
+    let scheme = if auth::secure(&state, &headers) {
+        "https"
+    } else {
+        "http"
+    };
+    let url = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|host| format!("{scheme}://{host}{path}"));
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "path": path, "url": url, "created_at": created })),
+    )
+        .into_response())
+}
+
+/// `GET /calendar/{token}.ics`: the subscribed calendar, from today for 12 weeks. No
+/// cookie: calendar apps cannot send one, so the secret token in the URL is the key. A
+/// wrong or replaced token is 404, the same as a URL that never existed.
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let gone = || ApiError::not_found("no such calendar (the link may have been replaced)");
+    let token = file.strip_suffix(".ics").ok_or_else(gone)?;
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(gone());
+    }
+    let user = state
+        .svc
+        .store
+        .calendar_feed_user(&auth::token_hash(token))
+        .await?
+        .ok_or_else(gone)?;
+    let cal = state
+        .svc
+        .programme_calendar(user, local_today(), FEED_WEEKS, None)
+        .await?;
+    let mut res = (StatusCode::OK, cal.text).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    // The URL is a credential: keep it out of shared caches.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=600"),
+    );
+    Ok(res)
+}
+
+fn score<T>(
+    q: &Parts,
+    name: &str,
+    new: fn(u8) -> Result<T, retrowalk_core::InvalidValue>,
+) -> ApiResult<T> {
+    let bad = || {
+        ApiError::invalid(
+            name,
+            format!("{name} is needed: a whole number from 0 to 10"),
+        )
+    };
+    param(q, name)
+        .and_then(|s| s.parse::<u8>().ok())
+        .ok_or_else(bad)
+        .and_then(|v| new(v).map_err(|_| bad()))
+}
+
+fn flag(q: &Parts, name: &str) -> bool {
+    matches!(param(q, name), Some("true" | "1" | "on"))
+}
+
+fn named<T: DeserializeOwned>(q: &Parts, name: &str, choices: &str) -> ApiResult<Option<T>> {
+    match param(q, name).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => serde_json::from_value(Value::String(s.to_string()))
+            .map(Some)
+            .map_err(|_| ApiError::invalid(name, format!("{name} must be one of {choices}"))),
+    }
+}
+
+/// The answers a FIT file cannot give, from the query string: `effort`, `pain_before`,
+/// `pain_during`, `pain_after` (0–10, required), `dizziness`, `near_fall`, `fall`
+/// (true/false), `rails` (none/light/full) and `stopped` (a stop reason).
+fn answers(q: &Parts) -> ApiResult<ImportAnswers> {
+    Ok(ImportAnswers {
+        effort: score(q, "effort", Effort::new)?,
+        pain_before: score(q, "pain_before", Pain::new)?,
+        pain_during: score(q, "pain_during", Pain::new)?,
+        pain_after: score(q, "pain_after", Pain::new)?,
+        dizziness: flag(q, "dizziness"),
+        near_fall: flag(q, "near_fall"),
+        fall: flag(q, "fall"),
+        rails: named::<RailUse>(q, "rails", "none, light, full")?,
+        stopped_early: named::<StopReason>(
+            q,
+            "stopped",
+            "dizziness, pain, discomfort, slip, fall, other",
+        )?,
+    })
+}
+
+fn body_error(status: StatusCode) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the upload is larger than 8 MiB; send fewer files at a time",
+        )
+    } else {
+        ApiError::bad_request("the upload could not be read; send it again")
+    }
+}
+
+/// The files of an upload: every part of a multipart form that carries a file, or a raw
+/// body (one file, named by `?name=`).
+async fn files(req: Request, state: &AppState) -> ApiResult<Vec<(String, Bytes)>> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let name = param_of(&req, "name").unwrap_or_else(|| "upload.fit".into());
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| body_error(r.status()))?;
+        return Ok(vec![(name, bytes)]);
+    }
+    let mut form = Multipart::from_request(req, state)
+        .await
+        .map_err(|r| body_error(r.status()))?;
+    let mut out = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| body_error(e.status()))?
+    {
+        let Some(name) = field.file_name().map(str::to_string) else {
+            continue; // a plain form field, not a file
+        };
+        if out.len() == MAX_FILES {
+            return Err(ApiError::invalid(
+                "file",
+                format!("at most {MAX_FILES} files per upload"),
+            ));
+        }
+        let bytes = field.bytes().await.map_err(|e| body_error(e.status()))?;
+        out.push((name, bytes));
+    }
+    Ok(out)
+}
+
+fn param_of(req: &Request, name: &str) -> Option<String> {
+    req.uri()
+        .query()?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.chars().filter(|c| !c.is_control()).take(200).collect())
+}
+
+/// `POST /api/import/fit`: each file becomes a logged session with its telemetry, or an
+/// error that says why; the good files are kept whatever happens to the others. 200 when
+/// at least one was imported, 422 when none was (the per-file results ride along).
+pub async fn import_fit(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+    Day(today): Day,
+    req: Request,
+) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let answers = answers(&parts)?;
+    let files = files(Request::from_parts(parts, body), &state).await?;
+    if files.is_empty() {
+        return Err(ApiError::invalid(
+            "file",
+            "no FIT file in the upload: attach one or more .fit files",
+        ));
+    }
+    let mut results = Vec::with_capacity(files.len());
+    let mut first_error = None;
+    for (name, bytes) in &files {
+        let r = state
+            .svc
+            .import_fit(me.user_id, name, bytes, &answers, today)
+            .await;
+        results.push(match r {
+            Ok(i) => json!({
+                "name": name, "ok": true, "date": i.date, "backward_min": i.backward_min,
+                "records": i.records, "run": i.run,
+            }),
+            Err(e) => {
+                // Database trouble is not this file's fault: say so as the server would.
+                let message = match e {
+                    ServiceError::Store(s) => ApiError::from(s).message,
+                    other => other.to_string(),
+                };
+                first_error.get_or_insert_with(|| format!("{name}: {message}"));
+                json!({ "name": name, "ok": false, "error": message })
+            }
+        });
+    }
+    let imported = results.iter().filter(|r| r["ok"] == json!(true)).count();
+    let mut body = json!({
+        "imported": imported,
+        "failed": results.len() - imported,
+        "files": results,
+    });
+    if imported == 0 {
+        body["error"] = json!(format!(
+            "none of the {} file(s) could be imported; {}",
+            files.len(),
+            first_error.unwrap_or_default()
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+    }
+    Ok(Json(body).into_response())
+}
