@@ -82,6 +82,7 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await doc.fill('#pause-reason', 'Review the dizziness first');
   await doc.click('#pause-programme');
   await doc.waitForSelector('#resume');
+  assert.equal((await doc.textContent('#paused-text')).trim(), 'Paused by a clinician: Review the dizziness first.');
   await pat.reload();
   await pat.waitForSelector('#paused');
   assert.equal(await pat.isVisible('#start-session'), false);

@@ -66,7 +66,7 @@ export async function render(view, ctx) {
   });
 
   const tierSel = h('select', { id: 'tier-select' }, TIERS.map((t) => h('option', { value: t, selected: t === (today.tier || p.screening?.tier) }, tierLabel(t))));
-  const tierForm = h('form', { class: 'inline-form' }, field('Tier', tierSel), h('button', { class: 'btn', type: 'submit', id: 'change-tier' }, 'Change tier'));
+  const tierForm = h('form', { class: 'inline-form' }, field('Risk tier', tierSel), h('button', { class: 'btn', type: 'submit', id: 'change-tier' }, 'Change tier'));
   tierForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => put(`/api/patients/${id}/tier`, { tier: tierSel.value }), 'Tier changed.'); });
 
   const clearNote = h('input', { id: 'clearance-note', type: 'text', maxlength: 300, placeholder: 'e.g. Assessed in clinic 24 Nov' });
@@ -74,9 +74,11 @@ export async function render(view, ctx) {
   clearForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`/api/patients/${id}/clearance`, { note: clearNote.value.trim() }), 'Clearance recorded.'); });
 
   const paused = status === 'paused';
-  const pauseReason = h('input', { id: 'pause-reason', type: 'text', maxlength: 300, placeholder: 'Why (shown to the patient)' });
+  // The status is worded for the patient ("by your clinician: …").
+  const pausedText = `Paused ${String(today.status?.reason || '').replace(/^by your clinician/, 'by a clinician')}.`;
+  const pauseReason = h('input', { id: 'pause-reason', type: 'text', maxlength: 300, placeholder: 'e.g. Swelling reported; review in clinic' });
   const pauseForm = h('form', { class: 'inline-form' },
-    paused ? null : field('Reason', pauseReason),
+    paused ? h('p', { class: 'muted small grow', id: 'paused-text' }, pausedText) : field('Why pause (the patient sees this)', pauseReason),
     h('button', { class: paused ? 'btn btn-primary' : 'btn btn-warn', type: 'submit', id: paused ? 'resume' : 'pause-programme' }, paused ? 'Resume programme' : 'Pause programme'));
   pauseForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -89,9 +91,10 @@ export async function render(view, ctx) {
     h('tbody', {}, sessions.slice().reverse().map((e) => {
       const l = e.event;
       const safety = [l.dizziness && 'dizzy', l.near_fall && 'near-fall', l.fall && 'fall', l.stopped_early && `stopped: ${String(l.stopped_early).replace(/_/g, ' ')}`].filter(Boolean).join(', ') || '—';
-      const row = h('tr', { class: e.note ? 'has-note' : null }, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', {}, fmtMinutes(l.backward_s)), h('td', {}, String(l.effort)),
-        h('td', {}, `${l.pain_during}/${l.pain_after}`), h('td', {}, safety),
-        h('td', { class: 'small wrap' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
+      // data-label names each figure when a phone stacks the row (see app.css).
+      const row = h('tr', { class: e.note ? 'has-note' : null }, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', { 'data-label': 'Backward' }, fmtMinutes(l.backward_s)), h('td', { 'data-label': 'Effort' }, String(l.effort)),
+        h('td', { 'data-label': 'Pain d/a' }, `${l.pain_during}/${l.pain_after}`), h('td', { 'data-label': 'Safety', class: safety === '—' ? 'safety none' : 'safety' }, safety),
+        h('td', { class: 'small wrap then' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
       // The patient's own words sit under the session they wrote them about.
       return e.note
         ? [row, h('tr', { class: 'note-row' }, h('td', { colspan: 6 }, h('span', { class: 'note-label' }, 'Patient’s note'), h('q', { class: 'session-note' }, e.note)))]
@@ -109,13 +112,16 @@ export async function render(view, ctx) {
       h('section', { class: 'card', id: 'patient-next' }, h('h2', { class: 'card-title' }, 'Next session'),
         status === 'active' && today.plan
           ? [h('p', { class: 'muted' }, fmtDate(today.next_date, { weekday: 'long', day: 'numeric', month: 'long' })), sessionFacts(today.plan, units)]
-          : h('p', { class: 'muted' }, status === 'paused' ? `Paused ${today.status?.reason || ''}` : status === 'needs_clearance' ? 'Waiting for clearance.' : 'No programme yet.'),
+          : h('p', { class: 'muted' }, status === 'paused' ? pausedText : status === 'needs_clearance' ? 'Waiting for clearance.' : 'No programme yet.'),
         today.last_reason ? h('p', { class: 'reason' }, h('strong', {}, 'Last adaptation: '), today.last_reason) : null),
       h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Adherence this week'),
         h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(today.adherence?.done ?? 0)), h('span', {}, ` of ${today.adherence?.planned ?? 0}`)),
         h('p', { class: 'muted small' }, `${sessions.length} session${sessions.length === 1 ? '' : 's'} logged in all.`))),
     h('section', { class: 'card', id: 'caps-card' }, h('h2', { class: 'card-title' }, 'Limits'), capsForm),
-    h('section', { class: 'card stack', id: 'programme-card' }, h('h2', { class: 'card-title' }, 'Programme'), tierForm, clearForm, pauseForm),
+    h('section', { class: 'card stack', id: 'programme-card' }, h('h2', { class: 'card-title' }, 'Programme'),
+      h('div', { class: 'sub-section' }, tierForm),
+      h('div', { class: 'sub-section' }, h('h3', { class: 'sub-title' }, 'Clearance'), clearForm),
+      h('div', { class: 'sub-section' }, h('h3', { class: 'sub-title' }, paused ? 'Paused' : 'Pause'), pauseForm)),
     h('div', { class: 'charts' }, p.progress ? progressCharts(p.progress) : null),
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'History'), sessions.length ? history : h('p', { class: 'muted' }, 'No sessions logged yet.')),
     h('section', { class: 'card', id: 'audit' }, h('h2', { class: 'card-title' }, 'Audit trail'),
