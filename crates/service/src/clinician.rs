@@ -2,9 +2,11 @@
 //! the flags that draw a clinician's eye on the patient list.
 
 use crate::{Result, Service, ServiceError};
+use retrowalk_core::SessionLog;
 use retrowalk_core::{screen, ClinicianCaps, Decision, Event, Progression, StopReason, Tier};
-use retrowalk_store::UserId;
+use retrowalk_store::{ProgrammeRecord, UserId, LAST_SESSIONS};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use time::{Date, Duration};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +53,12 @@ impl Flag {
 
 /// Days without a log before the clinician is told.
 pub const NO_LOG_DAYS: i64 = 7;
+
+/// The earliest session date a patient's flags look at: safety events go back 14 days,
+/// and a planned day 14 days ago counts as done by a session a day either side.
+pub fn flags_since(today: Date) -> Date {
+    today - Duration::days(15)
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientSummary {
@@ -243,32 +251,48 @@ impl Service {
     }
 
     pub async fn patient_flags(&self, patient: UserId, today: Date) -> Result<Vec<Flag>> {
-        let mut flags = Vec::new();
         let Some(rec) = self.store.programme(patient).await? else {
-            if let Some(p) = self.store.profile(patient).await? {
-                if !screen(&p).may_start() {
-                    flags.push(Flag::NeedsClearance);
-                }
-            }
-            return Ok(flags);
+            return self.flags_without_programme(patient).await;
         };
+        let logs: Vec<SessionLog> = self
+            .store
+            .recent_sessions(patient, flags_since(today))
+            .await?
+            .into_iter()
+            .map(|r| r.log)
+            .collect();
+        let last = self.store.last_session_day(patient).await?;
+        Ok(Service::flags_from(&rec, &logs, last, today))
+    }
+
+    async fn flags_without_programme(&self, patient: UserId) -> Result<Vec<Flag>> {
+        let mut flags = Vec::new();
+        if let Some(p) = self.store.profile(patient).await? {
+            if !screen(&p).may_start() {
+                flags.push(Flag::NeedsClearance);
+            }
+        }
+        Ok(flags)
+    }
+
+    /// A patient's flags from what they depend on: `logs` in log order, holding at least
+    /// the last [`LAST_SESSIONS`] sessions and every session dated [`flags_since`] or
+    /// later (the whole log gives the same answer), and `last`, the latest date any
+    /// session was logged for.
+    pub fn flags_from(
+        rec: &ProgrammeRecord,
+        logs: &[SessionLog],
+        last: Option<Date>,
+        today: Date,
+    ) -> Vec<Flag> {
+        let mut flags = Vec::new();
         if rec.state.paused.is_some() {
             flags.push(Flag::Paused);
         }
-        let logs: Vec<_> = self
-            .store
-            .events(patient)
-            .await?
-            .into_iter()
-            .filter_map(|e| match e.event {
-                Event::Session(l) => Some(l),
-                _ => None,
-            })
-            .collect();
         let pains: Vec<u8> = logs
             .iter()
             .rev()
-            .take(3)
+            .take(LAST_SESSIONS)
             .rev()
             .map(|l| l.pain_during.value().max(l.pain_after.value()))
             .collect();
@@ -308,28 +332,46 @@ impl Service {
         if missed >= 2 {
             flags.push(Flag::MissedSessions { count: missed });
         }
-        let last = logs.iter().map(|l| l.date).max();
         let quiet = (today - last.unwrap_or(rec.start_date)).whole_days();
         if quiet >= NO_LOG_DAYS {
             flags.push(Flag::NoLogFor { days: quiet });
         }
-        Ok(flags)
+        flags
     }
 
+    /// The patient list in three queries whatever its length: the patients with their
+    /// programmes, and the few recent sessions their flags depend on.
     pub async fn patients(&self, clinician: UserId, today: Date) -> Result<Vec<PatientSummary>> {
-        let mut out = Vec::new();
-        for id in self.store.patients_of(clinician).await? {
-            let Some(u) = self.store.user(id).await? else {
-                continue;
+        let rows = self.store.patient_rows(clinician).await?;
+        let mut recent: HashMap<UserId, Vec<SessionLog>> = HashMap::new();
+        for r in self
+            .store
+            .recent_sessions_of_patients(clinician, flags_since(today))
+            .await?
+        {
+            recent.entry(r.user_id).or_default().push(r.log);
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let flags = match &row.programme {
+                Some(rec) => Service::flags_from(
+                    rec,
+                    recent.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
+                    row.last_session_day,
+                    today,
+                ),
+                None => self.flags_without_programme(row.id).await?,
             };
-            let rec = self.store.programme(id).await?;
             out.push(PatientSummary {
-                id,
-                name: u.display_name,
-                email: u.email,
-                tier: rec.as_ref().map(|r| r.state.tier),
-                last_session: rec.as_ref().and_then(|r| r.state.last_session_date()),
-                flags: self.patient_flags(id, today).await?,
+                id: row.id,
+                name: row.name,
+                email: row.email,
+                tier: row.programme.as_ref().map(|r| r.state.tier),
+                last_session: row
+                    .programme
+                    .as_ref()
+                    .and_then(|r| r.state.last_session_date()),
+                flags,
             });
         }
         Ok(out)

@@ -7,7 +7,7 @@ use retrowalk_core::session::{self, SessionPlan, NOT_A_MEDICAL_DEVICE};
 use retrowalk_core::{
     screen, Decision, Event, Load, Pain, Planned, Profile, SessionLog, Tier, Units,
 };
-use retrowalk_store::{ProgrammeRecord, UserId};
+use retrowalk_store::{Dated, ProgrammeRecord, UserId};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
@@ -128,19 +128,24 @@ impl Service {
         };
         out.seq = rec.seq;
         out.tier = Some(rec.state.tier);
-        let events = self.store.events(user).await?;
-        let logged: Vec<Date> = events
+        // Only this week's sessions and the last two days' matter here: the morning check
+        // is due only when the latest session is one or two days old, and a later one,
+        // if any, is then within the window too.
+        let monday = today - Duration::days(today.weekday().number_days_from_monday() as i64);
+        let since = monday.min(today - Duration::days(2));
+        let dated = self.store.dated_since(user, since).await?;
+        let logged: Vec<Date> = dated
             .iter()
-            .filter_map(|e| match &e.event {
-                Event::Session(l) => Some(l.date),
-                _ => None,
+            .filter_map(|d| match d {
+                Dated::Session(d) => Some(*d),
+                Dated::MorningCheck(_) => None,
             })
             .collect();
-        let morning_done: Vec<Date> = events
+        let morning_done: Vec<Date> = dated
             .iter()
-            .filter_map(|e| match &e.event {
-                Event::MorningPain { session_date, .. } => Some(*session_date),
-                _ => None,
+            .filter_map(|d| match d {
+                Dated::MorningCheck(d) => Some(*d),
+                Dated::Session(_) => None,
             })
             .collect();
 
@@ -183,12 +188,10 @@ impl Service {
                 let mut reason = pause_text(p);
                 // The clinician's own words, when they gave any, say more than "by your
                 // clinician".
-                let said = events.iter().rev().find_map(|e| match e.event {
-                    Event::Paused { .. } => Some(e.note.as_deref()),
-                    _ => None,
-                });
-                if let (PauseReason::Clinician, Some(Some(note))) = (p, said) {
-                    reason = format!("{reason}: {note}");
+                if p == PauseReason::Clinician {
+                    if let Some(note) = self.store.last_pause_note(user).await? {
+                        reason = format!("{reason}: {note}");
+                    }
                 }
                 out.status = Status::Paused { reason }
             }

@@ -200,7 +200,7 @@ impl Store {
                 None => None,
             };
             sqlx::query(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(user)
             .bind(e.seq)
@@ -210,6 +210,13 @@ impl Store {
             .bind(actor)
             .bind(e.created_at)
             .bind(&e.note)
+            // Every event was checked readable above, so each gets its day.
+            .bind(
+                serde_json::from_value::<retrowalk_core::Event>(e.data.clone())
+                    .ok()
+                    .as_ref()
+                    .and_then(crate::programme::event_day),
+            )
             .execute(&mut *tx)
             .await?;
         }

@@ -10,6 +10,7 @@ mod backup;
 mod error;
 mod feeds;
 mod programme;
+mod recent;
 mod runs;
 mod users;
 
@@ -19,6 +20,7 @@ pub use backup::{
 };
 pub use error::{Result, StoreError};
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
+pub use recent::{Dated, PatientRow, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};
 pub use users::{Role, User, UserId};
 

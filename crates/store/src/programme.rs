@@ -50,6 +50,16 @@ fn kind(e: &Event) -> &'static str {
     }
 }
 
+/// The day an event is about, kept in its own indexed column (see migration 0004): a
+/// session's date, or the date of the session a morning check follows.
+pub(crate) fn event_day(e: &Event) -> Option<String> {
+    match e {
+        Event::Session(l) => Some(l.date.to_string()),
+        Event::MorningPain { session_date, .. } => Some(session_date.to_string()),
+        _ => None,
+    }
+}
+
 const ATTEMPTS: usize = 8;
 
 impl Store {
@@ -210,8 +220,8 @@ impl Store {
                 continue;
             }
             let inserted = sqlx::query(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(user)
             .bind(seq)
@@ -221,6 +231,7 @@ impl Store {
             .bind(actor)
             .bind(now())
             .bind(note)
+            .bind(event_day(event))
             .execute(&mut *tx)
             .await;
             match inserted {

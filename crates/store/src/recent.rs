@@ -1,0 +1,188 @@
+//! Reads for the pages opened all the time (today's session, a clinician's patient list).
+//! They need only the last days and the last few sessions, found through the events'
+//! `day` column and its indexes (migration 0004), so their cost does not grow with the
+//! length of a person's history.
+
+use crate::programme::parse_date;
+use crate::{ProgrammeRecord, Result, Store, StoreError, UserId};
+use retrowalk_core::{Event, SessionLog};
+use sqlx::Row;
+use time::Date;
+
+/// A session or a next-morning check, by the day it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dated {
+    Session(Date),
+    MorningCheck(Date),
+}
+
+/// A session log with its place in the programme's event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentSession {
+    pub user_id: UserId,
+    pub seq: i64,
+    pub log: SessionLog,
+}
+
+/// One row of a clinician's patient list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientRow {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub programme: Option<ProgrammeRecord>,
+    /// The latest date any session was logged for.
+    pub last_session_day: Option<Date>,
+}
+
+/// How many of the latest sessions [`Store::recent_sessions`] always returns.
+pub const LAST_SESSIONS: usize = 3;
+
+/// The last [`LAST_SESSIONS`] sessions of each patient in `patients` (a query yielding
+/// `pid`), and every session dated `$2` or later. `UNION` drops the rows both halves find.
+fn recent_sql(patients: &str) -> String {
+    format!(
+        "SELECT e.user_id, e.seq, e.data FROM ({patients}) p \
+         JOIN events e ON e.user_id = p.pid AND e.kind = 'session' AND e.seq >= COALESCE(( \
+             SELECT x.seq FROM events x WHERE x.user_id = p.pid AND x.kind = 'session' \
+             ORDER BY x.seq DESC LIMIT 1 OFFSET {offset}), 0) \
+         UNION \
+         SELECT e.user_id, e.seq, e.data FROM ({patients}) p \
+         JOIN events e ON e.user_id = p.pid AND e.kind = 'session' AND e.day >= $2 \
+         ORDER BY 1, 2",
+        offset = LAST_SESSIONS - 1
+    )
+}
+
+impl Store {
+    /// A person's sessions and morning checks about `since` or later.
+    pub async fn dated_since(&self, user: UserId, since: Date) -> Result<Vec<Dated>> {
+        let rows = sqlx::query(
+            "SELECT kind, day FROM events \
+             WHERE user_id = $1 AND kind IN ('session', 'morning_pain') AND day >= $2",
+        )
+        .bind(user)
+        .bind(since.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let day = parse_date(&r.try_get::<String, _>("day")?)?;
+                Ok(match r.try_get::<String, _>("kind")?.as_str() {
+                    "session" => Dated::Session(day),
+                    _ => Dated::MorningCheck(day),
+                })
+            })
+            .collect()
+    }
+
+    /// The latest [`LAST_SESSIONS`] sessions of `patient` and every session dated `since`
+    /// or later, in log order.
+    pub async fn recent_sessions(
+        &self,
+        patient: UserId,
+        since: Date,
+    ) -> Result<Vec<RecentSession>> {
+        // The cast gives PostgreSQL the parameter's type; both backends read it as BIGINT.
+        let sql = recent_sql("SELECT CAST($1 AS BIGINT) AS pid");
+        let rows = sqlx::query(&sql)
+            .bind(patient)
+            .bind(since.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(recent_from).collect()
+    }
+
+    /// [`Store::recent_sessions`] for every patient linked to `clinician`, in one query.
+    pub async fn recent_sessions_of_patients(
+        &self,
+        clinician: UserId,
+        since: Date,
+    ) -> Result<Vec<RecentSession>> {
+        let sql = recent_sql("SELECT patient_id AS pid FROM links WHERE clinician_id = $1");
+        let rows = sqlx::query(&sql)
+            .bind(clinician)
+            .bind(since.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(recent_from).collect()
+    }
+
+    /// The note given with the latest pause, if that pause had one.
+    pub async fn last_pause_note(&self, user: UserId) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT note FROM events WHERE user_id = $1 AND kind = 'paused' ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<String>, _>("note")?,
+            None => None,
+        })
+    }
+
+    /// The latest date any session of `patient` was logged for.
+    pub async fn last_session_day(&self, patient: UserId) -> Result<Option<Date>> {
+        let row = sqlx::query(
+            "SELECT MAX(day) AS last_day FROM events WHERE user_id = $1 AND kind = 'session'",
+        )
+        .bind(patient)
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get::<Option<String>, _>("last_day")?
+            .map(|d| parse_date(&d))
+            .transpose()
+    }
+
+    /// A clinician's linked patients with their programmes, in one query.
+    pub async fn patient_rows(&self, clinician: UserId) -> Result<Vec<PatientRow>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, u.email, p.start_date, p.state, p.seq, p.updated_at, \
+                (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
+             FROM links l JOIN users u ON u.id = l.patient_id \
+             LEFT JOIN programmes p ON p.user_id = l.patient_id \
+             WHERE l.clinician_id = $1 ORDER BY l.patient_id",
+        )
+        .bind(clinician)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let programme = match r.try_get::<Option<String>, _>("state")? {
+                    Some(state) => Some(ProgrammeRecord {
+                        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+                        state: serde_json::from_str(&state)?,
+                        seq: r.try_get("seq")?,
+                        updated_at: r.try_get("updated_at")?,
+                    }),
+                    None => None,
+                };
+                Ok(PatientRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("display_name")?,
+                    email: r.try_get("email")?,
+                    programme,
+                    last_session_day: r
+                        .try_get::<Option<String>, _>("last_day")?
+                        .map(|d| parse_date(&d))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn recent_from(r: &sqlx::any::AnyRow) -> Result<RecentSession> {
+    let data: String = r.try_get("data")?;
+    match serde_json::from_str(&data)? {
+        Event::Session(log) => Ok(RecentSession {
+            user_id: r.try_get("user_id")?,
+            seq: r.try_get("seq")?,
+            log,
+        }),
+        _ => Err(StoreError::Corrupt(
+            "an event stored as a session holds something else".into(),
+        )),
+    }
+}
