@@ -79,3 +79,23 @@ function defaultMessage(status) {
 export const get = (p) => api('GET', p);
 export const post = (p, b) => api('POST', p, b ?? {});
 export const put = (p, b) => api('PUT', p, b);
+
+// Sends one file as the raw request body (uploads one file per request, so a page can show
+// real progress over many). Resolves to the JSON answer; an error answer throws ApiError
+// with the server's sentence and, as `data`, the whole answer (per-file results).
+export async function sendFile(path, file) {
+  const headers = { Accept: 'application/json', 'X-CSRF-Token': await ensureCsrf(), 'Content-Type': 'application/octet-stream' };
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+  } catch {
+    throw new ApiError(0, 'Could not reach the retrowalk server. Check the connection and try again.');
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new ApiError(res.status, (data && data.error) || defaultMessage(res.status), data && data.field);
+    err.data = data;
+    throw err;
+  }
+  return data;
+}

@@ -1,6 +1,6 @@
 // Settings: units, linking a clinician by invite code, exports, and the account.
-import { get, post, put } from '../api.js';
-import { h, icon, segmented, radioValue, field } from '../dom.js';
+import { get, post, put, sendFile } from '../api.js';
+import { h, icon, segmented, radioValue, field, clear } from '../dom.js';
 
 export async function render(view, ctx) {
   const walker = ctx.me.role === 'walker';
@@ -44,18 +44,7 @@ export async function render(view, ctx) {
     sections.push(h('section', { class: 'card', id: 'invite-card' }, h('h2', { class: 'card-title' }, 'Your clinician'),
       h('p', { class: 'muted' }, 'A physical therapist can follow your sessions, set limits and record clearance.'), form));
 
-    const feed = h('p', { class: 'mono small', id: 'feed-url', hidden: true });
-    const feedBtn = h('button', { class: 'btn btn-ghost', type: 'button' }, icon('calendar'), 'Calendar subscription link');
-    feedBtn.addEventListener('click', async () => {
-      try { const r = await get('/api/calendar-feed'); feed.textContent = new URL(r.url, location.origin).href; feed.hidden = false; } catch (ex) { ctx.toast(ex.message, 'bad'); }
-    });
-    sections.push(h('section', { class: 'card', id: 'export-card' }, h('h2', { class: 'card-title' }, 'Your data'),
-      h('p', { class: 'muted' }, 'Download everything retrowalk holds about your training.'),
-      h('ul', { class: 'link-list' },
-        exportLink('/api/export/backup.json', 'Full backup', 'JSON, can be restored'),
-        exportLink('/api/export/sessions.csv', 'Sessions', 'CSV for a spreadsheet'),
-        exportLink('/api/export/programme.ics', 'Programme', 'Calendar file (.ics)')),
-      feedBtn, feed));
+    sections.push(exportCard(ctx), importCard(ctx));
   }
 
   const revoke = h('button', { class: 'btn btn-ghost', type: 'button', id: 'revoke-all' }, 'Sign out on every device');
@@ -69,6 +58,110 @@ export async function render(view, ctx) {
   view.append(...sections);
 }
 
-function exportLink(href, title, sub) {
-  return h('li', {}, h('a', { href, download: '', class: 'export-link' }, icon('download'), h('span', {}, h('strong', {}, title), h('span', { class: 'muted small' }, sub))));
+
+// "Export my data": every download, and the calendar feed link with a copy button.
+function exportCard(ctx) {
+  const feedUrl = h('input', { id: 'feed-url', type: 'text', readonly: true, class: 'mono', 'aria-label': 'Calendar feed link' });
+  const copy = h('button', { class: 'btn', type: 'button', id: 'copy-feed' }, 'Copy');
+  const feedRow = h('div', { class: 'feed-row', id: 'feed-row', hidden: true }, feedUrl, copy);
+  const feedNote = h('p', { class: 'muted small', id: 'feed-status' }, 'Checking your calendar link…');
+  const make = h('button', { class: 'btn btn-ghost', type: 'button', id: 'make-feed' }, icon('calendar'), 'Make a calendar link');
+  get('/api/calendar/feed').then((s) => {
+    feedNote.textContent = s.active
+      ? 'You have a calendar link. Its address is shown only when it is made: make a new one to see it again (the old one then stops working).'
+      : 'Subscribe from Google Calendar, Apple Calendar or Outlook and your sessions appear and update by themselves.';
+    if (s.active) make.lastChild.textContent = 'Make a new link';
+  }).catch(() => { feedNote.textContent = ''; });
+  make.addEventListener('click', async () => {
+    try {
+      const r = await post('/api/calendar/feed');
+      feedUrl.value = new URL(r.path, location.origin).href;
+      feedRow.hidden = false;
+      feedNote.textContent = 'Paste this address into your calendar app ("subscribe" or "from URL"). Anyone with it can see your planned sessions, so keep it to yourself; a new link replaces it.';
+      make.lastChild.textContent = 'Make a new link';
+    } catch (ex) { ctx.toast(ex.message, 'bad'); }
+  });
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(feedUrl.value);
+    } catch {
+      // No clipboard permission (or not https): select it for a manual copy.
+      feedUrl.select();
+      document.execCommand?.('copy');
+    }
+    ctx.toast('Calendar link copied.', 'good');
+  });
+  return h('section', { class: 'card', id: 'export-card' }, h('h2', { class: 'card-title' }, 'Export my data'),
+    h('p', { class: 'muted' }, 'Download what retrowalk holds about your training, for a spreadsheet, another app or safekeeping.'),
+    h('ul', { class: 'link-list' },
+      exportLink('/api/export/session.fit', 'Last session (FIT)', 'Garmin Connect, Strava, TrainingPeaks', 'dl-fit'),
+      exportLink('/api/export/session.tcx', 'Last session (TCX)', 'Training Center XML', 'dl-tcx'),
+      exportLink('/api/export/sessions.csv', 'Sessions (CSV)', 'One row per session, for a spreadsheet', 'dl-sessions-csv'),
+      exportLink('/api/export/segments.csv', 'Segments (CSV)', 'Every segment, planned and done', 'dl-segments-csv'),
+      exportLink('/api/export/programme.ics', 'Programme (.ics)', 'The next 8 weeks as a calendar file', 'dl-ics'),
+      exportLink('/api/export/backup.json', 'Full backup (JSON)', 'Everything, restorable with retrowalk restore', 'dl-backup')),
+    h('h3', { class: 'card-subtitle' }, 'Calendar subscription'), feedNote, make, feedRow);
+}
+
+// FIT import: one request per file, so the bar moves as each file is done and each file
+// gets its own result; the good files are kept whatever happens to the others.
+function importCard(ctx) {
+  const files = h('input', { id: 'fit-files', type: 'file', multiple: true, accept: '.fit,application/vnd.ant.fit' });
+  const score = (id, label) => field(label, h('input', { id, type: 'number', min: 0, max: 10, step: 1, required: true, inputmode: 'numeric' }));
+  const bar = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true });
+  const summary = h('p', { id: 'import-summary', class: 'reason', hidden: true, 'aria-live': 'polite' });
+  const list = h('ul', { id: 'import-results', class: 'import-results' });
+  const go = h('button', { class: 'btn btn-primary', type: 'submit', id: 'import-fit' }, 'Import');
+  const form = h('form', { class: 'stack', id: 'import-form' },
+    field('FIT files from a watch or treadmill app', files, 'Each file becomes a logged session on the day it was walked.'),
+    h('p', { class: 'muted small' }, 'A file cannot say how it felt: answer once for all the files (0 = none, 10 = worst).'),
+    h('div', { class: 'score-grid' },
+      score('imp-effort', 'Effort'), score('imp-pain-before', 'Knee pain before'),
+      score('imp-pain-during', 'Worst pain during'), score('imp-pain-after', 'Knee pain after')),
+    h('div', { class: 'actions' }, go), bar, summary, list);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const chosen = [...files.files];
+    if (!chosen.length) { ctx.toast('Choose one or more .fit files first.', 'warn'); return; }
+    if (!form.reportValidity()) return;
+    const q = new URLSearchParams({
+      effort: form.querySelector('#imp-effort').value,
+      pain_before: form.querySelector('#imp-pain-before').value,
+      pain_during: form.querySelector('#imp-pain-during').value,
+      pain_after: form.querySelector('#imp-pain-after').value,
+    });
+    go.disabled = true;
+    clear(list);
+    bar.max = chosen.length;
+    bar.value = 0;
+    bar.hidden = false;
+    summary.hidden = true;
+    let ok = 0;
+    for (const file of chosen) {
+      const status = h('span', { class: 'muted small' }, 'importing…');
+      const item = h('li', { 'data-file': file.name }, h('strong', {}, file.name), ' ', status);
+      list.append(item);
+      try {
+        q.set('name', file.name);
+        const r = await sendFile(`/api/import/fit?${q}`, file);
+        const f = r.files[0];
+        status.textContent = `imported: ${f.date}, ${Math.round(f.backward_min)} min backward`;
+        item.className = 'ok';
+        ok += 1;
+      } catch (ex) {
+        status.textContent = ex.data?.files?.[0]?.error || ex.message;
+        item.className = 'error';
+      }
+      bar.value += 1;
+    }
+    summary.textContent = `Imported ${ok} of ${chosen.length} file${chosen.length === 1 ? '' : 's'}.`;
+    summary.hidden = false;
+    go.disabled = false;
+    files.value = '';
+  });
+  return h('section', { class: 'card', id: 'import-card' }, h('h2', { class: 'card-title' }, 'Import FIT files'), form);
+}
+
+function exportLink(href, title, sub, id) {
+  return h('li', {}, h('a', { href, download: '', class: 'export-link', id }, icon('download'), h('span', {}, h('strong', {}, title), h('span', { class: 'muted small' }, sub))));
 }

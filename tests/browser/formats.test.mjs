@@ -1,0 +1,105 @@
+// Export and import from the settings page: a walker's logged session is downloaded as
+// FIT, another walker imports it (with a bad file beside it) and sees a result per file
+// and the progress bar reach the end, then downloads the sessions CSV holding the import.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { startServer, launchBrowser, newPage, signUp, onboard } from './lib/harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+/** Today in the browser's local time, as the server's local date (both run here). */
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), bytes: await readFile(path) };
+}
+
+test('download a session as FIT, import it with a bad file beside it, download the CSV', async () => {
+  const base = server.url;
+
+  // Ada logs today's session, then takes it away as a FIT file from her settings.
+  const ada = await newPage(browser);
+  await signUp(ada, base, { name: 'Ada Export' });
+  await onboard(ada);
+  const logged = await ada.evaluate(async (date) => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('rw_csrf=')).slice(8);
+    const r = await fetch('/api/log', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify({ date, backward_min: 4, effort: 3, pain_before: 0, pain_during: 1, pain_after: 0, rails: 'light' }),
+    });
+    return r.status;
+  }, today());
+  assert.equal(logged, 200);
+  await ada.goto(`${base}/settings`);
+  await ada.waitForSelector('#export-card');
+  const fit = await download(ada, '#dl-fit');
+  assert.equal(fit.name, `retrowalk-${today()}.fit`);
+  assert.equal(fit.bytes.subarray(8, 12).toString('latin1'), '.FIT', 'a FIT header');
+
+  // Bob, on his own account, imports it and a file that is not FIT.
+  const bob = await newPage(browser);
+  await signUp(bob, base, { name: 'Bob Import' });
+  await onboard(bob);
+  await bob.goto(`${base}/settings`);
+  await bob.waitForSelector('#import-card');
+  const empty = await download(bob, '#dl-sessions-csv');
+  assert.equal(empty.name, 'retrowalk-sessions.csv');
+  const emptyLines = empty.bytes.toString('utf8').trim().split('\n');
+  assert.equal(emptyLines.length, 1, 'only the header before the import');
+  assert.match(emptyLines[0], /^date,/);
+
+  await bob.setInputFiles('#fit-files', [
+    { name: 'walk.fit', mimeType: 'application/octet-stream', buffer: fit.bytes },
+    { name: 'shopping.txt', mimeType: 'text/plain', buffer: Buffer.from('eggs, milk, bread') },
+  ]);
+  // Without the answers a file cannot give, nothing is sent.
+  let sent = 0;
+  bob.on('request', (r) => { if (r.url().includes('/api/import/fit')) sent += 1; });
+  await bob.click('#import-fit');
+  assert.equal(sent, 0);
+  await bob.fill('#imp-effort', '3');
+  await bob.fill('#imp-pain-before', '0');
+  await bob.fill('#imp-pain-during', '1');
+  await bob.fill('#imp-pain-after', '0');
+  await bob.click('#import-fit');
+  await bob.waitForSelector('#import-summary:not([hidden])');
+  assert.equal(sent, 2, 'one request per file');
+  assert.equal(await bob.textContent('#import-summary'), 'Imported 1 of 2 files.');
+  assert.equal(await bob.getAttribute('#import-progress', 'max'), '2');
+  assert.equal(await bob.evaluate(() => document.querySelector('#import-progress').value), 2);
+  const good = bob.locator('#import-results li[data-file="walk.fit"]');
+  const bad = bob.locator('#import-results li[data-file="shopping.txt"]');
+  assert.equal(await good.getAttribute('class'), 'ok');
+  assert.match(await good.textContent(), new RegExp(`imported: ${today()}`));
+  assert.equal(await bad.getAttribute('class'), 'error');
+  assert.match(await bad.textContent(), /not a readable FIT file/);
+
+  // The kept file is a logged session: it is in the CSV now.
+  const after = await download(bob, '#dl-sessions-csv');
+  const lines = after.bytes.toString('utf8').trim().split('\n');
+  assert.equal(lines.length, 2, after.bytes.toString('utf8'));
+  assert.ok(lines[1].startsWith(`${today()},`), lines[1]);
+
+  // The calendar link: made, shown, and it serves the calendar without a cookie.
+  await bob.click('#make-feed');
+  await bob.waitForSelector('#feed-row:not([hidden])');
+  const url = await bob.inputValue('#feed-url');
+  assert.match(url, /\/calendar\/[0-9a-f]{64}\.ics$/);
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/calendar/);
+  assert.match(await res.text(), /BEGIN:VEVENT/);
+
+  assert.deepEqual(ada.errors, []);
+  assert.deepEqual(bob.errors, []);
+});
