@@ -90,6 +90,16 @@ test('download a session as FIT, import it with a bad file beside it, download t
   assert.equal(lines.length, 2, after.bytes.toString('utf8'));
   assert.ok(lines[1].startsWith(`${today()},`), lines[1]);
 
+  // The progress page offers the imported session as FIT and TCX files.
+  await bob.goto(`${base}/progress`);
+  await bob.waitForSelector('#session-files');
+  const again = await download(bob, `a[data-fit="${today()}"]`);
+  assert.equal(again.bytes.subarray(8, 12).toString('latin1'), '.FIT');
+  const tcx = await download(bob, `a[data-tcx="${today()}"]`);
+  assert.match(tcx.bytes.toString('utf8'), /<TrainingCenterDatabase/);
+  await bob.goto(`${base}/settings`);
+  await bob.waitForSelector('#make-feed');
+
   // The calendar link: made, shown, and it serves the calendar without a cookie.
   await bob.click('#make-feed');
   await bob.waitForSelector('#feed-row:not([hidden])');

@@ -15,7 +15,20 @@ export async function render(view) {
       stat('Minutes', String(Math.round(total))),
       stat('Energy', [String(Math.round(kcal)), h('small', {}, ' kcal')])),
     h('div', { class: 'charts' }, progressCharts(progress)),
+    sessions.length ? sessionFiles(sessions) : null,
   );
+}
+
+// Each logged session as a file for Garmin Connect, Strava or TrainingPeaks.
+function sessionFiles(sessions) {
+  const latest = [...sessions].reverse();
+  return h('section', { class: 'card', id: 'session-files' }, h('h2', { class: 'card-title' }, 'Your sessions as files'),
+    h('p', { class: 'muted' }, 'For Garmin Connect, Strava or TrainingPeaks. Everything at once is under Settings → Export my data.'),
+    h('ul', { class: 'link-list' }, latest.map((s) => h('li', { class: 'session-file' },
+      h('span', {}, h('strong', {}, s.date), ` · ${Math.round(s.backward_min)} min backward`),
+      h('span', { class: 'file-links' },
+        h('a', { href: `/api/export/session.fit?date=${s.date}`, download: '', 'data-fit': s.date }, 'FIT'),
+        h('a', { href: `/api/export/session.tcx?date=${s.date}`, download: '', 'data-tcx': s.date }, 'TCX'))))));
 }
 
 function stat(k, v) {
