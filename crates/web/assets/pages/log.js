@@ -31,7 +31,7 @@ export async function render(view, ctx) {
     h('section', { class: 'card stack' },
       h('h2', { class: 'card-title' }, 'The session'),
       h('div', { class: 'row2' },
-        field('Backward minutes walked', minutes, planned ? `Planned: ${fmtMinutes(planned.backward_s)}` : null),
+        field('Backward minutes', minutes, planned ? `Planned: ${fmtMinutes(planned.backward_s)}` : null),
         field('Did it end early?', stopSel)),
       stopped ? h('p', { class: 'pill-note' }, icon('alert'), 'You pressed STOP. That is the right call whenever something feels wrong.') : null),
     h('section', { class: 'card stack' },
