@@ -222,7 +222,7 @@ impl Service {
                 .await?;
             return Ok(true);
         }
-        self.ensure_programme(patient, &profile, &s, schedule, today)
+        self.ensure_programme(patient, &profile, &s, schedule, today, clinician, note)
             .await
     }
 

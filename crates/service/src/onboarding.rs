@@ -22,7 +22,7 @@ impl Service {
         self.store.save_profile(user, &profile).await?;
         let screening = screen(&profile);
         let started = self
-            .ensure_programme(user, &profile, &screening, schedule, start)
+            .ensure_programme(user, &profile, &screening, schedule, start, user, None)
             .await?;
         Ok(Onboarding {
             screening,
@@ -31,7 +31,10 @@ impl Service {
     }
 
     /// Starts a programme if none exists and screening allows; if one exists, records the
-    /// new tier and schedule as events. Returns whether a programme is running.
+    /// new tier and schedule as events, made by `actor` (the person, or the clinician
+    /// whose clearance brought the change) with `note`. Returns whether a programme is
+    /// running.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ensure_programme(
         &self,
         user: UserId,
@@ -39,6 +42,8 @@ impl Service {
         screening: &Screening,
         schedule: Schedule,
         start: Date,
+        actor: UserId,
+        note: Option<&str>,
     ) -> Result<bool> {
         if !screening.may_start() {
             return Ok(false);
@@ -67,13 +72,16 @@ impl Service {
                     _ => true,
                 };
                 if changed {
-                    self.store.record(user, &ev, Some(user)).await?;
+                    self.store
+                        .record_noted(user, &ev, Some(actor), None, note)
+                        .await?;
                 }
                 if rec.state.schedule != schedule {
                     self.store
                         .record(
                             user,
                             &retrowalk_core::Event::ScheduleSet { schedule },
+                            // The training days are always the person's own choice.
                             Some(user),
                         )
                         .await?;

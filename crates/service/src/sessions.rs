@@ -128,6 +128,13 @@ impl Service {
         };
         out.seq = rec.seq;
         out.tier = Some(rec.state.tier);
+        // A new screening that calls for clearance holds a running programme until a
+        // clinician records it (SCR-13): the old plan was made for someone else.
+        if !screening.may_start() {
+            out.tier = Some(screening.tier);
+            out.status = Status::NeedsClearance;
+            return Ok(out);
+        }
         // Only this week's sessions and the last two days' matter here: the morning check
         // is due only when the latest session is one or two days old, and a later one,
         // if any, is then within the window too.
@@ -203,6 +210,9 @@ impl Service {
     /// The session planned for a given date (for the runner).
     pub async fn plan_for(&self, user: UserId, date: Date) -> Result<(Planned, SessionPlan)> {
         let (profile, rec) = self.profile_and_programme(user).await?;
+        if !screen(&profile).may_start() {
+            return Err(ServiceError::NeedsClearance);
+        }
         let planned = rec.state.plan_for(date).map_err(|e| match e {
             ProgrammeError::Paused(p) => ServiceError::Paused(pause_text(p)),
             ProgrammeError::ClearanceNeeded => ServiceError::NeedsClearance,
@@ -214,6 +224,10 @@ impl Service {
     /// The coming weeks if every session goes as planned.
     pub async fn upcoming(&self, user: UserId, from: Date, weeks: u32) -> Result<Vec<Upcoming>> {
         let (profile, rec) = self.profile_and_programme(user).await?;
+        if !screen(&profile).may_start() {
+            // Nothing is planned while clearance is outstanding.
+            return Ok(Vec::new());
+        }
         let after_last = rec.state.last_session_date().map(|d| d + Duration::days(1));
         let from = from.max(rec.start_date).max(after_last.unwrap_or(from));
         Ok(rec

@@ -260,3 +260,61 @@ async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
         other => panic!("expected paused, got {other:?}"),
     }
 }
+
+/// Re-screening that now calls for clearance stops the sessions until a clinician records
+/// it; the retier that clearance brings is the clinician's act, with their note.
+#[tokio::test]
+async fn a_rescreen_that_needs_clearance_holds_the_programme() {
+    let (svc, _d) = service().await;
+    let me = svc
+        .store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap();
+    let doc = svc
+        .store
+        .create_user("c@x.org", "Dr Who", None, Role::Clinician)
+        .await
+        .unwrap();
+    assert!(
+        svc.onboard(me, profile(50), MON)
+            .await
+            .unwrap()
+            .programme_started
+    );
+    assert_eq!(svc.today(me, MON).await.unwrap().status, Status::Active);
+
+    let mut p = profile(50);
+    p.flags.vestibular_or_dizziness = true;
+    p.flags.poor_balance_or_falls = true;
+    p.flags.neurological = true;
+    let o = svc.onboard(me, p, MON).await.unwrap();
+    assert_eq!(o.screening.tier, Tier::ClearanceRequired);
+    assert!(!o.programme_started);
+    let t = svc.today(me, MON).await.unwrap();
+    assert_eq!(t.status, Status::NeedsClearance);
+    assert_eq!(t.tier, Some(Tier::ClearanceRequired));
+    assert!(t.plan.is_none());
+    assert!(matches!(
+        svc.plan_for(me, MON).await,
+        Err(ServiceError::NeedsClearance)
+    ));
+    assert!(svc.upcoming(me, MON, 4).await.unwrap().is_empty());
+
+    svc.store.create_invite("INV", doc, 3600).await.unwrap();
+    svc.store.accept_invite("INV", me).await.unwrap();
+    assert!(svc
+        .record_clearance_noted(doc, me, MON, Some("Vestibular review normal"))
+        .await
+        .unwrap());
+    let t = svc.today(me, MON).await.unwrap();
+    assert_eq!(t.status, Status::Active);
+    assert_eq!(t.tier, Some(Tier::Supervised));
+    let audit = svc.audit(me).await.unwrap();
+    let retier = audit
+        .iter()
+        .find(|a| a.what.contains("tier"))
+        .expect("the retier shows in the patient's audit trail");
+    assert_eq!(retier.who, "Dr Who");
+    assert_eq!(retier.note.as_deref(), Some("Vestibular review normal"));
+}
