@@ -141,21 +141,49 @@ fn elsewhere() -> ApiError {
     )
 }
 
-/// The live controller of a run, or why there is none. `Ok(None)` is a run without a
-/// treadmill (or one whose treadmill has stopped), handled by the database alone.
-async fn live_or_db(
-    state: &AppState,
-    user: UserId,
-    id: &str,
-) -> ApiResult<(Option<Arc<Live>>, Option<Run>)> {
+/// A treadmill run whose controller is gone: the process that drove it stopped (killed,
+/// crashed) before the run was ended.
+fn lost_link() -> ApiError {
+    ApiError::conflict(
+        "this run's treadmill link was lost: the server process driving it stopped, and without it the belt stops; \
+         send STOP with a reason to close the run, and start a new one",
+    )
+}
+
+/// A controller records a sample every second, paused or not; a treadmill run with nothing
+/// recorded for this long is driven by no process at all.
+const ORPHAN_AFTER_S: i64 = 10;
+
+/// Whether some process is still recording this (unended treadmill) run.
+async fn recorded_lately(state: &AppState, run: &Run) -> ApiResult<bool> {
+    let samples = state.svc.store.samples(&run.id).await?;
+    let last = run.started_at + samples.last().map_or(0, |s| s.t_ms / 1000);
+    Ok(retrowalk_store::now() - last <= ORPHAN_AFTER_S)
+}
+
+/// Where a run's truth is.
+enum Found {
+    /// Its treadmill is driven by this process.
+    Here(Arc<Live>),
+    /// The database alone: a run without a treadmill, or one whose treadmill has stopped.
+    Stored(Run),
+    /// A treadmill run that no process drives any more.
+    Lost(Run),
+}
+
+/// Finds the run for its owner; a treadmill run another process drives is a 503.
+async fn locate(state: &AppState, user: UserId, id: &str) -> ApiResult<Found> {
     if let Some(l) = state.runs.live.get(id, user) {
-        return Ok((Some(l), None));
+        return Ok(Found::Here(l));
     }
     let run = owned_run(state, user, id).await?;
-    if run.ended_at.is_none() && treadmill_of(&run) != "none" {
+    if run.ended_at.is_some() || treadmill_of(&run) == "none" {
+        return Ok(Found::Stored(run));
+    }
+    if recorded_lately(state, &run).await? {
         return Err(elsewhere());
     }
-    Ok((None, Some(run)))
+    Ok(Found::Lost(run))
 }
 
 #[derive(Deserialize)]
@@ -233,8 +261,9 @@ pub async fn start(
             return Err(e.into());
         }
         tracing::info!(run = %id, user = me.user_id, "simulated treadmill started");
+    } else {
+        state.runs.insert(&id, me.user_id);
     }
-    state.runs.insert(&id, me.user_id);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "run_id": id, "plan": plan, "planned": planned, "treadmill": b.treadmill })),
@@ -251,18 +280,17 @@ pub async fn heartbeat(
     Walker(me): Walker,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if let Some(live) = state.runs.live.get(&id, me.user_id) {
-        live.send(Command::Heartbeat);
-        state.runs.beat(&id, me.user_id);
-        return Ok(StatusCode::NO_CONTENT);
-    }
     if state.runs.beat(&id, me.user_id).is_none() {
-        // Started by another process, or this one restarted: the database decides.
-        let (_, run) = live_or_db(&state, me.user_id, &id).await?;
-        if run.is_some_and(|r| r.ended_at.is_some()) {
-            return Err(ended());
+        // Started by another process, this one restarted, or a treadmill run (never
+        // cached: its controller ends it by itself): the controller or database decides.
+        match locate(&state, me.user_id, &id).await? {
+            Found::Here(l) => {
+                l.send(Command::Heartbeat);
+            }
+            Found::Stored(run) if run.ended_at.is_some() => return Err(ended()),
+            Found::Stored(_) => state.runs.insert(&id, me.user_id),
+            Found::Lost(_) => return Err(lost_link()),
         }
-        state.runs.insert(&id, me.user_id);
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -297,13 +325,17 @@ pub async fn stop(
         l.stop_by_person(&format!("screen ({word})"));
     }
     let run = owned_run(&state, me.user_id, &id).await?;
-    if live.is_none() && run.ended_at.is_none() && treadmill_of(&run) != "none" {
-        return Err(elsewhere());
-    }
     let mut stored = match &note {
         Some(n) => format!("{word}: {n}"),
         None => word.clone(),
     };
+    let unended_treadmill = run.ended_at.is_none() && treadmill_of(&run) != "none";
+    if live.is_none() && unended_treadmill {
+        if recorded_lately(&state, &run).await? {
+            return Err(elsewhere());
+        }
+        stored = format!("{stored} (after the treadmill link was lost)");
+    }
     match run.stop_reason.as_deref() {
         _ if run.ended_at.is_none() => {}
         // The treadmill stopped first (heartbeat lost, session complete…); the person's
@@ -332,19 +364,22 @@ async fn set_paused(
     id: &str,
     paused: bool,
 ) -> ApiResult<Json<Value>> {
-    let (live, run) = live_or_db(state, user, id).await?;
-    if let Some(l) = live {
-        if !l.send(if paused {
-            Command::Pause
-        } else {
-            Command::Resume
-        }) {
-            return Err(ApiError::conflict(
-                "the treadmill has already stopped this run; start a new one",
-            ));
+    match locate(state, user, id).await? {
+        Found::Here(l) => {
+            let cmd = if paused {
+                Command::Pause
+            } else {
+                Command::Resume
+            };
+            if !l.send(cmd) {
+                return Err(ApiError::conflict(
+                    "the treadmill has already stopped this run; start a new one",
+                ));
+            }
         }
-    } else if run.is_some_and(|r| r.ended_at.is_some()) {
-        return Err(ended());
+        Found::Stored(run) if run.ended_at.is_some() => return Err(ended()),
+        Found::Stored(_) => {}
+        Found::Lost(_) => return Err(lost_link()),
     }
     state.runs.set_paused(id, paused);
     Ok(Json(
@@ -373,11 +408,12 @@ pub async fn live(
     Walker(me): Walker,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (live, run) = live_or_db(&state, me.user_id, &id).await?;
-    if let Some(l) = live {
-        return Ok(state.runs.live.stream(&l));
-    }
-    let treadmill = run.as_ref().map(treadmill_of).unwrap_or("none");
+    let run = match locate(&state, me.user_id, &id).await? {
+        Found::Here(l) => return Ok(state.runs.live.stream(&l)),
+        Found::Lost(_) => return Err(lost_link()),
+        Found::Stored(run) => run,
+    };
+    let treadmill = treadmill_of(&run);
     if treadmill != "none" {
         return Err(ApiError::conflict(
             "this run's treadmill has stopped; its telemetry is stored with the run",

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode};
 use common::*;
 use http_body_util::BodyExt;
 use retrowalk_ftms::{ControlRequest, SimTreadmill};
-use retrowalk_store::Store;
+use retrowalk_store::{Sample, Store};
 use retrowalk_web::Settings;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -344,6 +344,56 @@ async fn another_process_answers_503_not_a_crash(store: Store) {
         .expect(StatusCode::CONFLICT);
 }
 
+/// What a killed process leaves behind: a treadmill run never ended, no longer recorded.
+async fn a_run_whose_process_died_can_still_be_closed(store: Store) {
+    let t = TestApp::new(store);
+    let (mut c, uid) = walker_with_programme(&t, "orphan@example.org").await;
+    let id = "0123456789abcdef0123456789abcd01";
+    let s = &t.state.svc.store;
+    s.start_run(id, uid, &json!({"treadmill": "sim"}))
+        .await
+        .unwrap();
+    let sample = Sample {
+        t_ms: 1000,
+        speed_kmh: 1.0,
+        incline_pct: Some(0.0),
+        distance_m: 0.3,
+        heart_rate: Some(90),
+        rr_ms: vec![],
+    };
+    s.append_samples(id, &[sample]).await.unwrap();
+    // Recorded a moment ago: some other process may be driving it.
+    c.get(&format!("/api/runs/{id}/live"))
+        .await
+        .expect(StatusCode::SERVICE_UNAVAILABLE);
+    // Nothing recorded for over ten seconds: nobody drives it.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    for (m, p) in [("GET", "live"), ("POST", "heartbeat"), ("POST", "pause")] {
+        let r = c
+            .call(
+                m,
+                &format!("/api/runs/{id}/{p}"),
+                (m == "POST").then(|| json!({})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{m} {p}: {}", r.text());
+        assert!(r.text().contains("link was lost"), "{}", r.text());
+    }
+    // STOP closes it with the person's reason, which reaches the log.
+    c.post(&format!("/api/runs/{id}/stop"), json!({"reason": "pain"}))
+        .await
+        .expect(StatusCode::OK);
+    let r = stored_reason(&t, uid, id).await.unwrap();
+    assert_eq!(r, "pain (after the treadmill link was lost)");
+    let mut log = clean_log(START, 2.0);
+    log["run_id"] = json!(id);
+    c.post(&format!("/api/log?date={START}"), log)
+        .await
+        .expect(StatusCode::OK);
+    let history = c.get("/api/history").await.json();
+    assert_eq!(history[0]["event"]["stopped_early"], "pain", "{history}");
+}
+
 async fn shutdown_stops_every_belt(store: Store) {
     let t = TestApp::new(store);
     let (mut c1, u1) = walker_with_programme(&t, "s1@example.org").await;
@@ -386,5 +436,6 @@ both_backends!(
     a_missing_heartbeat_stops_the_belt,
     another_walker_cannot_watch_or_stop,
     another_process_answers_503_not_a_crash,
+    a_run_whose_process_died_can_still_be_closed,
     shutdown_stops_every_belt,
 );
