@@ -174,3 +174,28 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.ok(Math.abs(number(kmh) - mph * 1.609344) <= 0.1, `${mph} mph shown as ${kmh}`);
   assert.deepEqual(page.errors, []);
 });
+
+test('a new screening that calls for clearance holds the sessions until a clinician records it', async () => {
+  const base = server.url;
+  const page = await newPage(browser);
+  await signUp(page, base, { name: 'Rae Rescreen' });
+  assert.equal((await onboard(page)).trim(), 'Standard');
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#start-session');
+
+  // Later the person reports new dizziness and balance problems under Settings.
+  await page.goto(`${base}/settings`);
+  await page.click('a[href="/onboarding"]');
+  await page.waitForSelector('#age');
+  assert.equal((await onboard(page, { flags: ['flag_dizzy', 'flag_balance'] })).trim(), 'Clearance required');
+  assert.match(await page.textContent('#tier-result'), /starts after clearance/i);
+
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#needs-clearance');
+  assert.equal(await page.locator('#start-session').count(), 0, 'no session to start');
+  assert.match(await page.textContent('.page-head .mini-badge'), /^Clearance required$/);
+  await page.goto(`${base}/programme`);
+  await page.waitForSelector('.calendar');
+  assert.equal(await page.locator('.cal-cell.has-session').count(), 0, 'nothing planned');
+  assert.deepEqual(page.errors, []);
+});
