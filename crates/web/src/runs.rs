@@ -168,7 +168,7 @@ enum Found {
     /// The database alone: a run without a treadmill, or one whose treadmill has stopped.
     Stored(Run),
     /// A treadmill run that no process drives any more.
-    Lost(Run),
+    Lost,
 }
 
 /// Finds the run for its owner; a treadmill run another process drives is a 503.
@@ -183,7 +183,7 @@ async fn locate(state: &AppState, user: UserId, id: &str) -> ApiResult<Found> {
     if recorded_lately(state, &run).await? {
         return Err(elsewhere());
     }
-    Ok(Found::Lost(run))
+    Ok(Found::Lost)
 }
 
 #[derive(Deserialize)]
@@ -289,7 +289,7 @@ pub async fn heartbeat(
             }
             Found::Stored(run) if run.ended_at.is_some() => return Err(ended()),
             Found::Stored(_) => state.runs.insert(&id, me.user_id),
-            Found::Lost(_) => return Err(lost_link()),
+            Found::Lost => return Err(lost_link()),
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -379,7 +379,7 @@ async fn set_paused(
         }
         Found::Stored(run) if run.ended_at.is_some() => return Err(ended()),
         Found::Stored(_) => {}
-        Found::Lost(_) => return Err(lost_link()),
+        Found::Lost => return Err(lost_link()),
     }
     state.runs.set_paused(id, paused);
     Ok(Json(
@@ -410,7 +410,7 @@ pub async fn live(
 ) -> ApiResult<Response> {
     let run = match locate(&state, me.user_id, &id).await? {
         Found::Here(l) => return Ok(state.runs.live.stream(&l)),
-        Found::Lost(_) => return Err(lost_link()),
+        Found::Lost => return Err(lost_link()),
         Found::Stored(run) => run,
     };
     let treadmill = treadmill_of(&run);
