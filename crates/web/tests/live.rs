@@ -344,6 +344,82 @@ async fn another_process_answers_503_not_a_crash(store: Store) {
         .expect(StatusCode::CONFLICT);
 }
 
+/// The clinician's caps bound every speed written to the belt, and a heart rate above the
+/// person's cap (from their age and tier) stops it.
+async fn the_persons_caps_reach_the_belt(store: Store) {
+    let t = TestApp::new(store);
+    let (mut c, uid) = walker_with_programme(&t, "capped@example.org").await;
+    let mut doc = t.client();
+    doc.signup("doc-live@example.org", "clinician").await;
+    let code = doc.post("/api/invites", json!({})).await.json()["code"].clone();
+    c.post("/api/invites/accept", json!({ "code": code }))
+        .await
+        .expect(StatusCode::OK);
+    let seq = doc.get(&format!("/api/patients/{uid}")).await.json()["seq"].clone();
+    doc.put(
+        &format!("/api/patients/{uid}/caps"),
+        json!({"max_speed_kmh": 1.0, "expected_seq": seq}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let (id, run, sim) = start_sim(&t, &mut c, uid).await;
+    let beat = keep_beating(&c, &id);
+    let planned = run["plan"]["segments"][0]["speed"].as_f64().unwrap();
+    assert!(
+        planned > 1.0,
+        "the warm-up is planned faster ({planned}) than the cap"
+    );
+    let mut ev = Events::open(&c, &format!("/api/runs/{id}/live")).await;
+    for _ in 0..4 {
+        let (_, tel) = ev
+            .until(Duration::from_secs(10), |n, _| n == "telemetry")
+            .await;
+        assert!(tel["speed_kmh"].as_f64().unwrap() <= 1.0 + 1e-9, "{tel}");
+    }
+    let speeds: Vec<f64> = sim
+        .log()
+        .iter()
+        .filter_map(|(_, r)| match r {
+            ControlRequest::SetTargetSpeed { kmh } => Some(*kmh),
+            _ => None,
+        })
+        .collect();
+    assert!(!speeds.is_empty());
+    assert!(speeds.iter().all(|&s| s <= 1.0), "{speeds:?}");
+
+    let tier = t
+        .state
+        .svc
+        .store
+        .programme(uid)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+        .tier;
+    let cap = retrowalk_core::heart_rate_cap(retrowalk_core::units::Age::new(58).unwrap(), tier);
+    sim.set_heart_rate(Some(cap.bpm + 20));
+    let (_, stopped) = ev
+        .until(Duration::from_secs(10), |n, _| n == "stopped")
+        .await;
+    beat.abort();
+    assert_eq!(stopped["reason"], "heart_rate", "{stopped}");
+    assert!(
+        stopped["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("cap of {} bpm", cap.bpm)),
+        "{stopped}"
+    );
+    assert!(stops(&sim) >= 1);
+    wait_for("the reason is stored", Duration::from_secs(5), || {
+        t.state.live_treadmill(&id, uid).is_none()
+    })
+    .await;
+    let r = stored_reason(&t, uid, &id).await.unwrap();
+    assert!(r.starts_with("treadmill heart_rate"), "{r}");
+}
+
 /// What a killed process leaves behind: a treadmill run never ended, no longer recorded.
 async fn a_run_whose_process_died_can_still_be_closed(store: Store) {
     let t = TestApp::new(store);
@@ -437,5 +513,6 @@ both_backends!(
     another_walker_cannot_watch_or_stop,
     another_process_answers_503_not_a_crash,
     a_run_whose_process_died_can_still_be_closed,
+    the_persons_caps_reach_the_belt,
     shutdown_stops_every_belt,
 );
