@@ -118,6 +118,11 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.equal(await page.isChecked('#dizziness'), true);
   assert.ok(Number(await page.inputValue('#backward_min')) > 0);
 
+  // Effort has no answer until the person gives one, and saving without it is refused.
+  assert.equal(await page.locator('input[name="effort"]:checked').count(), 0);
+  await page.click('#save-log');
+  await page.waitForSelector('.form-error:not([hidden])');
+  assert.match(await page.textContent('.form-error'), /how hard it felt/);
   await page.click('label[for="effort-4"]');
   await page.click('label[for="pain_during-1"]');
   await page.click('#save-log');
@@ -138,6 +143,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   const t = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
   await page.goto(`${base}/?date=${t}`);
   await page.waitForSelector('#morning-check');
+  assert.equal(await page.locator('input[name="morning_pain"]:checked').count(), 0, 'no answer chosen for the person');
   await page.click('label[for="morning_pain-2"]');
   await page.click('#morning-save');
   await page.waitForSelector('.toast');

@@ -65,12 +65,14 @@ export function icon(name, cls = 'icon') {
   });
 }
 
-/** A 0–10 scale as radio buttons; labels for the ends. */
+/** A 0–10 scale as radio buttons; labels for the ends. A null value leaves every option
+ * unticked (Number(null) is 0, which would answer "none" on the person's behalf). */
 export function scale(name, legend, value, ends = ['none', 'worst']) {
   const opts = [];
+  const chosen = value === null || value === undefined || value === '' ? null : Number(value);
   for (let v = 0; v <= 10; v++) {
     const id = `${name}-${v}`;
-    opts.push(h('input', { type: 'radio', name, id, value: String(v), checked: Number(value) === v, class: 'sr' }));
+    opts.push(h('input', { type: 'radio', name, id, value: String(v), checked: chosen === v, class: 'sr' }));
     opts.push(h('label', { for: id, class: `scale-opt lvl-${v}` }, String(v)));
   }
   return h('fieldset', { class: 'scale', id: `${name}-scale` },
