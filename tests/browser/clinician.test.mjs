@@ -60,6 +60,7 @@ test('clinician invites, sees a flag, caps speed; the patient’s next session r
   await doc.fill('#cap-speed', String(cap));
   await doc.click('#save-caps');
   await doc.waitForFunction((c) => document.querySelector('#audit')?.textContent.includes(`max speed ${c}`), cap.toFixed(1));
+  assert.equal((await doc.textContent('#caps-in-force')).trim(), `max speed ${cap.toFixed(1)} mph`);
 
   await pat.goto(`${base}/`);
   await pat.waitForSelector('#next-session');

@@ -2,7 +2,7 @@
 // pause/resume, charts, history and the audit trail.
 import { get, put, post, ApiError } from '../api.js';
 import { h, icon, field } from '../dom.js';
-import { tierLabel, fmtDate, fmtMinutes, speedIn, speedToKmh, unitLabel, round1 } from '../units.js';
+import { tierLabel, fmtDate, fmtMinutes, fmtSpeed, speedIn, speedToKmh, unitLabel, round1 } from '../units.js';
 import { flagChips } from './clinician.js';
 import { sessionFacts, statusOf, auditList, OUTCOME } from './home.js';
 import { progressCharts } from './charts-view.js';
@@ -86,6 +86,13 @@ export async function render(view, ctx) {
   });
 
   const sessions = (p.history || []).filter((e) => e.event && e.event.kind === 'session');
+  const done = today.adherence?.done ?? 0;
+  const planned = today.adherence?.planned ?? 0;
+  const inForce = [
+    capSpeedKmh != null && `max speed ${fmtSpeed(capSpeedKmh, units)}`,
+    capIncline != null && `max incline ${capIncline}%`,
+    capMin != null && `max ${Math.round(capMin)} min backward`,
+  ].filter(Boolean);
   const history = h('div', { class: 'table-wrap' }, h('table', { class: 'figures', id: 'history' },
     h('thead', {}, h('tr', {}, ['Date', 'Backward', 'Effort', 'Pain d/a', 'Safety', 'Then'].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, sessions.slice().reverse().map((e) => {
@@ -115,8 +122,14 @@ export async function render(view, ctx) {
           : h('p', { class: 'muted' }, status === 'paused' ? pausedText : status === 'needs_clearance' ? 'Waiting for clearance.' : 'No programme yet.'),
         today.last_reason ? h('p', { class: 'reason' }, h('strong', {}, 'Last adaptation: '), today.last_reason) : null),
       h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Adherence this week'),
-        h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(today.adherence?.done ?? 0)), h('span', {}, ` of ${today.adherence?.planned ?? 0}`)),
-        h('p', { class: 'muted small' }, `${sessions.length} session${sessions.length === 1 ? '' : 's'} logged in all.`))),
+        h('div', { class: 'week-row' },
+          h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`)),
+          h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: Math.max(done, planned) }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
+        h('p', { class: 'muted small' }, `${sessions.length} session${sessions.length === 1 ? '' : 's'} logged in all`,
+          summary?.last_session ? ` · last on ${fmtDate(summary.last_session)}` : '', '.'),
+        h('div', { class: 'in-force' },
+          h('p', { class: 'field-label' }, 'Limits in force'),
+          h('p', { id: 'caps-in-force' }, inForce.length ? inForce.join(' · ') : 'None beyond the tier’s own.')))),
     h('section', { class: 'card', id: 'caps-card' }, h('h2', { class: 'card-title' }, 'Limits'), capsForm),
     h('section', { class: 'card stack', id: 'programme-card' }, h('h2', { class: 'card-title' }, 'Programme'),
       h('div', { class: 'sub-section' }, tierForm),
