@@ -123,3 +123,21 @@ fn unknown_messages_and_fields_are_skipped() {
     assert_eq!(a.records[0].time, 0x1000 + fit::FIT_EPOCH_UNIX);
     assert_eq!(a.records[0].distance_m, Some(10.0));
 }
+
+/// A field may claim any base type byte; the ones FIT does not define (0x11–0x1F) read as
+/// no value. (This once recursed until the stack overflowed, aborting the process: an
+/// uploaded file could take the web server down.)
+#[test]
+fn undefined_base_types_are_no_value_not_a_crash() {
+    for base in 0x11u8..=0x1F {
+        // Definition: local 0, little-endian, global 20 (record), fields: timestamp
+        // (uint32) and distance, claimed as `base`, 8 bytes.
+        let mut body = vec![0x40, 0, 0, 20, 0, 2, 253, 4, 0x86, 5, 8, base];
+        body.push(0x00);
+        body.extend_from_slice(&1_000_000_000u32.to_le_bytes());
+        body.extend_from_slice(&[7u8; 8]);
+        let a = fit::decode(&wrapped(&body)).expect("decodes");
+        assert_eq!(a.records.len(), 1);
+        assert_eq!(a.records[0].distance_m, None, "base {base:#x}");
+    }
+}
