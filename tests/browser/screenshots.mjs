@@ -8,14 +8,18 @@ import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, launchBrowser, newPage, signUp, onboard, PHONE, DESKTOP } from './lib/harness.mjs';
 
-const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+// SCREENSHOT_DIR writes elsewhere, to compare before replacing the committed images.
+const out = process.env.SCREENSHOT_DIR
+  ? resolve(process.env.SCREENSHOT_DIR)
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 mkdirSync(out, { recursive: true });
 
 const server = await startServer();
 const browser = await launchBrowser();
 const base = server.url;
 
-async function shot(page, name, { full = name.startsWith('desktop') } = {}) {
+// SCREENSHOT_FULL=1 takes phone pages whole too, to review what lies below the fold.
+async function shot(page, name, { full = name.startsWith('desktop') || Boolean(process.env.SCREENSHOT_FULL) } = {}) {
   await page.waitForTimeout(200);
   await page.evaluate(() => document.querySelector('#toast')?.replaceChildren());
   const file = `${out}/${name}.png`;
@@ -61,6 +65,8 @@ async function seedHistory(page) {
       date, backward_min: plan.plan.load.backward_s / 60, effort: [3, 4, 4, 5, 3][n % 5],
       pain_before: 1, pain_during: [1, 2, 1, 2, 3, 1][n % 6], pain_after: [1, 1, 2, 1, 2, 0][n % 6],
       dizziness: dizzy, rails: 'light', stopped_early: n === 9 ? 'discomfort' : null,
+      notes: dizzy ? 'Light-headed after looking back over my shoulder; used the mirror after that.'
+        : n === 9 ? 'Left knee stiff on the stairs this morning.' : null,
     });
   }
 }
@@ -109,10 +115,17 @@ try {
   await ada.click('label[for="effort-4"]');
   await ada.click('label[for="pain_during-2"]');
   await ada.click('label[for="pain_after-1"]');
+  await ada.evaluate(() => window.scrollTo(0, 0)); // the form as it opens, not where the last tap left it
   await shot(ada, 'phone-log-form');
   await ada.click('#save-log');
   await ada.waitForSelector('#log-result');
   await shot(ada, 'phone-log-result');
+  // The next morning (the API's ?date= moves "today"): the knee check comes first.
+  const tomorrow = new Date();
+  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+  await ada.goto(`${base}/?date=${iso(tomorrow)}`);
+  await ada.waitForSelector('#morning-check');
+  await shot(ada, 'phone-morning-check');
 
   // A new person with a knee condition: the screening result explains the tier.
   const ben = await newPage(browser, PHONE);
