@@ -159,7 +159,8 @@ fn fit_time(what: &'static str, unix: i64) -> Result<u32, FitError> {
     unix.checked_sub(FIT_EPOCH_UNIX)
         .and_then(|t| u32::try_from(t).ok())
         .filter(|t| *t != u32::MAX)
-        .ok_or(FitError::OutOfRange {
+        // Lazily: formatting the message for every record was a third of encoding time.
+        .ok_or_else(|| FitError::OutOfRange {
             what,
             value: format!("Unix time {unix}"),
         })
