@@ -3,7 +3,9 @@
 //!
 //! A controller owns hardware (here the simulated treadmill) and so lives in the process
 //! that started it; the database knows only that the run exists. Another process serving
-//! the same database answers requests for such a run with a clear 503 instead of guessing.
+//! the same database answers requests for such a run with a clear 503 instead of guessing,
+//! except STOP: it ends the run in the database, and the driving process, which checks
+//! every second, stops its belt.
 //!
 //! Each run gets a watcher task: it relays the controller's events to any number of
 //! browser streams, remembers the latest figures for a stream that joins late, and when
@@ -347,6 +349,21 @@ pub fn treadmill_reason(reason: &StopReason) -> String {
     format!("{TREADMILL_PREFIX}{reason}")
 }
 
+/// How often a live run's controller looks for a STOP taken by another process.
+const ENDED_CHECK: Duration = Duration::from_secs(1);
+
+/// Whether the run has been ended in the database (a failed read is "not ended": the
+/// heartbeat timeout still stops the belt if the screen is gone).
+async fn ended_in_store(store: &Store, user: UserId, run_id: &str) -> bool {
+    match store.runs(user).await {
+        Ok(runs) => runs.iter().any(|r| r.id == run_id && r.ended_at.is_some()),
+        Err(e) => {
+            tracing::warn!(run = %run_id, error = %e, "cannot read the run's state");
+            false
+        }
+    }
+}
+
 async fn watch_run(
     store: Store,
     run_id: String,
@@ -358,6 +375,10 @@ async fn watch_run(
     let mut stopped: Option<StopReason> = None;
     // A controller that panicked or was aborted emits no Stopped event: notice it ending.
     let mut poll = tokio::time::interval(Duration::from_millis(500));
+    // STOP sent to another process serving the same database ends the run there; this
+    // process learns it from the database and stops its belt.
+    let mut ended_elsewhere = tokio::time::interval(ENDED_CHECK);
+    let mut forwarded = false;
     let relay = |ev: ControllerEvent, stopped: &mut Option<StopReason>| {
         if let ControllerEvent::Stopped { reason, .. } = &ev {
             *stopped = Some(reason.clone());
@@ -374,6 +395,13 @@ async fn watch_run(
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             },
+            _ = ended_elsewhere.tick(), if !forwarded => {
+                if ended_in_store(&store, live.user, &run_id).await {
+                    forwarded = true;
+                    tracing::info!(run = %run_id, "run ended by another process; stopping the belt");
+                    live.stop_by_person("STOP received by another server process");
+                }
+            }
             _ = poll.tick() => {
                 if handle.is_finished() {
                     while let Ok(ev) = events.try_recv() {

@@ -115,7 +115,7 @@ pub const OPS: &[Op] = &[
     body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
     status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" drives a simulated treadmill through the plan from this server process (caps: the segment, the prescription, the clinician's caps, the machine's range, the heart-rate cap); its belt stops on STOP, pause, a missing heartbeat or server shutdown."), "StartRun"), 201),
     status(op("POST", "/api/runs/{id}/heartbeat", Walker, "The runner is alive (send every second); a treadmill run's belt stops after a few seconds without one."), 204),
-    body(op("POST", "/api/runs/{id}/stop", Walker, "Stop the run with a reason; a reason other than finished is carried into the session log sent with this run_id."), "StopRun"),
+    body(op("POST", "/api/runs/{id}/stop", Walker, "Stop the run with a reason; a reason other than finished is carried into the session log sent with this run_id. For a treadmill run the stop is handed to its controller before the answer; from another server process it is recorded and that process stops the belt within about a second (treadmill_forwarded)."), "StopRun"),
     op("POST", "/api/runs/{id}/pause", Walker, "Pause the run."),
     op("POST", "/api/runs/{id}/resume", Walker, "Resume the run."),
     op("GET", "/api/runs/{id}/live", Walker, "Live treadmill events as Server-Sent Events: telemetry {speed_kmh, incline_pct, distance_m, hr_bpm, ...}, state, segment, cue, warning, and stopped {reason, detail, confirmed} last; 409 for a run without a treadmill or one that has stopped; 503 when another server process drives the run's treadmill."),

@@ -305,7 +305,7 @@ async fn another_walker_cannot_watch_or_stop(store: Store) {
 }
 
 /// Two app states on one database stand for two server processes.
-async fn another_process_answers_503_not_a_crash(store: Store) {
+async fn another_process_answers_503_but_takes_stop(store: Store) {
     let a = TestApp::new(store.clone());
     let b = TestApp::new(store);
     let (mut on_a, uid) = walker_with_programme(&a, "two@example.org").await;
@@ -313,12 +313,13 @@ async fn another_process_answers_503_not_a_crash(store: Store) {
     let beat = keep_beating(&on_a, &id);
     let mut on_b = b.client();
     on_b.jar = on_a.jar.clone();
-    for (m, p, body) in [
-        ("GET", "live", None),
-        ("POST", "heartbeat", Some(json!({}))),
-        ("POST", "pause", Some(json!({}))),
-        ("POST", "stop", Some(json!({"reason": "other"}))),
+    for (m, p) in [
+        ("GET", "live"),
+        ("POST", "heartbeat"),
+        ("POST", "pause"),
+        ("POST", "resume"),
     ] {
+        let body = (m == "POST").then(|| json!({}));
         let r = on_b.call(m, &format!("/api/runs/{id}/{p}"), body).await;
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{m} {p}");
         assert!(
@@ -331,17 +332,42 @@ async fn another_process_answers_503_not_a_crash(store: Store) {
         );
     }
     assert_eq!(stops(&sim), 0);
-    on_a.post(
-        &format!("/api/runs/{id}/stop"),
-        json!({"reason": "finished"}),
-    )
-    .await
-    .expect(StatusCode::OK);
-    beat.abort();
-    // Once stopped, the other process reads it from the database like any run.
-    on_b.post(&format!("/api/runs/{id}/stop"), json!({"reason": "other"}))
+    // STOP works from any process: B records it, A reads it and stops its belt, even
+    // while the screen keeps beating.
+    let asked = Instant::now();
+    let r = on_b
+        .post(
+            &format!("/api/runs/{id}/stop"),
+            json!({"reason": "pain", "note": "left knee"}),
+        )
         .await
-        .expect(StatusCode::CONFLICT);
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(r["treadmill_forwarded"], true, "{r}");
+    wait_for("A stops its belt", Duration::from_secs(3), || {
+        stops(&sim) >= 1
+    })
+    .await;
+    eprintln!(
+        "STOP via another process reached the belt in {:?}",
+        asked.elapsed()
+    );
+    wait_for("A releases the controller", Duration::from_secs(5), || {
+        a.state.live_treadmill(&id, uid).is_none()
+    })
+    .await;
+    beat.abort();
+    assert_eq!(
+        stored_reason(&a, uid, &id).await.as_deref(),
+        Some("pain: left knee"),
+        "A did not overwrite the person's reason"
+    );
+    // Stopped once: the second STOP, on either process, is refused.
+    for c in [&mut on_a, &mut on_b] {
+        c.post(&format!("/api/runs/{id}/stop"), json!({"reason": "other"}))
+            .await
+            .expect(StatusCode::CONFLICT);
+    }
 }
 
 /// The clinician's caps bound every speed written to the belt, and a heart rate above the
@@ -511,7 +537,7 @@ both_backends!(
     sim_run_streams_telemetry_and_stop_halts_the_belt,
     a_missing_heartbeat_stops_the_belt,
     another_walker_cannot_watch_or_stop,
-    another_process_answers_503_not_a_crash,
+    another_process_answers_503_but_takes_stop,
     a_run_whose_process_died_can_still_be_closed,
     the_persons_caps_reach_the_belt,
     shutdown_stops_every_belt,
