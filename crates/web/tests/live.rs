@@ -291,17 +291,29 @@ async fn another_walker_cannot_watch_or_stop(store: Store) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stops(&sim), 0, "Bob's calls never reached Ada's belt");
     assert!(t.state.live_treadmill(&id, ada_id).is_some());
+    let asked = tokio::time::Instant::now();
     ada.post(
         &format!("/api/runs/{id}/stop"),
         json!({"reason": "finished"}),
     )
     .await
     .expect(StatusCode::OK);
+    let answered = asked.elapsed();
     beat.abort();
     wait_for("Ada's belt stopped", Duration::from_secs(5), || {
         stops(&sim) >= 1
     })
     .await;
+    // From the request to the Stop reaching the treadmill, through HTTP, the handler and
+    // the controller (the database write of the reason happens alongside).
+    let written = sim
+        .entries()
+        .iter()
+        .find(|e| e.request == ControlRequest::Stop)
+        .map(|e| e.at.duration_since(asked))
+        .unwrap();
+    eprintln!("STOP over HTTP: Stop written after {written:?}, answered after {answered:?}");
+    assert!(written < Duration::from_millis(500), "{written:?}");
 }
 
 /// Two app states on one database stand for two server processes.
