@@ -45,7 +45,11 @@ async fn main() -> Result<()> {
         .with_context(|| format!("opening {}", args.db))?;
     let salt = SaltString::encode_b64(b"retrowalk-loadtest-salt")
         .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = argon2::Argon2::default()
+    // The web app's own parameters (retrowalk_web::Settings: argon2id, 12 MiB, 3 passes),
+    // so signing in to a generated account costs what it costs for a real one.
+    let params = argon2::Params::new(12 * 1024, 3, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let hash = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(args.password.as_bytes(), &salt)
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
         .to_string();
