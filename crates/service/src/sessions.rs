@@ -71,16 +71,9 @@ fn pause_text(p: PauseReason) -> String {
 
 impl Service {
     async fn profile_and_programme(&self, user: UserId) -> Result<(Profile, ProgrammeRecord)> {
-        let profile = self
-            .store
-            .profile(user)
-            .await?
-            .ok_or(ServiceError::NoProfile)?;
-        let rec = self
-            .store
-            .programme(user)
-            .await?
-            .ok_or(ServiceError::NoProgramme)?;
+        let (profile, rec) = self.store.profile_and_programme(user).await?;
+        let profile = profile.ok_or(ServiceError::NoProfile)?;
+        let rec = rec.ok_or(ServiceError::NoProgramme)?;
         Ok((profile, rec))
     }
 
@@ -112,13 +105,14 @@ impl Service {
             seq: 0,
             notice: NOT_A_MEDICAL_DEVICE.to_string(),
         };
-        let Some(profile) = self.store.profile(user).await? else {
+        let (profile, programme) = self.store.profile_and_programme(user).await?;
+        let Some(profile) = profile else {
             return Ok(out);
         };
         out.units = profile.units;
         let screening = screen(&profile);
         out.tier = Some(screening.tier);
-        let Some(rec) = self.store.programme(user).await? else {
+        let Some(rec) = programme else {
             out.status = if screening.may_start() {
                 Status::NoProfile
             } else {

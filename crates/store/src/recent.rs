@@ -5,7 +5,7 @@
 
 use crate::programme::parse_date;
 use crate::{ProgrammeRecord, Result, Store, StoreError, UserId};
-use retrowalk_core::{Event, SessionLog};
+use retrowalk_core::{Event, Profile, SessionLog};
 use sqlx::Row;
 use time::Date;
 
@@ -108,6 +108,29 @@ impl Store {
         rows.iter().map(recent_from).collect()
     }
 
+    /// A person's profile and programme in one query (today's page needs both).
+    pub async fn profile_and_programme(
+        &self,
+        user: UserId,
+    ) -> Result<(Option<Profile>, Option<ProgrammeRecord>)> {
+        let row = sqlx::query(
+            "SELECT pr.data AS profile, p.start_date, p.state, p.seq, p.updated_at \
+             FROM users u LEFT JOIN profiles pr ON pr.user_id = u.id \
+             LEFT JOIN programmes p ON p.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok((None, None));
+        };
+        let profile = r
+            .try_get::<Option<String>, _>("profile")?
+            .map(|d| serde_json::from_str(&d))
+            .transpose()?;
+        Ok((profile, programme_from(&r)?))
+    }
+
     /// The note given with the latest pause, if that pause had one.
     pub async fn last_pause_note(&self, user: UserId) -> Result<Option<String>> {
         let row = sqlx::query(
@@ -149,15 +172,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let programme = match r.try_get::<Option<String>, _>("state")? {
-                    Some(state) => Some(ProgrammeRecord {
-                        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
-                        state: serde_json::from_str(&state)?,
-                        seq: r.try_get("seq")?,
-                        updated_at: r.try_get("updated_at")?,
-                    }),
-                    None => None,
-                };
+                let programme = programme_from(r)?;
                 Ok(PatientRow {
                     id: r.try_get("id")?,
                     name: r.try_get("display_name")?,
@@ -171,6 +186,19 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The programme columns (start_date, state, seq, updated_at) of a row that may have none.
+fn programme_from(r: &sqlx::any::AnyRow) -> Result<Option<ProgrammeRecord>> {
+    let Some(state) = r.try_get::<Option<String>, _>("state")? else {
+        return Ok(None);
+    };
+    Ok(Some(ProgrammeRecord {
+        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+        state: serde_json::from_str(&state)?,
+        seq: r.try_get("seq")?,
+        updated_at: r.try_get("updated_at")?,
+    }))
 }
 
 fn recent_from(r: &sqlx::any::AnyRow) -> Result<RecentSession> {

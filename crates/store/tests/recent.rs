@@ -170,6 +170,20 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
         );
         assert_eq!(r.email, store.user(r.id).await.unwrap().unwrap().email);
     }
+    for &id in &ids {
+        assert_eq!(
+            store.profile_and_programme(id).await.unwrap(),
+            (
+                store.profile(id).await.unwrap(),
+                store.programme(id).await.unwrap()
+            )
+        );
+        assert!(store.profile(id).await.unwrap().is_some());
+    }
+    assert_eq!(
+        store.profile_and_programme(clinician).await.unwrap(),
+        (None, None)
+    );
     let other = store
         .create_user("d@x.org", "D", None, Role::Clinician)
         .await
