@@ -390,7 +390,7 @@ async fn files(req: Request, state: &AppState) -> ApiResult<Vec<(String, Bytes)>
         .await
         .map_err(|e| body_error(e.status()))?
     {
-        let Some(name) = field.file_name().map(str::to_string) else {
+        let Some(name) = field.file_name().map(file_name) else {
             continue; // a plain form field, not a file
         };
         if out.len() == MAX_FILES {
@@ -411,7 +411,37 @@ fn param_of(req: &Request, name: &str) -> Option<String> {
         .split('&')
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.chars().filter(|c| !c.is_control()).take(200).collect())
+        .map(|(_, v)| file_name(&percent_decode(v)))
+}
+
+/// `+` and `%XX` as a query string encodes them (URLSearchParams, curl --data-urlencode).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file's name as shown back and kept with its run: no control characters, no folders,
+/// at most 200 characters.
+fn file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    base.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 /// `POST /api/import/fit`: each file becomes a logged session with its telemetry, or an
@@ -470,4 +500,25 @@ pub async fn import_fit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
     }
     Ok(Json(body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_decoded_and_tamed() {
+        assert_eq!(
+            file_name(&percent_decode("my+walk%20(2).fit")),
+            "my walk (2).fit"
+        );
+        assert_eq!(
+            file_name(&percent_decode("..%2F..%2Fetc%2Fpasswd")),
+            "passwd"
+        );
+        assert_eq!(file_name("C:\\watch\\run.fit"), "run.fit");
+        assert_eq!(file_name(&percent_decode("a%0Ab%zz%")), "ab%zz%");
+        assert_eq!(file_name(&"x".repeat(500)).len(), 200);
+        assert_eq!(percent_decode("%C3%A9t%C3%A9.fit"), "été.fit");
+    }
 }
