@@ -110,6 +110,24 @@ test('download a session as FIT, import it with a bad file beside it, download t
   assert.match(res.headers.get('content-type'), /^text\/calendar/);
   assert.match(await res.text(), /BEGIN:VEVENT/);
 
+  // Bob's clinician downloads his sessions CSV from the patient page: the same file.
+  const doc = await newPage(browser);
+  await signUp(doc, base, { name: 'Dr Ida Files', role: 'clinician' });
+  await doc.click('#create-invite');
+  await doc.waitForSelector('#invite-code');
+  const code = (await doc.textContent('#invite-code')).trim();
+  await bob.fill('#invite-code', code);
+  await bob.click('#accept-invite');
+  await bob.waitForSelector('#invite-result:not([hidden])');
+  await doc.goto(`${base}/clinician`);
+  await doc.locator('a.patient-row[data-patient="Bob Import"]').click();
+  await doc.waitForSelector('#patient-files');
+  const theirs = await download(doc, '#pdl-sessions-csv');
+  assert.equal(theirs.bytes.toString('utf8'), after.bytes.toString('utf8'));
+  const theirFit = await download(doc, '#pdl-fit');
+  assert.equal(theirFit.bytes.subarray(8, 12).toString('latin1'), '.FIT');
+
   assert.deepEqual(ada.errors, []);
   assert.deepEqual(bob.errors, []);
+  assert.deepEqual(doc.errors, []);
 });

@@ -137,9 +137,25 @@ export async function render(view, ctx) {
       h('div', { class: 'sub-section' }, pauseForm)),
     h('div', { class: 'charts' }, p.progress ? progressCharts(p.progress) : null),
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'History'), sessions.length ? history : h('p', { class: 'muted' }, 'No sessions logged yet.')),
+    patientFiles(id, sessions.length > 0),
     h('section', { class: 'card', id: 'audit' }, h('h2', { class: 'card-title' }, 'Audit trail'),
       (p.audit || []).length
         ? auditList(p.audit)
         : h('p', { class: 'muted' }, 'No changes by anyone other than the patient yet.')),
   );
+}
+
+// The patient's sessions as files for a spreadsheet or another app (not their backup:
+// that is theirs to take and send).
+function patientFiles(id, logged) {
+  const base = `/api/patients/${encodeURIComponent(id)}/export`;
+  const link = (file, title, sub, linkId) => h('li', {}, h('a', { href: `${base}/${file}`, download: '', class: 'export-link', id: linkId },
+    icon('download'), h('span', {}, h('strong', {}, title), h('span', { class: 'muted small' }, sub))));
+  return h('section', { class: 'card', id: 'patient-files' }, h('h2', { class: 'card-title' }, 'Files'),
+    h('ul', { class: 'link-list' },
+      logged ? link('session.fit', 'Last session (FIT)', 'With telemetry when the treadmill recorded it', 'pdl-fit') : null,
+      logged ? link('session.tcx', 'Last session (TCX)', 'Training Center XML', 'pdl-tcx') : null,
+      link('sessions.csv', 'Sessions (CSV)', 'One row per session', 'pdl-sessions-csv'),
+      link('segments.csv', 'Segments (CSV)', 'Every segment, planned and done', 'pdl-segments-csv'),
+      link('programme.ics', 'Programme (.ics)', 'The next 8 weeks as a calendar file', 'pdl-ics')));
 }
