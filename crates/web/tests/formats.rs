@@ -293,6 +293,17 @@ async fn uploads_keep_the_good_files_and_every_download_decodes(store: Store) {
     let r = ada.get("/api/export/everything.zip").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
+    // Far bigger than the 64 KiB every JSON endpoint takes: the upload route has its own
+    // 8 MiB limit. Two hours at 1 Hz on the next Monday.
+    let long = synthetic::treadmill_walk(MON + 7 * 86_400, 7200, 240);
+    let long_bytes = fit::encode(&long, EncodeOptions::default()).unwrap();
+    assert!(long_bytes.len() > 64 * 1024, "{} bytes", long_bytes.len());
+    let (ct, body) = multipart(&[("long.fit", &long_bytes)]);
+    let later = ANSWERS.replace("date=2026-01-10", "date=2026-01-20");
+    let r = upload(&mut ada, &later, &ct, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["files"][0]["records"], json!(7200));
+
     // Too big an upload is refused whole.
     let huge = vec![0u8; 9 * 1024 * 1024];
     let r = upload(&mut ada, ANSWERS, "application/octet-stream", huge).await;
