@@ -1,10 +1,12 @@
 //! The command line: every job the web app does, for people who live in a terminal.
 
 mod backup;
+mod devices;
 mod export;
 mod log;
 mod profile;
 mod prompt;
+mod run;
 mod serve;
 mod show;
 
@@ -81,6 +83,10 @@ pub enum Command {
     Import(export::ImportArgs),
     /// Run the web app (sign-in, the session runner, clinicians' pages) on this database.
     Serve(serve::ServeArgs),
+    /// List the Bluetooth treadmills and heart-rate straps in range.
+    Devices(devices::DevicesArgs),
+    /// Drive a treadmill through today's session, with a live view; Ctrl-C or `s` stops it.
+    Run(run::RunArgs),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -119,6 +125,10 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
     if let Command::Serve(args) = cli.command {
         return serve::run(&cli.global, args).await;
     }
+    // Scanning needs no database.
+    if let Command::Devices(args) = cli.command {
+        return devices::devices(args, cli.global.json).await;
+    }
     let svc = open(&cli.global).await?;
     let me = svc.store.local_user().await?;
     let json = cli.global.json;
@@ -138,7 +148,8 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Check => check(&svc, me, json).await,
         Command::Export(a) => export::export(&svc, me, a, json, today).await,
         Command::Import(a) => export::import(&svc, me, a, json, today).await,
-        Command::Serve(_) => Ok(()),
+        Command::Run(a) => run::run(&svc, me, a, json, today).await,
+        Command::Serve(_) | Command::Devices(_) => Ok(()),
     }
 }
 
