@@ -87,6 +87,11 @@ pub enum Command {
     Heartbeat,
     /// Change the heart-rate cap.
     HeartRateCap(u16),
+    /// Something the controller relies on failed outside it (e.g. the heart-rate strap
+    /// went away, so the cap can no longer be enforced): stop the belt as for an error.
+    Fault {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -603,6 +608,7 @@ impl Driver {
     fn on_command(&mut self, cmd: Command) -> Option<Interrupt> {
         match cmd {
             Command::Stop { reason } => Some(StopReason::Requested { by: reason }.into()),
+            Command::Fault { message } => Some(StopReason::error(message).into()),
             Command::Pause => (!self.paused).then_some(Interrupt::Pause),
             Command::Resume => self.paused.then_some(Interrupt::Resume),
             Command::Heartbeat => {

@@ -294,6 +294,23 @@ async fn a_missing_heartbeat_stops_the_belt() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_fault_reported_from_outside_stops_the_belt() {
+    let fake = Fake::new(typical(), Quirks::default());
+    let (h, _) = start(&fake, plan(300, 3.0, 0.0), quiet());
+    run_for(secs(40)).await;
+    assert!(fake.state.lock().unwrap().running);
+    h.commands()
+        .send(Command::Fault {
+            message: "heart-rate strap lost".into(),
+        })
+        .unwrap();
+    let out = h.finish().await;
+    assert_eq!(out.reason.to_string(), "error: heart-rate strap lost");
+    assert!(out.stop_confirmed);
+    assert_stopped(&fake);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_refused_command_stops_the_belt() {
     let fake = Fake::new(
         typical(),
