@@ -13,7 +13,7 @@
 # The seeded clinic is kept between runs, keyed by its size, the day and a hash of the
 # seeder and the migrations: SQLite under $BENCH_CACHE, PostgreSQL as a template database
 # in the shared test server. Every run works on a copy, so the writes of one run never
-# reach the next. FRESH=1 seeds again.
+# reach the next. FRESH=1 seeds again; SEED_ONLY=1 stops after seeding.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 backend=${1:-sqlite}
@@ -89,6 +89,8 @@ case "$backend" in
     ;;
   *) echo "usage: $0 sqlite|postgres"; exit 2 ;;
 esac
+
+[ "${SEED_ONLY:-0}" = 1 ] && { echo "== seeded (SEED_ONLY=1: no run)"; exit 0; }
 
 RETROWALK_LOG=${RETROWALK_LOG:-warn} "$bin/retrowalk" serve --addr "127.0.0.1:$PORT" --db "$db" >"$work/server.log" 2>&1 &
 server_pid=$!
