@@ -280,4 +280,27 @@ fn without_bluetooth_devices_and_real_treadmills_say_how_to_build_with_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--features bluetooth"), "{err}");
     assert!(e.runs().is_empty());
+
+    // A strap needs Bluetooth too, even on the simulated treadmill.
+    let out = e
+        .cmd()
+        .args([
+            "run",
+            "--treadmill",
+            "sim",
+            "--hr-strap",
+            "Polar H10",
+            "--date",
+            DAY,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("heart-rate strap") && err.contains("--features bluetooth"),
+        "{err}"
+    );
+    assert!(e.runs().is_empty());
 }

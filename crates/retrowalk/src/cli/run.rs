@@ -11,8 +11,8 @@ use retrowalk_controller::{
 use retrowalk_core::session::{SegmentKind, SessionPlan};
 use retrowalk_core::{heart_rate_cap, Speed, Units};
 use retrowalk_ftms::{
-    BoxFuture, Capabilities, ControlRequest, ControlResponse, Notification, SimConfig,
-    SimHeartRate, SimTreadmill, TransportError, Treadmill,
+    BoxFuture, Capabilities, ControlRequest, ControlResponse, HeartRateMonitor, Notification,
+    SimConfig, SimHeartRate, SimTreadmill, TransportError, Treadmill,
 };
 use retrowalk_service::Service;
 use retrowalk_store::UserId;
@@ -42,6 +42,10 @@ pub struct RunArgs {
     treadmill: String,
     #[command(flatten)]
     date: DateArg,
+    /// A Bluetooth heart-rate strap's name or address, as `retrowalk devices` lists it. Its
+    /// readings count toward the heart-rate cap; losing it stops the belt.
+    #[arg(long)]
+    hr_strap: Option<String>,
     /// Stop the belt when your heart rate goes above this (bpm). It can only lower the cap
     /// for your age and tier, never raise it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(40..=230))]
@@ -53,11 +57,13 @@ pub struct RunArgs {
 }
 
 /// Why the terminal asked for a stop, as stored with the run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Input {
     Stop(&'static str),
     Pause,
     Resume,
+    /// Something outside the controller failed; stop as for an error.
+    Fault(String),
 }
 
 pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date) -> Result<()> {
@@ -67,7 +73,7 @@ pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date)
     }
     // Ctrl-C and SIGTERM are caught before anything can move a belt: from here on they
     // stop it instead of killing the process with the belt running.
-    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     watch_signals(input_tx.clone())?;
 
     let date = a.date.date.unwrap_or(today);
@@ -102,6 +108,24 @@ pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date)
             .with_context(|| format!("cannot connect to the treadmill {:?}", a.treadmill))?
     };
 
+    let machine: Arc<dyn Treadmill> = match &a.hr_strap {
+        Some(name) => {
+            say(json, &format!("Looking for the heart-rate strap {name:?}…"));
+            let strap = retrowalk_ftms::bluetooth::connect_heart_rate(name, SCAN_TIMEOUT)
+                .await
+                .with_context(|| format!("cannot connect to the heart-rate strap {name:?}"))?;
+            Arc::new(WithStrap::new(machine, strap, input_tx.clone()))
+        }
+        None => machine,
+    };
+    // Ctrl-C while connecting: never start the belt.
+    match input_rx.try_recv() {
+        Ok(Input::Stop(by)) => {
+            bail!("stopped by {by} before the session started; the belt was not started")
+        }
+        Ok(Input::Fault(m)) => bail!("{m}; the belt was not started"),
+        _ => {}
+    }
     let run_id = new_run_id();
     let record = json!({
         "treadmill": if sim { "sim".to_string() } else { a.treadmill.clone() },
@@ -240,6 +264,85 @@ impl Treadmill for DemoClock {
     }
 }
 
+/// A treadmill whose notifications also carry a heart-rate strap's readings, so the
+/// controller enforces the cap on the strap too. Each source is drained by its own task into
+/// one channel, so neither transport's future is ever dropped half-way through.
+struct WithStrap {
+    treadmill: Arc<dyn Treadmill>,
+    merged: tokio::sync::Mutex<mpsc::UnboundedReceiver<Notification>>,
+    pumps: [tokio::task::JoinHandle<()>; 2],
+}
+
+impl WithStrap {
+    fn new(
+        treadmill: Arc<dyn Treadmill>,
+        strap: Arc<dyn HeartRateMonitor>,
+        faults: mpsc::UnboundedSender<Input>,
+    ) -> WithStrap {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let t = treadmill.clone();
+        let to_controller = tx.clone();
+        let machine = tokio::spawn(async move {
+            while let Some(n) = t.next_notification().await {
+                if to_controller.send(n).is_err() {
+                    return;
+                }
+            }
+            let _ = to_controller.send(Notification::Disconnected);
+        });
+        let strap_pump = tokio::spawn(async move {
+            loop {
+                match strap.next_notification().await {
+                    Some(n @ Notification::HeartRate(_)) => {
+                        if tx.send(n).is_err() {
+                            return;
+                        }
+                    }
+                    Some(Notification::Disconnected) | None => break,
+                    Some(_) => {}
+                }
+            }
+            // Without the strap the cap cannot be enforced, and the treadmill is still
+            // connected: stop the belt as for an error, not as a lost treadmill.
+            let _ = faults.send(Input::Fault(format!(
+                "lost the heart-rate strap {}: the heart-rate cap can no longer be enforced",
+                strap.name()
+            )));
+        });
+        WithStrap {
+            treadmill,
+            merged: tokio::sync::Mutex::new(rx),
+            pumps: [machine, strap_pump],
+        }
+    }
+}
+
+impl Drop for WithStrap {
+    fn drop(&mut self) {
+        for p in &self.pumps {
+            p.abort();
+        }
+    }
+}
+
+impl Treadmill for WithStrap {
+    fn name(&self) -> String {
+        self.treadmill.name()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.treadmill.capabilities()
+    }
+    fn control(
+        &self,
+        request: ControlRequest,
+    ) -> BoxFuture<'_, Result<ControlResponse, TransportError>> {
+        self.treadmill.control(request)
+    }
+    fn next_notification(&self) -> BoxFuture<'_, Option<Notification>> {
+        Box::pin(async move { self.merged.lock().await.recv().await })
+    }
+}
+
 /// 32 hex digits, like the web runner's run ids (so its pages can address CLI runs too).
 fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -350,6 +453,7 @@ async fn drive(
                     Input::Stop(by) => Command::Stop { reason: by.to_string() },
                     Input::Pause => Command::Pause,
                     Input::Resume => Command::Resume,
+                    Input::Fault(message) => Command::Fault { message },
                 };
                 let _ = commands.send(cmd);
             }
@@ -522,4 +626,113 @@ impl View {
 
 fn mmss(s: u32) -> String {
     format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use retrowalk_controller::MemorySink;
+    use retrowalk_core::screening::{Requirements, Tier};
+    use retrowalk_core::session;
+    use retrowalk_core::{BodyMass, ClinicianCaps, Incline, Limits, Load, RailUse};
+    use retrowalk_ftms::HeartRate;
+
+    struct FakeStrap(tokio::sync::Mutex<mpsc::UnboundedReceiver<Notification>>);
+
+    impl HeartRateMonitor for FakeStrap {
+        fn name(&self) -> String {
+            "test strap".into()
+        }
+        fn next_notification(&self) -> BoxFuture<'_, Option<Notification>> {
+            Box::pin(async move { self.0.lock().await.recv().await })
+        }
+    }
+
+    fn strap() -> (mpsc::UnboundedSender<Notification>, Arc<FakeStrap>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (tx, Arc::new(FakeStrap(tokio::sync::Mutex::new(rx))))
+    }
+
+    fn bpm(bpm: u16) -> Notification {
+        Notification::HeartRate(HeartRate {
+            bpm,
+            contact: Some(true),
+            energy_kj: None,
+            rr_ms: vec![],
+        })
+    }
+
+    fn session(machine: Arc<dyn Treadmill>, hr_cap: u16) -> SessionHandle {
+        let load = Load {
+            backward_s: 300,
+            speed: Speed::from_kmh(3.0).unwrap(),
+            incline: Incline::FLAT,
+            rails: RailUse::Light,
+        };
+        let plan = session::build(
+            &load,
+            Tier::Standard,
+            Requirements::default(),
+            Units::Kmh,
+            BodyMass::from_kg(70.0).unwrap(),
+        );
+        let limits = Limits {
+            target_backward_s: 1200,
+            target_speed: Speed::from_kmh(4.8).unwrap(),
+            max_incline: Incline::FLAT,
+            rail_floor: RailUse::None,
+            min_speed: Speed::from_kmh(0.8).unwrap(),
+            speed_step: Speed::from_kmh(0.8).unwrap(),
+        };
+        SessionController::new(
+            machine,
+            plan,
+            &limits,
+            &ClinicianCaps::default(),
+            Box::new(MemorySink::new()),
+            Config {
+                heartbeat_timeout: None,
+                hr_cap: Some(hr_cap),
+                ..Config::default()
+            },
+        )
+        .spawn()
+        .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_straps_heart_rate_counts_toward_the_cap() {
+        let sim = Arc::new(SimTreadmill::new(SimConfig::default()));
+        let (beats, s) = strap();
+        let (faults, _f) = mpsc::unbounded_channel();
+        let h = session(Arc::new(WithStrap::new(sim.clone(), s, faults)), 150);
+        beats.send(bpm(120)).unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(!h.is_finished(), "stopped under the cap");
+        beats.send(bpm(171)).unwrap();
+        let out = h.finish().await;
+        assert_eq!(out.reason, StopReason::HeartRate { bpm: 171, cap: 150 });
+        assert!(out.stop_confirmed);
+        assert!(!sim.is_running());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn losing_the_strap_is_reported_as_a_fault_and_the_treadmill_stays_connected() {
+        let sim = Arc::new(SimTreadmill::new(SimConfig::default()));
+        let (beats, s) = strap();
+        let (faults, mut f) = mpsc::unbounded_channel();
+        let h = session(Arc::new(WithStrap::new(sim.clone(), s, faults)), 150);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(beats);
+        let Some(Input::Fault(message)) = f.recv().await else {
+            panic!("no fault reported");
+        };
+        assert!(message.contains("test strap"), "{message}");
+        // What `drive` does with it: the controller stops the belt as for an error.
+        h.commands().send(Command::Fault { message }).unwrap();
+        let out = h.finish().await;
+        assert_eq!(out.reason.code(), "error");
+        assert!(out.stop_confirmed);
+        assert!(!sim.is_running());
+    }
 }
