@@ -41,9 +41,11 @@ const HR_STALE_TICKS: u64 = 5;
 /// notification still said 3 km/h). The commanded value stands in until data comes again.
 const DATA_STALE: Duration = Duration::from_secs(3);
 /// Machines announce every halt in Fitness Machine Status, also one the controller asked
-/// for, and use the same "stopped or paused by the user" code for both. Such a status this
-/// soon after the controller's own halt is taken as its echo, not as someone at the console.
-const HALT_ECHO_WINDOW: Duration = Duration::from_secs(3);
+/// for, and use the same "stopped or paused by the user" code for both. One such status this
+/// soon after the controller's own halt is taken as its echo; a second one, or one later, is
+/// someone at the console and ends the session (so a belt halted for a turn is not started
+/// again after a person pressed STOP).
+const HALT_ECHO_WINDOW: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -326,6 +328,7 @@ impl SessionController {
             commanded_incline: None,
             belt_running: false,
             own_halt_at: None,
+            halt_echo_expected: false,
             paused: false,
             m: Measured::default(),
             sink_warned: false,
@@ -508,6 +511,8 @@ struct Driver {
     belt_running: bool,
     /// When the controller itself last halted the belt (see [`HALT_ECHO_WINDOW`]).
     own_halt_at: Option<Instant>,
+    /// The echo of that halt has not arrived yet.
+    halt_echo_expected: bool,
     paused: bool,
     m: Measured,
     sink_warned: bool,
@@ -647,7 +652,7 @@ impl Driver {
             }
             Notification::Status(s) => match s {
                 MachineStatus::StoppedByUser | MachineStatus::PausedByUser
-                    if self.is_own_halt_echo() =>
+                    if self.take_own_halt_echo() =>
                 {
                     None
                 }
@@ -701,14 +706,23 @@ impl Driver {
         }
     }
 
-    fn is_own_halt_echo(&self) -> bool {
-        self.own_halt_at
-            .is_some_and(|at| at.elapsed() <= HALT_ECHO_WINDOW)
+    /// Whether a "stopped/paused by the user" status is the echo of the controller's own
+    /// halt; each halt has one echo at most.
+    fn take_own_halt_echo(&mut self) -> bool {
+        let echo = self.halt_echo_expected
+            && self
+                .own_halt_at
+                .is_some_and(|at| at.elapsed() <= HALT_ECHO_WINDOW);
+        if echo {
+            self.halt_echo_expected = false;
+        }
+        echo
     }
 
     /// Halts the belt on purpose (stand still, a part too slow for the machine, pause).
     async fn halt_on_purpose(&mut self, first: SafeCommand) -> bool {
         self.own_halt_at = Some(Instant::now());
+        self.halt_echo_expected = true;
         halt_belt(
             &*self.machine,
             first,

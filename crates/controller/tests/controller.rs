@@ -170,6 +170,30 @@ async fn pause_halts_the_belt_and_resume_ramps_up_again() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn stop_at_the_console_while_paused_ends_the_session_after_the_pause_echo() {
+    let fake = Fake::new(typical(), Quirks::default());
+    let (h, _) = start(&fake, plan(300, 3.0, 0.0), quiet());
+    run_for(secs(30)).await;
+    h.commands().send(Command::Pause).unwrap();
+    run_for(Duration::from_millis(300)).await;
+    // The machine's announcement of the controller's own pause: not a person.
+    fake.notify(Notification::Status(MachineStatus::PausedByUser));
+    run_for(Duration::from_millis(300)).await;
+    assert!(
+        !h.is_finished(),
+        "the echo of its own pause ended the session"
+    );
+    // Someone presses STOP at the console right after: the session ends, not resumes later.
+    fake.notify(Notification::Status(MachineStatus::StoppedByUser));
+    let out = h.finish().await;
+    assert_eq!(
+        out.reason.to_string(),
+        "machine_stop: stopped at the treadmill"
+    );
+    assert_stopped(&fake);
+}
+
+#[tokio::test(start_paused = true)]
 async fn pause_on_a_machine_without_pause_falls_back_to_stop() {
     let fake = Fake::new(
         typical(),
