@@ -4,7 +4,7 @@
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::SessionLog;
 use retrowalk_core::{screen, ClinicianCaps, Decision, Event, Progression, StopReason, Tier};
-use retrowalk_store::{ProgrammeRecord, UserId, LAST_SESSIONS};
+use retrowalk_store::{ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::{Date, Duration};
@@ -50,6 +50,10 @@ impl Flag {
         }
     }
 }
+
+/// Above this many changed patients the list is rebuilt whole (three queries) rather than
+/// patient by patient (four small queries each).
+const FEW_CHANGED: usize = 12;
 
 /// Days without a log before the clinician is told.
 pub const NO_LOG_DAYS: i64 = 7;
@@ -339,9 +343,71 @@ impl Service {
         flags
     }
 
-    /// The patient list in three queries whatever its length: the patients with their
-    /// programmes, and the few recent sessions their flags depend on.
+    /// The patient list. Summaries remembered from earlier requests are reused while each
+    /// patient's programme is at the same version (one index-only query checks them all);
+    /// the few that changed are made again one by one, and many at once in three queries.
     pub async fn patients(&self, clinician: UserId, today: Date) -> Result<Vec<PatientSummary>> {
+        let versions = self.store.patient_versions(clinician).await?;
+        let mut out: Vec<Option<PatientSummary>> = versions
+            .iter()
+            .map(|(id, v)| v.and_then(|v| self.summaries.get(*id, v, today)))
+            .collect();
+        let missing = out.iter().filter(|s| s.is_none()).count();
+        if missing > FEW_CHANGED {
+            return self.patients_uncached(clinician, today).await;
+        }
+        for (slot, (id, _)) in out.iter_mut().zip(&versions) {
+            if slot.is_none() {
+                *slot = self.patient_summary(*id, today).await?;
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// One patient's summary from the database, remembered for the next list.
+    async fn patient_summary(&self, id: UserId, today: Date) -> Result<Option<PatientSummary>> {
+        let Some(u) = self.store.user(id).await? else {
+            return Ok(None);
+        };
+        // The programme is read before the sessions, so a summary is never older than the
+        // version it is remembered under (at worst newer, which only costs a rebuild).
+        let rec = self.store.programme(id).await?;
+        let flags = match &rec {
+            Some(rec) => {
+                let logs: Vec<SessionLog> = self
+                    .store
+                    .recent_sessions(id, flags_since(today))
+                    .await?
+                    .into_iter()
+                    .map(|r| r.log)
+                    .collect();
+                let last = self.store.last_session_day(id).await?;
+                Service::flags_from(rec, &logs, last, today)
+            }
+            None => self.flags_without_programme(id).await?,
+        };
+        let summary = PatientSummary {
+            id,
+            name: u.display_name,
+            email: u.email,
+            tier: rec.as_ref().map(|r| r.state.tier),
+            last_session: rec.as_ref().and_then(|r| r.state.last_session_date()),
+            flags,
+        };
+        if let Some(rec) = &rec {
+            self.summaries
+                .put(ProgrammeVersion::of(rec), today, &summary);
+        }
+        Ok(Some(summary))
+    }
+
+    /// The whole list in three queries whatever its length: the patients with their
+    /// programmes, and the few recent sessions their flags depend on.
+    async fn patients_uncached(
+        &self,
+        clinician: UserId,
+        today: Date,
+    ) -> Result<Vec<PatientSummary>> {
         let rows = self.store.patient_rows(clinician).await?;
         let mut recent: HashMap<UserId, Vec<SessionLog>> = HashMap::new();
         for r in self
@@ -362,7 +428,7 @@ impl Service {
                 ),
                 None => self.flags_without_programme(row.id).await?,
             };
-            out.push(PatientSummary {
+            let summary = PatientSummary {
                 id: row.id,
                 name: row.name,
                 email: row.email,
@@ -372,7 +438,12 @@ impl Service {
                     .as_ref()
                     .and_then(|r| r.state.last_session_date()),
                 flags,
-            });
+            };
+            if let Some(rec) = &row.programme {
+                self.summaries
+                    .put(ProgrammeVersion::of(rec), today, &summary);
+            }
+            out.push(summary);
         }
         Ok(out)
     }

@@ -7,6 +7,7 @@ mod exchange;
 mod onboarding;
 mod progress;
 mod sessions;
+mod summaries;
 
 pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
@@ -23,11 +24,16 @@ use retrowalk_store::{Role, Store, UserId};
 #[derive(Clone, Debug)]
 pub struct Service {
     pub store: Store,
+    /// The patient list's summaries, checked against the database on every request.
+    summaries: std::sync::Arc<summaries::Summaries>,
 }
 
 impl Service {
     pub fn new(store: Store) -> Service {
-        Service { store }
+        Service {
+            store,
+            summaries: Default::default(),
+        }
     }
 
     /// May `viewer` see and act on `subject`'s data? Themselves, or a linked clinician.

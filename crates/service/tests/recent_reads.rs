@@ -154,3 +154,70 @@ async fn recent_reads_give_what_the_whole_log_gives() {
         );
     }
 }
+
+/// The patient list remembers summaries between requests; after any write, by this
+/// process or another one (another `Service` on the same database), it must still equal a
+/// list made from scratch.
+#[tokio::test]
+async fn a_remembered_patient_list_follows_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let svc = Service::new(store.clone());
+    let other_process = Service::new(store.clone());
+    let clinician = svc
+        .store
+        .create_user("c@x.org", "C", None, Role::Clinician)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(patient(&svc, i, clinician).await);
+    }
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut today = START + Duration::days(60);
+    let mut changed = 0;
+    for round in 0..60 {
+        // Between two reads: nothing, one change, or more than the list rebuilds patient by
+        // patient (so both ways of refreshing are exercised).
+        let writes = [0, 1, 2, 30][next(4) as usize];
+        for _ in 0..writes {
+            let id = ids[next(ids.len() as u64) as usize];
+            let writer = if next(2) == 0 { &svc } else { &other_process };
+            let load = svc.store.programme(id).await.unwrap().unwrap().state.start;
+            let pain = next(7) as u8;
+            let log = SessionLog {
+                pain_during: Pain::new(pain).unwrap(),
+                pain_after: Pain::new(pain).unwrap(),
+                dizziness: next(8) == 0,
+                ..SessionLog::clean(today - Duration::days(next(20) as i64), &load)
+            };
+            if writer.log_session(id, log, id, today).await.is_ok() {
+                changed += 1;
+            }
+            if next(6) == 0 {
+                let _ = writer.pause(clinician, id, today).await;
+            }
+        }
+        if round % 10 == 9 {
+            today += Duration::days(1);
+        }
+        let remembered = svc.patients(clinician, today).await.unwrap();
+        let fresh = Service::new(store.clone())
+            .patients(clinician, today)
+            .await
+            .unwrap();
+        assert_eq!(remembered, fresh, "round {round}, {today}");
+    }
+    assert!(
+        changed > 100,
+        "the rounds change the programmes ({changed})"
+    );
+}

@@ -20,7 +20,7 @@ pub use backup::{
 };
 pub use error::{Result, StoreError};
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
-pub use recent::{Dated, PatientRow, RecentSession, LAST_SESSIONS};
+pub use recent::{Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};
 pub use users::{Role, User, UserId};
 

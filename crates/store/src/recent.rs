@@ -4,7 +4,7 @@
 //! length of a person's history.
 
 use crate::programme::parse_date;
-use crate::{ProgrammeRecord, Result, Store, StoreError, UserId};
+use crate::{Backend, ProgrammeRecord, Result, Store, StoreError, UserId};
 use retrowalk_core::{Event, Profile, SessionLog};
 use sqlx::Row;
 use time::Date;
@@ -33,6 +33,25 @@ pub struct PatientRow {
     pub programme: Option<ProgrammeRecord>,
     /// The latest date any session was logged for.
     pub last_session_day: Option<Date>,
+}
+
+/// Which version of a programme a summary was made from: any write to the programme moves
+/// `seq` (or, on a restart or restore, `updated_at` and usually `start_date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProgrammeVersion {
+    pub seq: i64,
+    pub updated_at: i64,
+    pub start_date: Date,
+}
+
+impl ProgrammeVersion {
+    pub fn of(rec: &ProgrammeRecord) -> ProgrammeVersion {
+        ProgrammeVersion {
+            seq: rec.seq,
+            updated_at: rec.updated_at,
+            start_date: rec.start_date,
+        }
+    }
 }
 
 /// How many of the latest sessions [`Store::recent_sessions`] always returns.
@@ -156,6 +175,41 @@ impl Store {
         row.try_get::<Option<String>, _>("last_day")?
             .map(|d| parse_date(&d))
             .transpose()
+    }
+
+    /// A clinician's linked patients, in id order, with the version of their programme
+    /// (none before it starts); read from indexes only.
+    pub async fn patient_versions(
+        &self,
+        clinician: UserId,
+    ) -> Result<Vec<(UserId, Option<ProgrammeVersion>)>> {
+        // SQLite's planner prefers the primary key's index, which sends it to the table
+        // for every patient; the covering index (migration 0005) answers from itself.
+        let hint = match self.backend {
+            Backend::Sqlite => "INDEXED BY programmes_versions",
+            Backend::Postgres => "",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT l.patient_id, p.seq, p.updated_at, p.start_date FROM links l \
+             LEFT JOIN programmes p {hint} ON p.user_id = l.patient_id \
+             WHERE l.clinician_id = $1 ORDER BY l.patient_id"
+        ))
+        .bind(clinician)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let version = match r.try_get::<Option<i64>, _>("seq")? {
+                    Some(seq) => Some(ProgrammeVersion {
+                        seq,
+                        updated_at: r.try_get("updated_at")?,
+                        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+                    }),
+                    None => None,
+                };
+                Ok((r.try_get("patient_id")?, version))
+            })
+            .collect()
     }
 
     /// A clinician's linked patients with their programmes, in one query.

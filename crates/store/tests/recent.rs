@@ -184,6 +184,21 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
         store.profile_and_programme(clinician).await.unwrap(),
         (None, None)
     );
+    let versions = store.patient_versions(clinician).await.unwrap();
+    assert_eq!(versions.len(), ids.len());
+    for ((id, v), want) in versions.iter().zip(&ids) {
+        assert_eq!(id, want);
+        let rec = store.programme(*id).await.unwrap().unwrap();
+        assert_eq!(*v, Some(ProgrammeVersion::of(&rec)));
+    }
+    let fresh = store
+        .create_user("new@x.org", "New", None, Role::Person)
+        .await
+        .unwrap();
+    store.create_invite("new", clinician, 3600).await.unwrap();
+    store.accept_invite("new", fresh).await.unwrap();
+    let versions = store.patient_versions(clinician).await.unwrap();
+    assert_eq!(versions.last(), Some(&(fresh, None)), "no programme yet");
     let other = store
         .create_user("d@x.org", "D", None, Role::Clinician)
         .await
