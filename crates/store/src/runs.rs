@@ -98,19 +98,42 @@ impl Store {
         .bind(user)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Run {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    started_at: r.try_get("started_at")?,
-                    ended_at: r.try_get("ended_at")?,
-                    plan: serde_json::from_str(&r.try_get::<String, _>("plan")?)?,
-                    stop_reason: r.try_get("stop_reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(run_from_row).collect()
     }
+
+    /// One run by its id (a primary-key lookup), for checks that run every second and
+    /// must not grow with the person's history.
+    pub async fn run(&self, id: &str) -> Result<Option<Run>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, started_at, ended_at, plan, stop_reason FROM runs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+
+    /// The time of the run's latest sample (milliseconds since it started), or None when
+    /// nothing is recorded yet: answered from the (run_id, t_ms) key without reading the
+    /// samples, so "is anyone still recording this run?" stays cheap on long runs.
+    pub async fn last_sample_ms(&self, run_id: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MAX(t_ms) AS last FROM telemetry WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("last")?)
+    }
+}
+
+fn run_from_row(r: &sqlx::any::AnyRow) -> Result<Run> {
+    Ok(Run {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        plan: serde_json::from_str(&r.try_get::<String, _>("plan")?)?,
+        stop_reason: r.try_get("stop_reason")?,
+    })
 }
 
 pub(crate) async fn insert_samples(
