@@ -5,14 +5,14 @@ use super::{print_json, DateArg};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use retrowalk_controller::{
-    Command, Config, ControllerEvent, Outcome, RunState, SessionController, SessionHandle,
-    StopReason, StoreSink, Telemetry,
+    attach_strap, connect_bluetooth, Command, Config, ControllerEvent, Outcome, RunState,
+    SessionController, SessionHandle, StopReason, StoreSink, StrapLost, Telemetry,
 };
 use retrowalk_core::session::{SegmentKind, SessionPlan};
 use retrowalk_core::{heart_rate_cap, Speed, Units};
 use retrowalk_ftms::{
-    BoxFuture, Capabilities, ControlRequest, ControlResponse, HeartRateMonitor, Notification,
-    SimConfig, SimHeartRate, SimTreadmill, TransportError, Treadmill,
+    BoxFuture, Capabilities, ControlRequest, ControlResponse, Notification, SimConfig,
+    SimHeartRate, SimTreadmill, TransportError, Treadmill,
 };
 use retrowalk_service::Service;
 use retrowalk_store::UserId;
@@ -103,18 +103,16 @@ pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date)
         }
     } else {
         say(json, &format!("Looking for {:?}…", a.treadmill));
-        retrowalk_ftms::bluetooth::connect_treadmill(&a.treadmill, SCAN_TIMEOUT)
-            .await
-            .with_context(|| format!("cannot connect to the treadmill {:?}", a.treadmill))?
+        connect_bluetooth(&a.treadmill, None, SCAN_TIMEOUT, Box::new(|_| {})).await?
     };
-
     let machine: Arc<dyn Treadmill> = match &a.hr_strap {
         Some(name) => {
             say(json, &format!("Looking for the heart-rate strap {name:?}…"));
-            let strap = retrowalk_ftms::bluetooth::connect_heart_rate(name, SCAN_TIMEOUT)
-                .await
-                .with_context(|| format!("cannot connect to the heart-rate strap {name:?}"))?;
-            Arc::new(WithStrap::new(machine, strap, input_tx.clone()))
+            let faults = input_tx.clone();
+            let strap_lost: StrapLost = Box::new(move |m| {
+                let _ = faults.send(Input::Fault(m));
+            });
+            attach_strap(machine, name, SCAN_TIMEOUT, strap_lost).await?
         }
         None => machine,
     };
@@ -261,85 +259,6 @@ impl Treadmill for DemoClock {
                 other => other,
             })
         })
-    }
-}
-
-/// A treadmill whose notifications also carry a heart-rate strap's readings, so the
-/// controller enforces the cap on the strap too. Each source is drained by its own task into
-/// one channel, so neither transport's future is ever dropped half-way through.
-struct WithStrap {
-    treadmill: Arc<dyn Treadmill>,
-    merged: tokio::sync::Mutex<mpsc::UnboundedReceiver<Notification>>,
-    pumps: [tokio::task::JoinHandle<()>; 2],
-}
-
-impl WithStrap {
-    fn new(
-        treadmill: Arc<dyn Treadmill>,
-        strap: Arc<dyn HeartRateMonitor>,
-        faults: mpsc::UnboundedSender<Input>,
-    ) -> WithStrap {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let t = treadmill.clone();
-        let to_controller = tx.clone();
-        let machine = tokio::spawn(async move {
-            while let Some(n) = t.next_notification().await {
-                if to_controller.send(n).is_err() {
-                    return;
-                }
-            }
-            let _ = to_controller.send(Notification::Disconnected);
-        });
-        let strap_pump = tokio::spawn(async move {
-            loop {
-                match strap.next_notification().await {
-                    Some(n @ Notification::HeartRate(_)) => {
-                        if tx.send(n).is_err() {
-                            return;
-                        }
-                    }
-                    Some(Notification::Disconnected) | None => break,
-                    Some(_) => {}
-                }
-            }
-            // Without the strap the cap cannot be enforced, and the treadmill is still
-            // connected: stop the belt as for an error, not as a lost treadmill.
-            let _ = faults.send(Input::Fault(format!(
-                "lost the heart-rate strap {}: the heart-rate cap can no longer be enforced",
-                strap.name()
-            )));
-        });
-        WithStrap {
-            treadmill,
-            merged: tokio::sync::Mutex::new(rx),
-            pumps: [machine, strap_pump],
-        }
-    }
-}
-
-impl Drop for WithStrap {
-    fn drop(&mut self) {
-        for p in &self.pumps {
-            p.abort();
-        }
-    }
-}
-
-impl Treadmill for WithStrap {
-    fn name(&self) -> String {
-        self.treadmill.name()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.treadmill.capabilities()
-    }
-    fn control(
-        &self,
-        request: ControlRequest,
-    ) -> BoxFuture<'_, Result<ControlResponse, TransportError>> {
-        self.treadmill.control(request)
-    }
-    fn next_notification(&self) -> BoxFuture<'_, Option<Notification>> {
-        Box::pin(async move { self.merged.lock().await.recv().await })
     }
 }
 
@@ -631,11 +550,11 @@ fn mmss(s: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use retrowalk_controller::MemorySink;
+    use retrowalk_controller::{MemorySink, WithStrap};
     use retrowalk_core::screening::{Requirements, Tier};
     use retrowalk_core::session;
     use retrowalk_core::{BodyMass, ClinicianCaps, Incline, Limits, Load, RailUse};
-    use retrowalk_ftms::HeartRate;
+    use retrowalk_ftms::{HeartRate, HeartRateMonitor};
 
     struct FakeStrap(tokio::sync::Mutex<mpsc::UnboundedReceiver<Notification>>);
 
@@ -646,6 +565,13 @@ mod tests {
         fn next_notification(&self) -> BoxFuture<'_, Option<Notification>> {
             Box::pin(async move { self.0.lock().await.recv().await })
         }
+    }
+
+    /// What `run` hands the strap: a lost strap becomes the terminal's fault input.
+    fn as_fault(faults: mpsc::UnboundedSender<Input>) -> StrapLost {
+        Box::new(move |m| {
+            let _ = faults.send(Input::Fault(m));
+        })
     }
 
     fn strap() -> (mpsc::UnboundedSender<Notification>, Arc<FakeStrap>) {
@@ -705,7 +631,10 @@ mod tests {
         let sim = Arc::new(SimTreadmill::new(SimConfig::default()));
         let (beats, s) = strap();
         let (faults, _f) = mpsc::unbounded_channel();
-        let h = session(Arc::new(WithStrap::new(sim.clone(), s, faults)), 150);
+        let h = session(
+            Arc::new(WithStrap::new(sim.clone(), s, as_fault(faults))),
+            150,
+        );
         beats.send(bpm(120)).unwrap();
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert!(!h.is_finished(), "stopped under the cap");
@@ -721,7 +650,10 @@ mod tests {
         let sim = Arc::new(SimTreadmill::new(SimConfig::default()));
         let (beats, s) = strap();
         let (faults, mut f) = mpsc::unbounded_channel();
-        let h = session(Arc::new(WithStrap::new(sim.clone(), s, faults)), 150);
+        let h = session(
+            Arc::new(WithStrap::new(sim.clone(), s, as_fault(faults))),
+            150,
+        );
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(beats);
         let Some(Input::Fault(message)) = f.recv().await else {
