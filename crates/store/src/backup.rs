@@ -126,29 +126,14 @@ impl Store {
 
     /// Restores a backup into `user`, in one transaction. Refuses to overwrite an existing
     /// programme unless `replace` is set; either all of it lands or none of it does.
+    ///
+    /// The restored record is `user`'s whatever the file says: the backup's person and each
+    /// run's `user_id` are ignored, a run id another person already holds is given a new
+    /// one, and a change is attributed to someone else only if that someone is a clinician
+    /// linked to `user` now (otherwise it is kept without an author), so a file cannot put
+    /// words in another account's mouth.
     pub async fn restore(&self, user: UserId, b: &Backup, replace: bool) -> Result<()> {
-        if b.format != BACKUP_FORMAT || b.version > BACKUP_VERSION {
-            return Err(StoreError::Invalid(format!(
-                "not a retrowalk backup this version can read (format {:?}, version {})",
-                b.format, b.version
-            )));
-        }
-        let seqs: Vec<i64> = b.events.iter().map(|e| e.seq).collect();
-        if seqs.iter().enumerate().any(|(i, s)| *s != i as i64 + 1) {
-            return Err(StoreError::Invalid(
-                "the backup's events are not numbered 1, 2, 3, …; the file is damaged".into(),
-            ));
-        }
-        // Every event must be one this version understands before anything is written.
-        for e in &b.events {
-            serde_json::from_value::<retrowalk_core::Event>(e.data.clone()).map_err(|err| {
-                StoreError::Invalid(format!("event {} cannot be read: {err}", e.seq))
-            })?;
-        }
-        if let Some(p) = &b.profile {
-            p.validate()
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        }
+        check(b)?;
         if self.programme(user).await?.is_some() && !replace {
             return Err(StoreError::Conflict(
                 "this person already has a programme; restore with replace to overwrite it".into(),
@@ -156,10 +141,14 @@ impl Store {
         }
         let mut actors = std::collections::HashMap::new();
         for email in b.events.iter().filter_map(|e| e.actor.as_deref()) {
-            if !actors.contains_key(email) {
-                let id = self.user_by_email(email).await?.map(|u| u.id);
-                actors.insert(email.to_string(), id);
+            if email == b.person.email || actors.contains_key(email) {
+                continue;
             }
+            let id = match self.user_by_email(email).await? {
+                Some(u) if u.id != user && self.is_linked(u.id, user).await? => Some(u.id),
+                _ => None,
+            };
+            actors.insert(email.to_string(), id);
         }
         let mut tx = self.write_tx().await?;
         for table in ["events", "programmes", "profiles"] {
@@ -221,10 +210,21 @@ impl Store {
             .await?;
         }
         for r in &b.runs {
+            // This person's own runs were deleted above, so a holder now is someone else.
+            let mut id = r.run.id.clone();
+            if run_holder(&mut tx, &id).await?.is_some() {
+                id = format!("{}-u{user}", r.run.id);
+                if run_holder(&mut tx, &id).await?.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "run {:?} of the backup is already in this database under another person",
+                        r.run.id
+                    )));
+                }
+            }
             sqlx::query(
                 "INSERT INTO runs (id, user_id, started_at, ended_at, plan, stop_reason) VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(&r.run.id)
+            .bind(&id)
             .bind(user)
             .bind(r.run.started_at)
             .bind(r.run.ended_at)
@@ -232,9 +232,89 @@ impl Store {
             .bind(&r.run.stop_reason)
             .execute(&mut *tx)
             .await?;
-            crate::runs::insert_samples(&mut tx, &r.run.id, &r.samples).await?;
+            crate::runs::insert_samples(&mut tx, &id, &r.samples).await?;
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn run_holder(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<UserId>> {
+    Ok(sqlx::query("SELECT user_id FROM runs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("user_id"))
+        .transpose()?)
+}
+
+/// Everything a backup must satisfy before anything is written, each failure naming the
+/// field (as a path into the file) and what was expected there.
+fn check(b: &Backup) -> Result<()> {
+    let bad = |msg: String| Err(StoreError::Invalid(msg));
+    if b.format != BACKUP_FORMAT || b.version > BACKUP_VERSION {
+        return bad(format!(
+            "not a retrowalk backup this version can read (format {:?}, version {}; expected format {BACKUP_FORMAT:?}, version {BACKUP_VERSION} or lower)",
+            b.format, b.version
+        ));
+    }
+    for (i, e) in b.events.iter().enumerate() {
+        if e.seq != i as i64 + 1 {
+            return bad(format!(
+                "events[{i}].seq: expected {}, found {}: the backup's events are not numbered 1, 2, 3, …; the file is damaged",
+                i + 1,
+                e.seq
+            ));
+        }
+        // Every event must be one this version understands before anything is written.
+        if let Err(err) = serde_json::from_value::<retrowalk_core::Event>(e.data.clone()) {
+            return bad(format!(
+                "event {} cannot be read (events[{i}].data): {err}",
+                e.seq
+            ));
+        }
+        if let Some(d) = &e.decision {
+            if let Err(err) = serde_json::from_value::<retrowalk_core::Decision>(d.clone()) {
+                return bad(format!("events[{i}].decision: {err}"));
+            }
+        }
+    }
+    match &b.programme {
+        Some(p) if p.seq != b.events.len() as i64 => {
+            return bad(format!(
+                "programme.seq: expected {} (the number of events), found {}",
+                b.events.len(),
+                p.seq
+            ))
+        }
+        None if !b.events.is_empty() => {
+            return bad(format!(
+                "programme: missing, yet the backup has {} event(s) of one",
+                b.events.len()
+            ))
+        }
+        _ => {}
+    }
+    if let Some(p) = &b.profile {
+        p.validate()
+            .map_err(|e| StoreError::Invalid(format!("profile: {e}")))?;
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, r) in b.runs.iter().enumerate() {
+        let id = &r.run.id;
+        let ok = !id.is_empty()
+            && id.len() <= 80
+            && id
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        if !ok {
+            return bad(format!(
+                "runs[{i}].id: expected 1 to 80 letters, digits, '-' or '_', found {id:?}"
+            ));
+        }
+        if !ids.insert(id.as_str()) {
+            return bad(format!("runs[{i}].id: {id:?} appears twice"));
+        }
+    }
+    Ok(())
 }

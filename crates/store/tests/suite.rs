@@ -447,13 +447,17 @@ async fn backup_round_trip(from: Store, to: Store) {
     // Through text, as it would travel in a file.
     let text = serde_json::to_string_pretty(&original).unwrap();
     let parsed: Backup = serde_json::from_str(&text).unwrap();
-    to.create_user("doc@x.org", "Dr D", None, Role::Clinician)
+    let doc = to
+        .create_user("doc@x.org", "Dr D", None, Role::Clinician)
         .await
         .unwrap();
     let target = to
         .create_user("hist@x.org", "Ada", None, Role::Person)
         .await
         .unwrap();
+    // A change keeps its author only when the author is this person's clinician now.
+    to.create_invite("DOCLINK1", doc, 3600).await.unwrap();
+    to.accept_invite("DOCLINK1", target).await.unwrap();
     to.restore(target, &parsed, false).await.unwrap();
     let restored = to.backup(target).await.unwrap();
     assert_same(&comparable(restored.clone()), &comparable(original.clone()));
@@ -521,6 +525,57 @@ async fn damaged_backups_are_refused_whole() {
     );
 }
 
+/// A backup restored into another account on the same database: the copy is the target's
+/// alone. The original keeps its runs (the copy's get new ids, the same every time), and a
+/// clinician not linked to the target is not named as the author of the copy's events.
+async fn a_restore_belongs_to_its_target(s: Store) {
+    let id = generate_history(&s).await;
+    let b = s.backup(id).await.unwrap();
+    let other = s
+        .create_user("copy@x.org", "C", None, Role::Person)
+        .await
+        .unwrap();
+    s.restore(other, &b, false).await.unwrap();
+    let mine = s.runs(id).await.unwrap();
+    let theirs = s.runs(other).await.unwrap();
+    assert!(!mine.is_empty());
+    assert_eq!(mine.len(), theirs.len());
+    for (a, c) in mine.iter().zip(&theirs) {
+        assert_ne!(a.id, c.id);
+        assert_eq!((a.user_id, c.user_id), (id, other));
+        assert_eq!(
+            s.samples(&a.id).await.unwrap(),
+            s.samples(&c.id).await.unwrap()
+        );
+    }
+    let original = s.events(id).await.unwrap();
+    assert!(original.iter().any(|e| e.actor_id.is_some_and(|a| a != id)));
+    let copy = s.events(other).await.unwrap();
+    assert_eq!(copy.len(), original.len());
+    assert!(copy
+        .iter()
+        .all(|e| e.actor_id.is_none() || e.actor_id == Some(other)));
+    // Again, replacing: the same ids, nothing doubled.
+    s.restore(other, &b, true).await.unwrap();
+    let again = s.runs(other).await.unwrap();
+    assert_eq!(
+        again.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        theirs.iter().map(|r| &r.id).collect::<Vec<_>>()
+    );
+    // A file whose programme version disagrees with its events is refused, by field.
+    let mut off = b.clone();
+    off.programme.as_mut().unwrap().seq += 3;
+    let err = s.restore(other, &off, true).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("programme.seq: expected"),
+        "{err}"
+    );
+    let mut odd = b.clone();
+    odd.runs[0].run.id = "../etc".into();
+    let err = s.restore(other, &odd, true).await.unwrap_err();
+    assert!(err.to_string().starts_with("runs[0].id"), "{err}");
+}
+
 /// Many people starting programmes, logging and restoring at once: on SQLite a transaction
 /// that read before writing used to fail with "database is locked" instead of waiting.
 async fn simultaneous_writers_wait_instead_of_failing(store: Store) {
@@ -578,6 +633,7 @@ both_backends!(
     telemetry_is_kept_in_order_and_idempotent,
     simultaneous_writers_wait_instead_of_failing,
     notes_are_kept_with_their_events,
+    a_restore_belongs_to_its_target,
 );
 
 mod pg {
