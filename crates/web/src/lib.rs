@@ -5,6 +5,7 @@
 
 mod assets;
 pub mod auth;
+mod devices;
 mod error;
 mod json;
 mod live;
@@ -111,6 +112,7 @@ fn api_routes() -> Api {
         .post("/api/runs/{id}/pause", runs::pause)
         .post("/api/runs/{id}/resume", runs::resume)
         .get("/api/runs/{id}/live", runs::live)
+        .get("/api/devices", devices::list)
         // Clinicians.
         .post("/api/invites", clinician::create_invite)
         .get("/api/patients", clinician::patients)

@@ -84,7 +84,8 @@ pub struct Live {
     commands: mpsc::UnboundedSender<Command>,
     relay: broadcast::Sender<ControllerEvent>,
     latest: Mutex<Latest>,
-    sim: Arc<SimTreadmill>,
+    /// The simulated treadmill, when the run is on one (tests look at its belt).
+    sim: Option<Arc<SimTreadmill>>,
     /// The person sent STOP: the controller's own reason must not overwrite theirs.
     person_stopped: AtomicBool,
 }
@@ -109,7 +110,7 @@ impl Live {
         });
     }
 
-    pub fn sim(&self) -> Arc<SimTreadmill> {
+    pub fn sim(&self) -> Option<Arc<SimTreadmill>> {
         self.sim.clone()
     }
 }
@@ -162,15 +163,42 @@ impl LiveRuns {
         user: UserId,
         spec: LiveSpec,
     ) -> Result<Arc<Live>, LiveError> {
-        if self.refusing.load(Ordering::SeqCst) {
-            return Err(LiveError::ShuttingDown);
-        }
         let sim = Arc::new(SimTreadmill::new(SimConfig {
             name: "simulated treadmill".into(),
             heart_rate: Some(SimHeartRate::default()),
             ..SimConfig::default()
         }));
-        let machine: Arc<dyn Treadmill> = sim.clone();
+        self.start(store, run_id, user, spec, sim.clone(), Some(sim), None)
+    }
+
+    /// Starts a controller on a connected (real) treadmill for a run already in `store`.
+    /// Each message from `faults` (a lost heart-rate strap) stops the belt as an error.
+    pub fn start_on(
+        &self,
+        store: Store,
+        run_id: &str,
+        user: UserId,
+        spec: LiveSpec,
+        machine: Arc<dyn Treadmill>,
+        faults: mpsc::UnboundedReceiver<String>,
+    ) -> Result<Arc<Live>, LiveError> {
+        self.start(store, run_id, user, spec, machine, None, Some(faults))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &self,
+        store: Store,
+        run_id: &str,
+        user: UserId,
+        spec: LiveSpec,
+        machine: Arc<dyn Treadmill>,
+        sim: Option<Arc<SimTreadmill>>,
+        faults: Option<mpsc::UnboundedReceiver<String>>,
+    ) -> Result<Arc<Live>, LiveError> {
+        if self.refusing.load(Ordering::SeqCst) {
+            return Err(LiveError::ShuttingDown);
+        }
         let controller = SessionController::new(
             machine,
             spec.plan,
@@ -187,6 +215,17 @@ impl LiveRuns {
         let events = controller.subscribe();
         let commands = controller.commands();
         let handle = controller.spawn()?;
+        if let Some(mut faults) = faults {
+            let to_controller = commands.clone();
+            // Ends when the source goes (the strap wrapper is dropped) or the controller does.
+            tokio::spawn(async move {
+                while let Some(message) = faults.recv().await {
+                    if to_controller.send(Command::Fault { message }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         let (relay, _) = broadcast::channel(256);
         let live = Arc::new(Live {
             user,
@@ -353,10 +392,11 @@ pub fn treadmill_reason(reason: &StopReason) -> String {
 const ENDED_CHECK: Duration = Duration::from_secs(1);
 
 /// Whether the run has been ended in the database (a failed read is "not ended": the
-/// heartbeat timeout still stops the belt if the screen is gone).
-async fn ended_in_store(store: &Store, user: UserId, run_id: &str) -> bool {
-    match store.runs(user).await {
-        Ok(runs) => runs.iter().any(|r| r.id == run_id && r.ended_at.is_some()),
+/// heartbeat timeout still stops the belt if the screen is gone). One primary-key read a
+/// second, however many runs the person has.
+async fn ended_in_store(store: &Store, run_id: &str) -> bool {
+    match store.run(run_id).await {
+        Ok(run) => run.is_some_and(|r| r.ended_at.is_some()),
         Err(e) => {
             tracing::warn!(run = %run_id, error = %e, "cannot read the run's state");
             false
@@ -396,7 +436,7 @@ async fn watch_run(
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             _ = ended_elsewhere.tick(), if !forwarded => {
-                if ended_in_store(&store, live.user, &run_id).await {
+                if ended_in_store(&store, &run_id).await {
                     forwarded = true;
                     tracing::info!(run = %run_id, "run ended by another process; stopping the belt");
                     live.stop_by_person("STOP received by another server process");

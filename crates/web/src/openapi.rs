@@ -113,12 +113,13 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts."),
     op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what, and the note they gave (a pause reason, a clearance note)."),
     body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
-    status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" drives a simulated treadmill through the plan from this server process (caps: the segment, the prescription, the clinician's caps, the machine's range, the heart-rate cap); its belt stops on STOP, pause, a missing heartbeat or server shutdown."), "StartRun"), 201),
+    status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" drives a simulated treadmill through the plan from this server process, and \"bluetooth\" the real treadmill named by device (with an optional hr_strap) the same way (caps: the segment, the prescription, the clinician's caps, the machine's range, the heart-rate cap); its belt stops on STOP, pause, a missing heartbeat or server shutdown. For \"bluetooth\": 501 when the server was built without Bluetooth, 422 (field device or hr_strap) when the device is not found, 502 when connecting fails, 503 without an adapter; nothing is started then."), "StartRun"), 201),
     status(op("POST", "/api/runs/{id}/heartbeat", Walker, "The runner is alive (send every second); a treadmill run's belt stops after a few seconds without one."), 204),
     body(op("POST", "/api/runs/{id}/stop", Walker, "Stop the run with a reason; a reason other than finished is carried into the session log sent with this run_id. For a treadmill run the stop is handed to its controller before the answer; from another server process it is recorded and that process stops the belt within about a second (treadmill_forwarded)."), "StopRun"),
     op("POST", "/api/runs/{id}/pause", Walker, "Pause the run."),
     op("POST", "/api/runs/{id}/resume", Walker, "Resume the run."),
     op("GET", "/api/runs/{id}/live", Walker, "Live treadmill events as Server-Sent Events: telemetry {speed_kmh, incline_pct, distance_m, hr_bpm, ...}, state, segment, cue, warning, and stopped {reason, detail, confirmed} last; 409 for a run without a treadmill or one that has stopped; 503 when another server process drives the run's treadmill."),
+    query(op("GET", "/api/devices", Walker, "Bluetooth treadmills and heart-rate straps in range, strongest first: {seconds, devices: [{name, address, kind (treadmill, heart_rate_strap), label, rssi}]}; pass name or address as device / hr_strap to POST /api/runs. 501 with how to build with Bluetooth when this server has none; 503 without an adapter."), &[("seconds", "How long to listen, 1–20 (default 5).")]),
     status(op("POST", "/api/invites", Clinician, "Create an invitation code for a patient: {code, expires_at} (Unix seconds)."), 201),
     query(op("GET", "/api/patients", Clinician, "My linked patients with their flags."), &[DATE_Q]),
     query(op("GET", "/api/patients/{id}", Clinician, "One linked patient: {user, profile, screening, today, history, progress, audit, flags, caps, seq}. 404 for anyone who is not a linked patient."), &[DATE_Q]),
@@ -222,7 +223,12 @@ fn schemas() -> Value {
         "StartRun": {
             "type": "object",
             "required": ["date"],
-            "properties": {"date": {"type": "string", "format": "date"}, "treadmill": {"enum": ["none", "sim"]}}
+            "properties": {
+                "date": {"type": "string", "format": "date"},
+                "treadmill": {"enum": ["none", "sim", "bluetooth"]},
+                "device": {"type": "string", "maxLength": 100, "description": "With treadmill bluetooth: the treadmill's name or address."},
+                "hr_strap": {"type": "string", "maxLength": 100, "description": "With treadmill bluetooth: a heart-rate strap's name or address."}
+            }
         },
         "StopRun": {
             "type": "object",

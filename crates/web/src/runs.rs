@@ -106,10 +106,9 @@ pub async fn owned_run(state: &AppState, user: UserId, id: &str) -> ApiResult<Ru
     state
         .svc
         .store
-        .runs(user)
+        .run(id)
         .await?
-        .into_iter()
-        .find(|r| r.id == id)
+        .filter(|r| r.user_id == user)
         .ok_or_else(no_such_run)
 }
 
@@ -123,7 +122,8 @@ pub fn reason_word(stored: &str) -> &str {
     &s[..end]
 }
 
-/// The run's treadmill as it was started ("none" or "sim").
+/// The run's treadmill as it was started ("none", "sim", "bluetooth", or a device name
+/// for runs the terminal started).
 fn treadmill_of(run: &Run) -> &str {
     run.plan
         .get("treadmill")
@@ -154,10 +154,11 @@ fn lost_link() -> ApiError {
 /// recorded for this long is driven by no process at all.
 const ORPHAN_AFTER_S: i64 = 10;
 
-/// Whether some process is still recording this (unended treadmill) run.
+/// Whether some process is still recording this (unended treadmill) run. Reads only the
+/// latest sample's time, not the run's samples.
 async fn recorded_lately(state: &AppState, run: &Run) -> ApiResult<bool> {
-    let samples = state.svc.store.samples(&run.id).await?;
-    let last = run.started_at + samples.last().map_or(0, |s| s.t_ms / 1000);
+    let last_ms = state.svc.store.last_sample_ms(&run.id).await?;
+    let last = run.started_at + last_ms.unwrap_or(0) / 1000;
     Ok(retrowalk_store::now() - last <= ORPHAN_AFTER_S)
 }
 
@@ -191,6 +192,26 @@ pub struct StartBody {
     date: String,
     #[serde(default = "none")]
     treadmill: String,
+    /// With treadmill "bluetooth": the treadmill's advertised name or address.
+    #[serde(default)]
+    device: Option<String>,
+    /// With treadmill "bluetooth": a heart-rate strap's name or address (optional).
+    #[serde(default)]
+    hr_strap: Option<String>,
+}
+
+/// A device name from the request: trimmed, non-empty, of a sane length.
+fn device_name(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(v) = v.map(str::trim) else {
+        return Ok(None);
+    };
+    if v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be a device's name or address as the device list shows it (1 to 100 characters)"),
+        ));
+    }
+    Ok(Some(v.to_string()))
 }
 
 fn none() -> String {
@@ -229,29 +250,61 @@ pub async fn start(
     ApiJson(b): ApiJson<StartBody>,
 ) -> ApiResult<Response> {
     let date = parse_date("date", &b.date)?;
-    if !matches!(b.treadmill.as_str(), "none" | "sim") {
+    if !matches!(b.treadmill.as_str(), "none" | "sim" | "bluetooth") {
         return Err(ApiError::invalid(
             "treadmill",
             format!(
-                "treadmill must be \"none\" or \"sim\" (got {:?})",
+                "treadmill must be \"none\", \"sim\" or \"bluetooth\" (got {:?})",
                 b.treadmill
             ),
         ));
     }
+    let device = device_name("device", b.device.as_deref())?;
+    let hr_strap = device_name("hr_strap", b.hr_strap.as_deref())?;
+    if b.treadmill != "bluetooth" && (device.is_some() || hr_strap.is_some()) {
+        return Err(ApiError::invalid(
+            "device",
+            "device and hr_strap go with treadmill \"bluetooth\" only",
+        ));
+    }
     let (planned, plan) = state.svc.plan_for(me.user_id, date).await?;
     let spec = match b.treadmill.as_str() {
-        "sim" => Some(live_spec(&state, me.user_id, plan.clone()).await?),
+        "sim" | "bluetooth" => Some(live_spec(&state, me.user_id, plan.clone()).await?),
+        _ => None,
+    };
+    // A real treadmill is connected before the run exists, so a device that cannot be
+    // reached leaves nothing behind and never starts a belt.
+    let connected = match b.treadmill.as_str() {
+        "bluetooth" => {
+            let Some(device) = device.as_deref() else {
+                return Err(ApiError::invalid(
+                    "device",
+                    "treadmill \"bluetooth\" needs device: the treadmill's name or address from GET /api/devices",
+                ));
+            };
+            Some(crate::devices::connect(device, hr_strap.as_deref()).await?)
+        }
         _ => None,
     };
     let id = crate::auth::new_token()[..32].to_string();
-    let record = json!({ "treadmill": b.treadmill, "planned": planned, "plan": plan });
+    let mut record = json!({ "treadmill": b.treadmill, "planned": planned, "plan": plan });
+    if let Some(d) = &device {
+        record["device"] = json!(d);
+    }
+    if let Some(h) = &hr_strap {
+        record["hr_strap"] = json!(h);
+    }
     state.svc.store.start_run(&id, me.user_id, &record).await?;
     if let Some(spec) = spec {
-        if let Err(e) = state
-            .runs
-            .live
-            .start_sim(state.svc.store.clone(), &id, me.user_id, spec)
-        {
+        let store = state.svc.store.clone();
+        let started = match connected {
+            Some((machine, faults)) => state
+                .runs
+                .live
+                .start_on(store, &id, me.user_id, spec, machine, faults),
+            None => state.runs.live.start_sim(store, &id, me.user_id, spec),
+        };
+        if let Err(e) = started {
             // The run never moved a belt; close it so it does not look live.
             state
                 .svc
@@ -260,15 +313,16 @@ pub async fn start(
                 .await?;
             return Err(e.into());
         }
-        tracing::info!(run = %id, user = me.user_id, "simulated treadmill started");
+        tracing::info!(run = %id, user = me.user_id, treadmill = %b.treadmill, device = ?device, "treadmill run started");
     } else {
         state.runs.insert(&id, me.user_id);
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "run_id": id, "plan": plan, "planned": planned, "treadmill": b.treadmill })),
-    )
-        .into_response())
+    let mut answer =
+        json!({ "run_id": id, "plan": plan, "planned": planned, "treadmill": b.treadmill });
+    if let Some(d) = device {
+        answer["device"] = json!(d);
+    }
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
 fn ended() -> ApiError {
@@ -437,7 +491,7 @@ impl AppState {
         run_id: &str,
         user: UserId,
     ) -> Option<Arc<retrowalk_ftms::SimTreadmill>> {
-        self.runs.live.get(run_id, user).map(|l| l.sim())
+        self.runs.live.get(run_id, user).and_then(|l| l.sim())
     }
 
     /// Stops every belt this process drives (server shutdown).

@@ -93,6 +93,7 @@ fn table() -> Vec<Case> {
         case("POST", "/api/runs/{id}/pause", Walker, empty),
         case("POST", "/api/runs/{id}/resume", Walker, empty),
         case("GET", "/api/runs/{id}/live", Walker, empty),
+        case("GET", "/api/devices", Walker, empty),
         case("POST", "/api/invites", Clinician, empty),
         case("GET", "/api/patients", Clinician, empty),
         case("GET", "/api/patients/{id}", Clinician, empty),
