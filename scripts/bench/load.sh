@@ -58,7 +58,7 @@ case "$backend" in
   sqlite)
     seeded="$BENCH_CACHE/sqlite-$key.db"
     if [ "${FRESH:-0}" = 1 ] || [ ! -f "$seeded.done" ]; then
-      rm -f "$seeded" "$seeded-wal" "$seeded-shm" "$seeded.done"
+      rm -f "$BENCH_CACHE"/sqlite-*.db "$BENCH_CACHE"/sqlite-*.db-wal "$BENCH_CACHE"/sqlite-*.db-shm "$BENCH_CACHE"/sqlite-*.done
       seed "$seeded"
       sqlite3 "$seeded" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
       touch "$seeded.done"
@@ -75,7 +75,10 @@ case "$backend" in
     template="rw_bench_seed_$key"
     exists=$(psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$template'")
     if [ "${FRESH:-0}" = 1 ] || [ "$exists" != 1 ] || [ ! -f "$BENCH_CACHE/postgres-$key.done" ]; then
-      psql "$admin" -qc "DROP DATABASE IF EXISTS $template" >/dev/null
+      # Earlier seeds (another day, seeder or schema) are this script's own: drop them.
+      for old in $(psql "$admin" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'rw\_bench\_seed\_%'"); do
+        psql "$admin" -qc "DROP DATABASE IF EXISTS $old" >/dev/null
+      done
       psql "$admin" -qc "CREATE DATABASE $template" >/dev/null
       seed "$base_url/$template"
       psql "$base_url/$template" -qc "VACUUM ANALYZE" >/dev/null
