@@ -6,6 +6,7 @@ import { fmtSpeed, fmtIncline, fmtClock, fmtDistance, fmtMinutes, fmtMinShort, f
 import { positionAt, cuesBetween, backwardSecondsAt, totalSeconds } from '../timeline.js';
 import * as speech from '../speech.js';
 import { keepAwake } from '../wakelock.js';
+import { bluetoothPicker } from './bluetooth-picker.js';
 
 export const STOP_REASONS = [
   // [runs API reason, session-log stop reason, label]
@@ -30,13 +31,17 @@ export async function render(view, ctx) {
     phase: 'checklist', id: null, treadmill: 'none', startedAt: 0, accumulated: 0, lastT: -1,
     timers: [], es: null, wake: null, hbFails: 0, telemetry: null,
   };
+  // The server drives the belt (and streams its figures) for these.
+  const linked = () => run.treadmill === 'sim' || run.treadmill === 'bluetooth';
   const elapsed = () => run.accumulated + (run.phase === 'running' ? (Date.now() - run.startedAt) / 1000 : 0);
 
   // ---------- checklist ----------
   const items = (plan.checklist || []).map((c) => check(`chk-${c.id}`, c.text, false, { 'data-check': c.id }));
   const startBtn = h('button', { class: 'btn btn-accent btn-lg btn-block', id: 'start', disabled: true, type: 'button' }, icon('play'), 'Start');
   const startErr = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const tmForm = h('form', { class: 'treadmill-choice' }, segmented('treadmill', 'Treadmill', [['none', 'No treadmill link'], ['sim', 'Simulated treadmill']], 'none'));
+  const tmForm = h('form', { class: 'treadmill-choice' }, segmented('treadmill', 'Treadmill', [['none', 'No treadmill link'], ['sim', 'Simulated treadmill'], ['bluetooth', 'Bluetooth treadmill']], 'none'));
+  const bt = bluetoothPicker();
+  tmForm.addEventListener('change', () => bt.show(radioValue(tmForm, 'treadmill') === 'bluetooth'));
   const checklist = h('section', { class: 'run-checklist', id: 'checklist' },
     h('header', { class: 'page-head' },
       h('a', { class: 'back-link', href: '/', 'data-link': true }, icon('back'), 'Home'),
@@ -49,7 +54,7 @@ export async function render(view, ctx) {
       h('div', {}, h('span', { class: 'k' }, 'Incline'), h('strong', {}, fmtIncline(plan.load?.incline))),
       h('div', {}, h('span', { class: 'k' }, 'Total'), h('strong', {}, `${Math.round(totalSeconds(plan.segments) / 60)} min`))),
     h('section', { class: 'card' }, h('div', { class: 'checklist' }, items)),
-    h('section', { class: 'card' }, tmForm,
+    h('section', { class: 'card' }, tmForm, bt.panel,
       h('p', { class: 'muted small' }, 'Without a treadmill link you set speed and incline on the console yourself; retrowalk times the segments and tells you the targets.')),
     startErr,
     h('div', { class: 'sticky-cta' }, startBtn, h('p', { class: 'muted small center', id: 'start-hint' }, `${items.length} items to tick`)),
@@ -179,7 +184,7 @@ export async function render(view, ctx) {
   }
 
   function openLive() {
-    if (run.treadmill !== 'sim' || !run.id || typeof EventSource !== 'function') return;
+    if (!linked() || !run.id || typeof EventSource !== 'function') return;
     const es = new EventSource(`/api/runs/${run.id}/live`);
     run.es = es;
     es.addEventListener('telemetry', (e) => {
@@ -229,8 +234,20 @@ export async function render(view, ctx) {
     startErr.hidden = true;
     startBtn.disabled = true;
     run.treadmill = radioValue(tmForm, 'treadmill') || 'none';
+    const body = { date, treadmill: run.treadmill };
+    if (run.treadmill === 'bluetooth') {
+      const picked = bt.selection();
+      if (!picked) {
+        startErr.textContent = 'Choose a Bluetooth treadmill from the list first, or run the session without a treadmill link.';
+        startErr.hidden = false;
+        updateStart();
+        return;
+      }
+      Object.assign(body, picked);
+      checklist.querySelector('#start-hint').textContent = `Connecting to ${picked.device}…`;
+    }
     try {
-      const r = await post('/api/runs', { date, treadmill: run.treadmill });
+      const r = await post('/api/runs', body);
       run.id = r && (r.run_id ?? r.id);
       if (r && r.plan && Array.isArray(r.plan.segments)) plan = r.plan;
     } catch (ex) {
@@ -246,8 +263,8 @@ export async function render(view, ctx) {
     runner.hidden = false;
     window.scrollTo(0, 0);
     document.body.classList.add('running');
-    live.hidden = run.treadmill !== 'sim';
-    noTm.hidden = run.treadmill === 'sim';
+    live.hidden = !linked();
+    noTm.hidden = linked();
     run.phase = 'running';
     run.startedAt = Date.now();
     run.lastT = -1;
