@@ -63,3 +63,44 @@ test('without Bluetooth in the build, the runner says how to get it and still ru
   await page.waitForURL(/\/log\?/);
   assert.deepEqual(page.errors, []);
 });
+
+test('found devices are listed to pick, and the pick is what the run asks the server for', async () => {
+  const page = await newPage(browser);
+  // The scan's answer as a server with Bluetooth gives it (this build has none); the run
+  // request itself goes to the real server, which refuses it with its 501.
+  await page.route('**/api/devices*', (route) => route.fulfill({
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({
+      seconds: 5,
+      devices: [
+        { name: 'FS-6041F1', address: 'C0:11:22:33:44:55', kind: 'treadmill', label: 'treadmill', rssi: -60 },
+        { name: null, address: 'D0:11:22:33:44:66', kind: 'treadmill', label: 'fitness machine', rssi: -80 },
+        { name: 'Polar H10 1234', address: 'E0:11:22:33:44:77', kind: 'heart_rate_strap', label: 'heart-rate strap', rssi: -50 },
+      ],
+    }),
+  }));
+  const asked = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/runs') && r.method() === 'POST') asked.push(r.postDataJSON()); });
+  await toChecklist(page);
+  await page.click('label[for="treadmill-bluetooth"]');
+  await page.waitForSelector('#bt-device', { state: 'visible' });
+  assert.match(await page.textContent('#bt-status'), /Found 2 treadmills and 1 heart-rate strap/);
+  const options = await page.$$eval('#bt-device option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options, [
+    ['FS-6041F1', 'FS-6041F1 (C0:11:22:33:44:55)'],
+    ['D0:11:22:33:44:66', 'D0:11:22:33:44:66'],
+  ]);
+  assert.deepEqual(await page.$$eval('#bt-strap option', (os) => os.map((o) => o.value)), ['', 'Polar H10 1234']);
+  await page.selectOption('#bt-strap', 'Polar H10 1234');
+
+  await page.click('#start');
+  await page.waitForSelector('#checklist > .form-error:not([hidden])');
+  assert.equal(asked.length, 1);
+  assert.equal(asked[0].treadmill, 'bluetooth');
+  assert.equal(asked[0].device, 'FS-6041F1');
+  assert.equal(asked[0].hr_strap, 'Polar H10 1234');
+  assert.match(await page.textContent('#checklist > .form-error'), /--features bluetooth/);
+  assert.equal(await page.isVisible('#runner'), false, 'a refused run does not start the runner');
+  assert.deepEqual(page.errors, []);
+});
