@@ -8,7 +8,7 @@ use retrowalk_core::session::{SegmentKind, SessionPlan};
 use retrowalk_core::{Effort, Event, Load, Pain, RailUse, SessionLog, StopReason, Units};
 use retrowalk_formats::fit::{self, Activity, Intensity, Lap, LapTrigger, Record};
 use retrowalk_formats::{ics, snake, spreadsheet};
-use retrowalk_store::{Run, Sample, UserId};
+use retrowalk_store::{NewRun, Run, Sample, StoreError, UserId};
 use serde::Serialize;
 use time::{Date, Time};
 
@@ -129,6 +129,36 @@ impl Service {
         weeks: u32,
         at: Option<Time>,
     ) -> Result<CalendarExport> {
+        self.calendar(user, None, from, weeks, at).await
+    }
+
+    /// The subscribed calendar: the sessions logged in the `past_weeks` weeks before
+    /// `today`, then the planned ones from `today` for `weeks` weeks. A calendar app drops
+    /// whatever a feed stops listing, so the recent past stays in it; a walk keeps the UID
+    /// it had while planned (the person and the day), so it is updated in place — from
+    /// the plan to what was done — rather than added again. A planned day that was missed
+    /// is not listed once it has passed.
+    pub async fn calendar_feed(
+        &self,
+        user: UserId,
+        today: Date,
+        past_weeks: u32,
+        weeks: u32,
+    ) -> Result<CalendarExport> {
+        let since = today - time::Duration::weeks(i64::from(past_weeks));
+        self.calendar(user, Some(since), today, weeks, None).await
+    }
+
+    /// Logged sessions from `past` on (when given), then the plan from `from` (which starts
+    /// after the last session logged).
+    async fn calendar(
+        &self,
+        user: UserId,
+        past: Option<Date>,
+        from: Date,
+        weeks: u32,
+        at: Option<Time>,
+    ) -> Result<CalendarExport> {
         let profile = self
             .store
             .profile(user)
@@ -140,8 +170,47 @@ impl Service {
             .await?
             .ok_or(ServiceError::NoProgramme)?;
         let units = profile.units;
-        let mut events = Vec::new();
+        let mut events: Vec<ics::PlannedEvent> = Vec::new();
+        if let Some(since) = past {
+            let history = self.history(user).await?;
+            for (log, planned, _) in logged(&history) {
+                if log.date < since {
+                    continue;
+                }
+                let Some(planned) = planned else { continue };
+                let done = Load {
+                    backward_s: log.backward_s,
+                    ..planned
+                };
+                let plan = self.build_plan(&profile, &rec, &done);
+                let event = ics::PlannedEvent {
+                    date: log.date,
+                    duration_s: plan.total_s(),
+                    summary: format!(
+                        "Backward walk (done): {} at {}",
+                        minutes(log.backward_s),
+                        units.fmt_speed(done.speed)
+                    ),
+                    description: format!(
+                        "Logged: effort {}/10; knee pain {} before, {} during, {} after.\n{}",
+                        log.effort.value(),
+                        log.pain_before.value(),
+                        log.pain_during.value(),
+                        log.pain_after.value(),
+                        ics::describe(&plan, units)
+                    ),
+                };
+                // One event per day (its UID is the day's): the last log of a day wins.
+                match events.last_mut() {
+                    Some(last) if last.date == log.date => *last = event,
+                    _ => events.push(event),
+                }
+            }
+        }
         for u in self.upcoming(user, from, weeks).await? {
+            if events.last().is_some_and(|e| e.date >= u.date) {
+                continue; // already walked that day
+            }
             let plan = self.build_plan(&profile, &rec, &u.load);
             events.push(ics::PlannedEvent {
                 date: u.date,
@@ -229,7 +298,9 @@ impl Service {
             .len()
             .checked_sub(2)
             .map_or(0, |n| fit::crc16(&bytes[..n]));
-        let run_id = format!("fit-{start}-{crc:04x}");
+        // Run ids are unique across the database, so the person is part of it: two people
+        // may import the same file, and neither learns that the other did.
+        let run_id = format!("fit-{user}-{start}-{crc:04x}");
         if self.store.runs(user).await?.iter().any(|r| r.id == run_id) {
             return Err(invalid(format!("already imported (run {run_id})")));
         }
@@ -251,7 +322,6 @@ impl Service {
             rails_used: answers.rails.unwrap_or(planned.load.rails),
             stopped_early: answers.stopped_early,
         };
-        self.log_session(user, log, user, today).await?;
         let samples: Vec<Sample> = act
             .records
             .iter()
@@ -276,9 +346,23 @@ impl Service {
             o.insert("started_at".into(), start.into());
             o.insert("imported_from".into(), name.into());
         }
-        self.store.start_run(&run_id, user, &plan_json).await?;
-        self.store.append_samples(&run_id, &samples).await?;
-        self.store.end_run(&run_id, Some("imported")).await?;
+        // One transaction: a failure part way leaves no session without its telemetry,
+        // and the same file sent twice at once is logged once (the checks above are the
+        // quick answer; the store's, inside the transaction, are the guarantee).
+        let run = NewRun {
+            id: &run_id,
+            plan: &plan_json,
+            stop_reason: Some("imported"),
+            samples: &samples,
+        };
+        match self
+            .log_session_with_run(user, log, user, today, &run)
+            .await
+        {
+            Ok(_) => {}
+            Err(ServiceError::Store(StoreError::Conflict(m))) => return Err(invalid(m)),
+            Err(e) => return Err(e),
+        }
         Ok(Imported {
             date,
             backward_min: f64::from(backward_s) / 60.0,

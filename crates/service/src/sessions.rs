@@ -262,6 +262,39 @@ impl Service {
         today: Date,
         notes: Option<&str>,
     ) -> Result<(Decision, String)> {
+        let profile = self.check_log(user, &log, today).await?;
+        let notes = notes.map(str::trim).filter(|n| !n.is_empty());
+        let rec = self
+            .store
+            .record_noted(user, &Event::Session(log), Some(actor), None, notes)
+            .await?;
+        let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
+        Ok((d, d.sentence(profile.units)))
+    }
+
+    /// Like [`Service::log_session`], storing the finished run that recorded the session
+    /// (an imported FIT file) in the same transaction: the session, the run and its
+    /// telemetry all land, or none of them does. A conflict when the run is already stored
+    /// or a session is already logged that day.
+    pub(crate) async fn log_session_with_run(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+        run: &retrowalk_store::NewRun<'_>,
+    ) -> Result<(Decision, String)> {
+        let profile = self.check_log(user, &log, today).await?;
+        let rec = self
+            .store
+            .record_with_run(user, &Event::Session(log), Some(actor), run)
+            .await?;
+        let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
+        Ok((d, d.sentence(profile.units)))
+    }
+
+    /// What every logged session must satisfy; the person's profile when it does.
+    async fn check_log(&self, user: UserId, log: &SessionLog, today: Date) -> Result<Profile> {
         if log.date > today + Duration::days(1) {
             return Err(ServiceError::Invalid(format!(
                 "the session date {} is in the future; log sessions on or after the day you walk",
@@ -274,13 +307,7 @@ impl Service {
             ));
         }
         let (profile, _) = self.profile_and_programme(user).await?;
-        let notes = notes.map(str::trim).filter(|n| !n.is_empty());
-        let rec = self
-            .store
-            .record_noted(user, &Event::Session(log), Some(actor), None, notes)
-            .await?;
-        let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
-        Ok((d, d.sentence(profile.units)))
+        Ok(profile)
     }
 
     /// The next-morning knee check; may step the next session back (ADA-05, ADA-06).

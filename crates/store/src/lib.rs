@@ -9,6 +9,7 @@ mod auth;
 mod backup;
 mod error;
 mod feeds;
+mod imports;
 mod programme;
 mod recent;
 mod runs;
@@ -19,6 +20,7 @@ pub use backup::{
     Backup, BackupEvent, BackupPerson, BackupProgramme, BackupRun, BACKUP_FORMAT, BACKUP_VERSION,
 };
 pub use error::{Result, StoreError};
+pub use imports::NewRun;
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
 pub use recent::{Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};

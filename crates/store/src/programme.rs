@@ -187,6 +187,21 @@ impl Store {
         expected_seq: Option<i64>,
         note: Option<&str>,
     ) -> Result<Recorded> {
+        self.record_with(user, event, actor, expected_seq, note, None)
+            .await
+    }
+
+    /// The one writer of events: with `run`, the run and its telemetry are written in the
+    /// same transaction as the event (see [`Store::record_with_run`]).
+    pub(crate) async fn record_with(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+        expected_seq: Option<i64>,
+        note: Option<&str>,
+        run: Option<&crate::imports::NewRun<'_>>,
+    ) -> Result<Recorded> {
         let data = serde_json::to_string(event)?;
         for _ in 0..ATTEMPTS {
             let rec = self
@@ -218,6 +233,14 @@ impl Store {
             if updated.rows_affected() != 1 {
                 tx.rollback().await?;
                 continue;
+            }
+            // After the version guard, so a concurrent writer of the same person has either
+            // committed (and is seen here) or waits for this one to finish.
+            if let Some(run) = run {
+                if let Err(e) = crate::imports::insert_run(&mut tx, user, event, run).await {
+                    tx.rollback().await?;
+                    return Err(e);
+                }
             }
             let inserted = sqlx::query(
                 "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \

@@ -576,6 +576,93 @@ async fn a_restore_belongs_to_its_target(s: Store) {
     assert!(err.to_string().starts_with("runs[0].id"), "{err}");
 }
 
+/// An imported walk is one transaction: a fault in the middle of its telemetry leaves no
+/// session, no run and no samples; without the fault it all lands, once; the same run or
+/// another walk on the same day is then refused without writing anything.
+async fn a_session_and_its_run_land_together_or_not_at_all(s: Store) {
+    use sqlx::Executor;
+    let (id, prog) = person_with_programme(&s, "imp@x.org").await;
+    let day = date!(2026 - 01 - 05);
+    let load = prog.plan_for(day).unwrap().load;
+    let ev = Event::Session(SessionLog::clean(day, &load));
+    let samples: Vec<Sample> = (0..50)
+        .map(|i| Sample {
+            t_ms: i * 1000,
+            speed_kmh: 2.0,
+            incline_pct: None,
+            distance_m: i as f64,
+            heart_rate: Some(100),
+            rr_ms: Vec::new(),
+        })
+        .collect();
+    let plan = serde_json::json!({"imported_from": "a.fit"});
+    let run = NewRun {
+        id: "fit-a",
+        plan: &plan,
+        stop_reason: Some("imported"),
+        samples: &samples,
+    };
+    // The database refuses the 31st sample.
+    let fault: &[&str] = match s.backend() {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER fault BEFORE INSERT ON telemetry WHEN NEW.t_ms = 30000 \
+             BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+        ],
+        Backend::Postgres => &[
+            "CREATE FUNCTION fault() RETURNS trigger AS $$ BEGIN IF NEW.t_ms = 30000 THEN \
+             RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fault BEFORE INSERT ON telemetry FOR EACH ROW EXECUTE FUNCTION fault()",
+        ],
+    };
+    for sql in fault {
+        s.pool().execute(*sql).await.unwrap();
+    }
+    let err = s
+        .record_with_run(id, &ev, Some(id), &run)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("injected fault"), "{err}");
+    assert!(
+        s.events(id).await.unwrap().is_empty(),
+        "no session without its run"
+    );
+    assert_eq!(s.programme(id).await.unwrap().unwrap().seq, 0);
+    assert!(s.runs(id).await.unwrap().is_empty());
+    assert!(s.samples("fit-a").await.unwrap().is_empty());
+
+    let unfault = match s.backend() {
+        Backend::Sqlite => "DROP TRIGGER fault",
+        Backend::Postgres => "DROP TRIGGER fault ON telemetry",
+    };
+    s.pool().execute(unfault).await.unwrap();
+    let rec = s.record_with_run(id, &ev, Some(id), &run).await.unwrap();
+    assert_eq!(rec.seq, 1);
+    assert_eq!(s.events(id).await.unwrap().len(), 1);
+    assert_eq!(s.runs(id).await.unwrap().len(), 1);
+    assert_eq!(s.samples("fit-a").await.unwrap(), samples);
+
+    let again = s
+        .record_with_run(id, &ev, Some(id), &run)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&again, StoreError::Conflict(m) if m.starts_with("already imported")),
+        "{again}"
+    );
+    let other = NewRun { id: "fit-b", ..run };
+    let same_day = s
+        .record_with_run(id, &ev, Some(id), &other)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&same_day, StoreError::Conflict(m) if m == "a session is already logged on 2026-01-05"),
+        "{same_day}"
+    );
+    assert_eq!(s.events(id).await.unwrap().len(), 1);
+    assert_eq!(s.runs(id).await.unwrap().len(), 1);
+    assert!(s.samples("fit-b").await.unwrap().is_empty());
+}
+
 /// Many people starting programmes, logging and restoring at once: on SQLite a transaction
 /// that read before writing used to fail with "database is locked" instead of waiting.
 async fn simultaneous_writers_wait_instead_of_failing(store: Store) {
@@ -634,6 +721,7 @@ both_backends!(
     simultaneous_writers_wait_instead_of_failing,
     notes_are_kept_with_their_events,
     a_restore_belongs_to_its_target,
+    a_session_and_its_run_land_together_or_not_at_all,
 );
 
 mod pg {
