@@ -6,6 +6,7 @@ mod error;
 mod exchange;
 mod onboarding;
 mod progress;
+mod restore;
 mod sessions;
 mod summaries;
 
@@ -13,6 +14,7 @@ pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
 pub use exchange::{CalendarExport, ImportAnswers, Imported, SessionExport};
 pub use onboarding::Onboarding;
+pub use restore::{parse_backup, BackupFileError, Restored};
 pub use progress::{HistoryEntry, Progress, SessionStat, WeekStat};
 pub use sessions::{Adherence, Status, Today, Upcoming};
 

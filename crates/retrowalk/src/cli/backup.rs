@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use retrowalk_service::Service;
-use retrowalk_store::{Backup, UserId};
+use retrowalk_service::{parse_backup, Service};
+use retrowalk_store::UserId;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -45,19 +45,18 @@ pub async fn backup(svc: &Service, me: UserId, a: BackupArgs) -> Result<()> {
     Ok(())
 }
 
+/// Restores the file into this person (see `retrowalk_service`'s restore module for what
+/// that replaces); the web app's upload does exactly the same.
 pub async fn restore(svc: &Service, me: UserId, a: RestoreArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&a.file)
-        .with_context(|| format!("cannot read {}", a.file.display()))?;
-    let b: Backup = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a retrowalk backup", a.file.display()))?;
-    svc.store.restore(me, &b, a.replace).await?;
-    if let Some(p) = &b.profile {
-        svc.store.set_display_name(me, &p.name).await?;
-    }
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let b =
+        parse_backup(&bytes).with_context(|| format!("{} cannot be restored", a.file.display()))?;
+    let done = svc.restore_backup(me, &b, a.replace).await?;
     println!(
         "Restored {} event(s) and {} run(s) from {}",
-        b.events.len(),
-        b.runs.len(),
+        done.events,
+        done.runs,
         a.file.display()
     );
     Ok(())
