@@ -135,6 +135,11 @@ fn api_routes() -> Api {
             "/api/import/fit",
             post(exchange::import_fit).layer(DefaultBodyLimit::max(exchange::IMPORT_LIMIT)),
         )
+        .add(
+            "POST",
+            "/api/import/backup",
+            post(exchange::import_backup).layer(DefaultBodyLimit::max(exchange::RESTORE_LIMIT)),
+        )
         // About the API.
         .get("/api/openapi.json", openapi_json)
 }

@@ -133,10 +133,11 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/calendar/feed", Walker, "Whether my calendar feed exists: {active, created_at}."),
     status(op("POST", "/api/calendar/feed", Walker, "Make a new calendar feed link, {path, url, created_at}; any earlier link stops working. The URL carries a secret token (calendar apps cannot send cookies): share it only with your calendar."), 201),
     query(op("POST", "/api/import/fit", Walker, "Upload FIT activity files (multipart/form-data, any number of file parts, or one file as the raw body named by ?name=), up to 8 MiB in all. Each becomes a logged session with its telemetry, or an error for that file; good files are kept. {imported, failed, files: [{name, ok, date, backward_min, records, run} or {name, ok: false, error}]}; 422 when no file could be imported."), IMPORT_Q),
+    query(op("POST", "/api/import/backup", Walker, "Restore my JSON backup (the body is the file from GET /api/export/backup.json or `retrowalk backup`, up to 64 MiB), by the same rules as `retrowalk restore`: it replaces my profile, programme, history and runs in one transaction; 409 when I already have a programme unless ?replace=true. The data always becomes the signed-in person's, whatever the file names. {restored, events, runs, samples}; 422 with `field` (a path into the file, e.g. runs[0].samples[3].t_ms) for a malformed file."), &[("replace", "true to overwrite the programme already here (after the person confirms).")]),
     op("GET", "/api/openapi.json", Public, "This document."),
     op("GET", "/healthz", Public, "Health: {ok, db}; 503 when the database is unreachable."),
     op("GET", "/assets/{*path}", Public, "The web UI's static files."),
-    op("GET", "/calendar/{file}", Public, "A subscribed calendar: /calendar/TOKEN.ics from POST /api/calendar/feed, as text/calendar, the planned sessions from today for 12 weeks with stable UIDs. No cookie: the token is the key; 404 once replaced."),
+    op("GET", "/calendar/{file}", Public, "A subscribed calendar: /calendar/TOKEN.ics from POST /api/calendar/feed, as text/calendar: the sessions logged in the last 4 weeks (as done) and the planned ones from today for 12 weeks, each under a stable UID (the person and the day), so a walk is updated in place as it passes. No cookie: the token is the key; 404 once replaced."),
 ];
 
 fn schemas() -> Value {
@@ -312,6 +313,17 @@ fn operation(o: &Op) -> Value {
     if o.path == "/api/import/fit" {
         responses.insert("413".into(), error_response("Upload larger than 8 MiB."));
     }
+    if o.path == "/api/import/backup" {
+        responses.insert("413".into(), error_response("Backup larger than 64 MiB."));
+        responses.insert(
+            "409".into(),
+            error_response("A programme exists: confirm and send replace=true."),
+        );
+        responses.insert(
+            "422".into(),
+            error_response("Not a backup this version can read; `field` says where."),
+        );
+    }
     if o.method != "GET" && o.path.starts_with("/api/") {
         responses.insert(
             "403".into(),
@@ -370,6 +382,12 @@ fn operation(o: &Op) -> Value {
                     "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
                 "application/vnd.ant.fit": {"schema": {"type": "string", "format": "binary"}}
             }
+        });
+    }
+    if o.path == "/api/import/backup" {
+        v["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"type": "object", "description": "A retrowalk backup (format retrowalk-backup, version 1)."}}}
         });
     }
     if o.access == Access::Public {

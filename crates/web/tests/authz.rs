@@ -127,6 +127,7 @@ fn table() -> Vec<Case> {
         case("GET", "/api/calendar/feed", Walker, empty),
         case("POST", "/api/calendar/feed", Walker, empty),
         case("POST", "/api/import/fit", Walker, empty),
+        case("POST", "/api/import/backup", Walker, empty),
         case("GET", "/api/openapi.json", Public, empty),
         case("GET", "/healthz", Public, empty),
         case("GET", "/assets/{*path}", Public, empty),

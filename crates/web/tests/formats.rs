@@ -382,9 +382,117 @@ async fn the_calendar_feed_opens_with_its_link_alone(store: Store) {
     let new_path = again["path"].as_str().unwrap().to_string();
     assert_ne!(new_path, path);
     assert_eq!(fetch(path).await.0, StatusCode::NOT_FOUND);
-    let (s, _, text) = fetch(new_path).await;
+    let (s, _, text) = fetch(new_path.clone()).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ics_uids(&text), uids, "same events, same UIDs, new link");
+
+    // Walks logged in the last 4 weeks stay in the feed (calendar apps drop what a feed
+    // stops listing); older ones do not. The first planned day, once walked, keeps its UID
+    // and now says it was done.
+    let today = time::OffsetDateTime::now_utc().date();
+    let first: time::Date = uids[0][..10].parse_date();
+    for d in [
+        today - time::Duration::days(40),
+        today - time::Duration::days(6),
+        first,
+    ] {
+        ada.post(
+            &format!("/api/log?date={first}"),
+            clean_log(&d.to_string(), 5.0),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    let (_, _, text) = fetch(new_path.clone()).await;
+    let after = ics_uids(&text);
+    let uid_of = |d: time::Date| uids[0].replacen(&first.to_string(), &d.to_string(), 1);
+    assert_eq!(
+        after[0],
+        uid_of(today - time::Duration::days(6)),
+        "{after:?}"
+    );
+    assert_eq!(after[1], uids[0], "the walked day keeps its UID");
+    assert!(!after.contains(&uid_of(today - time::Duration::days(40))));
+    assert!(
+        uids[1..].iter().all(|u| after.contains(u)),
+        "the plan after it keeps its UIDs: {uids:?} {after:?}"
+    );
+    let summaries: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("SUMMARY:"))
+        .collect();
+    assert!(
+        summaries[0].contains("(done)") && summaries[1].contains("(done)"),
+        "{summaries:?}"
+    );
+    assert!(!summaries[2].contains("(done)"), "{summaries:?}");
+    let (_, _, again) = fetch(new_path).await;
+    assert_eq!(ics_uids(&again), after, "stable between fetches");
+}
+
+/// A date as the first ten characters of a UID carry it.
+trait ParseDate {
+    fn parse_date(&self) -> time::Date;
+}
+impl ParseDate for str {
+    fn parse_date(&self) -> time::Date {
+        time::Date::parse(
+            self,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap()
+    }
+}
+
+/// The same file sent twice at the same moment (a double-click, two tabs) is logged once:
+/// the session, its run and its telemetry are one transaction, refused whole the second
+/// time.
+async fn the_same_file_uploaded_twice_at_once_is_logged_once(store: Store) {
+    let t = TestApp::new(store);
+    let (ada, _) = walker_with_programme(&t, "ada@example.org").await;
+    let days = [MON, WED, FRI, MON + 7 * 86_400, WED + 7 * 86_400];
+    let answers = ANSWERS.replace("2026-01-10", "2026-01-20");
+    for start in days {
+        let (_, bytes) = walk(start);
+        let (mut a, mut b) = (ada.clone(), ada.clone());
+        let (ra, rb) = tokio::join!(
+            upload(&mut a, &answers, "application/octet-stream", bytes.clone()),
+            upload(&mut b, &answers, "application/octet-stream", bytes),
+        );
+        let mut statuses = [ra.status, rb.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+            "{} / {}",
+            ra.text(),
+            rb.text()
+        );
+        let refused = if ra.status == StatusCode::OK { rb } else { ra };
+        let e = refused.json()["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with("already imported") || e.starts_with("a session is already logged"),
+            "{e}"
+        );
+    }
+    let mut ada = ada;
+    let history = ada.get("/api/history").await.expect(StatusCode::OK).json();
+    let sessions = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"]["kind"] == "session")
+        .count();
+    assert_eq!(sessions, days.len(), "one session per file");
+    let me = ada.get("/api/me").await.json()["id"].as_i64().unwrap();
+    let runs = t.state.svc.store.runs(me).await.unwrap();
+    assert_eq!(runs.len(), days.len(), "one run per file");
+    for r in &runs {
+        assert_eq!(t.state.svc.store.samples(&r.id).await.unwrap().len(), 1200);
+    }
 }
 
 async fn clinicians_download_linked_patients_files_but_not_backups(store: Store) {
@@ -443,4 +551,5 @@ both_backends!(
     uploads_keep_the_good_files_and_every_download_decodes,
     the_calendar_feed_opens_with_its_link_alone,
     clinicians_download_linked_patients_files_but_not_backups,
+    the_same_file_uploaded_twice_at_once_is_logged_once,
 );

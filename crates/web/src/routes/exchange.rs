@@ -16,18 +16,24 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use retrowalk_core::{Effort, Pain, RailUse, StopReason};
 use retrowalk_formats::{fit, tcx};
-use retrowalk_service::{ImportAnswers, ServiceError};
-use retrowalk_store::UserId;
+use retrowalk_service::{parse_backup, ImportAnswers, ServiceError};
+use retrowalk_store::{StoreError, UserId};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use time::Time;
 
 /// Uploads may carry many FIT files; a 10-hour walk at 1 Hz is about 650 KB.
 pub const IMPORT_LIMIT: usize = 8 * 1024 * 1024;
+/// A backup carries every run's 1 Hz telemetry, about 210 bytes a second as the download
+/// writes it (pretty JSON): a year of three 30-minute walks a week is about 50 MB. This
+/// route alone takes that much; every other JSON body stays at 64 KiB.
+pub const RESTORE_LIMIT: usize = 64 * 1024 * 1024;
 /// Files per upload: enough for a season of walks, few enough to answer promptly.
 const MAX_FILES: usize = 60;
 /// How far ahead the subscribed calendar reaches.
 const FEED_WEEKS: u32 = 12;
+/// How far back it reaches: calendar apps drop events a feed no longer lists.
+const FEED_PAST_WEEKS: u32 = 4;
 
 /// What can be downloaded, by the file name in the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,7 +277,8 @@ pub async fn feed_new(
         .into_response())
 }
 
-/// `GET /calendar/{token}.ics`: the subscribed calendar, from today for 12 weeks. No
+/// `GET /calendar/{token}.ics`: the subscribed calendar, the sessions logged in the last 4
+/// weeks and the plan from today for 12 weeks, under stable UIDs. No
 /// cookie: calendar apps cannot send one, so the secret token in the URL is the key. A
 /// wrong or replaced token is 404, the same as a URL that never existed.
 pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
@@ -288,7 +295,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         .ok_or_else(gone)?;
     let cal = state
         .svc
-        .programme_calendar(user, local_today(), FEED_WEEKS, None)
+        .calendar_feed(user, local_today(), FEED_PAST_WEEKS, FEED_WEEKS)
         .await?;
     let mut res = (StatusCode::OK, cal.text).into_response();
     let h = res.headers_mut();
@@ -502,6 +509,61 @@ pub async fn import_fit(
     Ok(Json(body).into_response())
 }
 
+/// `POST /api/import/backup[?replace=true]`: the body is a backup file (as GET
+/// /api/export/backup.json or `retrowalk backup` wrote it), restored as the signed-in
+/// person's own record by the same code as `retrowalk restore`: it replaces profile,
+/// programme, history and runs, and without `replace=true` is refused (409) when a
+/// programme exists. Nothing in the file chooses the account: it is always the caller's.
+/// A malformed file is 422 with `field` naming where in it (e.g. `runs[0].samples[3].t_ms`).
+pub async fn import_backup(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+    req: Request,
+) -> ApiResult<Json<Value>> {
+    let (parts, body) = req.into_parts();
+    let replace = flag(&parts, "replace");
+    let bytes = Bytes::from_request(Request::from_parts(parts, body), &state)
+        .await
+        .map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the backup is larger than 64 MiB; restore it with `retrowalk restore` instead",
+                )
+            } else {
+                ApiError::bad_request("the upload could not be read; send it again")
+            }
+        })?;
+    let backup = parse_backup(&bytes).map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
+    let done = match state.svc.restore_backup(me.user_id, &backup, replace).await {
+        Ok(d) => d,
+        // The store's checks say where in the file, as `path: what was expected`.
+        Err(ServiceError::Store(StoreError::Invalid(m))) => {
+            return Err(match invalid_field(&m) {
+                Some(f) => ApiError::invalid(f, m.clone()),
+                None => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(json!({
+        "restored": true,
+        "events": done.events,
+        "runs": done.runs,
+        "samples": done.samples,
+    })))
+}
+
+/// The path a store refusal starts with (`programme.seq: …`, `runs[2].id: …`), if any.
+fn invalid_field(message: &str) -> Option<&str> {
+    let (head, _) = message.split_once(": ")?;
+    let ok = !head.is_empty()
+        && head
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']'));
+    ok.then_some(head)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,5 +582,19 @@ mod tests {
         assert_eq!(file_name(&percent_decode("a%0Ab%zz%")), "ab%zz%");
         assert_eq!(file_name(&"x".repeat(500)).len(), 200);
         assert_eq!(percent_decode("%C3%A9t%C3%A9.fit"), "été.fit");
+    }
+
+    #[test]
+    fn store_refusals_name_their_field() {
+        assert_eq!(
+            invalid_field("programme.seq: expected 3, found 9"),
+            Some("programme.seq")
+        );
+        assert_eq!(invalid_field("runs[2].id: too long"), Some("runs[2].id"));
+        assert_eq!(invalid_field("not a retrowalk backup (format x)"), None);
+        assert_eq!(
+            invalid_field("event 6 cannot be read (events[5].data): x"),
+            None
+        );
     }
 }

@@ -1,0 +1,283 @@
+//! Restoring the JSON backup through the web app, end to end through the router on both
+//! backends: a backup downloaded and restored into a fresh account comes back the same;
+//! a second restore needs `replace`; malformed files are 422 naming the field; and nothing
+//! in a file (its person, run owners, run ids) reaches another account.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, StatusCode};
+use common::*;
+use retrowalk_formats::fit::{self, synthetic, EncodeOptions};
+use retrowalk_store::{Backup, Store};
+use serde_json::{json, Value};
+
+/// 2026-01-05 and 2026-01-07 at 17:00 UTC: a Monday and a Wednesday of the programme.
+const MON: i64 = 1_767_632_400;
+const WED: i64 = MON + 2 * 86_400;
+const ANSWERS: &str = "effort=4&pain_before=1&pain_during=2&pain_after=1&date=2026-01-10";
+
+async fn post_bytes(c: &mut Client, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+    let mut req = c.request("POST", path, None);
+    req.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+    *req.body_mut() = Body::from(body);
+    c.send(req).await
+}
+
+async fn restore(c: &mut Client, query: &str, body: Vec<u8>) -> Resp {
+    post_bytes(
+        c,
+        &format!("/api/import/backup{query}"),
+        "application/json",
+        body,
+    )
+    .await
+}
+
+/// Ada: a programme, two walks with telemetry uploaded as FIT, and a session logged by hand
+/// with notes.
+async fn ada_with_history(t: &TestApp, email: &str) -> (Client, i64) {
+    let (mut ada, id) = walker_with_programme(t, email).await;
+    for start in [MON, WED] {
+        let a = synthetic::treadmill_walk(start, 900, 240);
+        let bytes = fit::encode(&a, EncodeOptions::default()).unwrap();
+        post_bytes(
+            &mut ada,
+            &format!("/api/import/fit?{ANSWERS}&name=walk.fit"),
+            "application/vnd.ant.fit",
+            bytes,
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    ada.post("/api/log?date=2026-01-10", clean_log("2026-01-09", 4.0))
+        .await
+        .expect(StatusCode::OK);
+    (ada, id)
+}
+
+/// What must survive a move to another account: everything but the account itself (its
+/// email and name), the times the backups were made, and the run ids and owners the
+/// database gives. A change the person made names the person, whoever they now are.
+fn comparable(mut b: Backup) -> Value {
+    b.created_at = 0;
+    let me = std::mem::take(&mut b.person.email);
+    b.person.display_name.clear();
+    for e in &mut b.events {
+        if e.actor.as_deref() == Some(me.as_str()) {
+            e.actor = Some("self".into());
+        }
+    }
+    for r in &mut b.runs {
+        r.run.id.clear();
+        r.run.user_id = 0;
+    }
+    serde_json::to_value(b).unwrap()
+}
+
+async fn download(c: &mut Client) -> (Vec<u8>, Backup) {
+    let r = c
+        .get("/api/export/backup.json")
+        .await
+        .expect(StatusCode::OK);
+    let b = serde_json::from_slice(&r.body).expect("a backup");
+    (r.body, b)
+}
+
+async fn a_backup_moves_to_a_fresh_account_unchanged(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, _) = ada_with_history(&t, "ada@example.org").await;
+    let (file, original) = download(&mut ada).await;
+    assert_eq!(original.runs.len(), 2);
+    assert!(original.runs.iter().all(|r| r.samples.len() == 900));
+    assert!(original.events.len() >= 3);
+    assert!(
+        file.len() > 64 * 1024,
+        "bigger than the 64 KiB other bodies may be: {}",
+        file.len()
+    );
+
+    // Carl signs up fresh and restores Ada's file.
+    let mut carl = t.client();
+    let carl_id = carl.signup("carl@example.org", "walker").await["id"]
+        .as_i64()
+        .unwrap();
+    let r = restore(&mut carl, "", file.clone())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"restored": true, "events": original.events.len(), "runs": 2, "samples": 1800})
+    );
+    let (_, restored) = download(&mut carl).await;
+    assert_eq!(comparable(restored.clone()), comparable(original.clone()));
+    assert_eq!(restored.person.email, "carl@example.org");
+    assert!(restored.runs.iter().all(|r| r.run.user_id == carl_id));
+    // The pages read it as theirs: the same history, and the name from the profile.
+    let ada_history = ada.get("/api/history").await.expect(StatusCode::OK).json();
+    let carl_history = carl.get("/api/history").await.expect(StatusCode::OK).json();
+    assert_eq!(
+        ada_history.as_array().unwrap().len(),
+        carl_history.as_array().unwrap().len()
+    );
+    let carl_user = t.state.svc.store.user(carl_id).await.unwrap().unwrap();
+    assert_eq!(carl_user.display_name, "Ada");
+    // Ada still has all of hers.
+    let (_, after) = download(&mut ada).await;
+    assert_eq!(comparable(after), comparable(original.clone()));
+
+    // Restoring over a programme needs the person's say-so, as `retrowalk restore` does.
+    let r = restore(&mut carl, "", file.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("replace"));
+    restore(&mut carl, "?replace=true", file)
+        .await
+        .expect(StatusCode::OK);
+    let (_, again) = download(&mut carl).await;
+    assert_eq!(comparable(again), comparable(original));
+}
+
+async fn malformed_backups_say_where(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, _) = ada_with_history(&t, "ada@example.org").await;
+    let (file, good) = download(&mut ada).await;
+    let mut carl = t.client();
+    carl.signup("carl@example.org", "walker").await;
+    let doc: Value = serde_json::from_slice(&file).unwrap();
+
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (b"{\"format\": ".to_vec(), "file", "not a retrowalk backup"),
+        (Vec::new(), "file", "empty"),
+        (
+            {
+                let mut d = doc.clone();
+                d["runs"][1]["samples"][3]["speed_kmh"] = json!("fast");
+                serde_json::to_vec(&d).unwrap()
+            },
+            "runs[1].samples[3].speed_kmh",
+            "expected f64",
+        ),
+        (
+            {
+                let mut d = doc.clone();
+                d["events"][0]["seq"] = json!(7);
+                serde_json::to_vec(&d).unwrap()
+            },
+            "events[0].seq",
+            "expected 1, found 7",
+        ),
+        (
+            {
+                let mut d = doc.clone();
+                d["programme"]["seq"] = json!(99);
+                serde_json::to_vec(&d).unwrap()
+            },
+            "programme.seq",
+            "the number of events",
+        ),
+        (
+            {
+                let mut d = doc.clone();
+                d["format"] = json!("someone-elses-backup");
+                serde_json::to_vec(&d).unwrap()
+            },
+            "",
+            "not a retrowalk backup this version can read",
+        ),
+    ];
+    for (body, field, words) in cases {
+        let r = restore(&mut carl, "?replace=true", body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let out = r.json();
+        let message = out["error"].as_str().unwrap();
+        assert!(message.contains(words), "{field}: {message}");
+        if field.is_empty() {
+            assert!(out.get("field").is_none(), "{out}");
+        } else {
+            assert_eq!(out["field"], json!(field), "{message}");
+        }
+    }
+    // None of them left anything behind.
+    assert_eq!(carl.get("/api/profile").await.status, StatusCode::NOT_FOUND);
+    assert!(t
+        .state
+        .svc
+        .store
+        .runs(carl.get("/api/me").await.json()["id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+    let (_, still) = download(&mut ada).await;
+    assert_eq!(comparable(still), comparable(good));
+
+    // Too big for this route is refused whole, before anything is read.
+    let huge = vec![b' '; 65 * 1024 * 1024];
+    let r = restore(&mut carl, "", huge).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
+}
+
+async fn a_file_cannot_reach_another_account(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, ada_id) = ada_with_history(&t, "ada@example.org").await;
+    let (mut bob, bob_id) = ada_with_history(&t, "bob@example.org").await;
+    let (_, bob_before) = download(&mut bob).await;
+    let bob_runs = t.state.svc.store.runs(bob_id).await.unwrap();
+
+    // Ada edits her file to name Bob, his runs' owner and ids, and restores it.
+    let (file, _) = download(&mut ada).await;
+    let mut doc: Value = serde_json::from_slice(&file).unwrap();
+    doc["person"]["email"] = json!("bob@example.org");
+    for (i, r) in doc["runs"].as_array_mut().unwrap().iter_mut().enumerate() {
+        r["user_id"] = json!(bob_id);
+        r["id"] = json!(bob_runs[i].id);
+        r["samples"] = json!([{"t_ms": 0, "speed_kmh": 9.9, "incline_pct": null,
+            "distance_m": 0.0, "heart_rate": 200}]);
+    }
+    for e in doc["events"].as_array_mut().unwrap() {
+        e["actor"] = json!("bob@example.org");
+    }
+    let r = restore(&mut ada, "?replace=true", serde_json::to_vec(&doc).unwrap())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(r.json()["runs"], json!(2));
+    // Bob's record is exactly as it was; Ada's runs are Ada's, under ids of their own.
+    let (_, bob_after) = download(&mut bob).await;
+    assert_eq!(comparable(bob_after.clone()), comparable(bob_before));
+    assert_eq!(
+        bob_after
+            .runs
+            .iter()
+            .map(|r| r.run.id.clone())
+            .collect::<Vec<_>>(),
+        bob_runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+    );
+    let ada_runs = t.state.svc.store.runs(ada_id).await.unwrap();
+    assert_eq!(ada_runs.len(), 2);
+    for r in &ada_runs {
+        assert_eq!(r.user_id, ada_id);
+        assert!(bob_runs.iter().all(|b| b.id != r.id), "{}", r.id);
+    }
+    // The file named Bob as the person, so his changes are hers (she made the file); he
+    // is not her clinician, so nothing is put down to his account.
+    let events = t.state.svc.store.events(ada_id).await.unwrap();
+    assert!(events.iter().all(|e| e.actor_id == Some(ada_id)));
+    assert_eq!(
+        ada.get("/api/me").await.json()["email"],
+        json!("ada@example.org")
+    );
+
+    // A clinician has no backup to restore, not even a patient's.
+    let mut lin = t.client();
+    lin.signup("lin@example.org", "clinician").await;
+    let r = restore(&mut lin, "?replace=true", file).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let (_, bob_last) = download(&mut bob).await;
+    assert_eq!(comparable(bob_last), comparable(bob_after));
+}
+
+both_backends!(
+    a_backup_moves_to_a_fresh_account_unchanged,
+    malformed_backups_say_where,
+    a_file_cannot_reach_another_account,
+);
