@@ -1,6 +1,7 @@
 // Export and import from the settings page: a walker's logged session is downloaded as
 // FIT, another walker imports it (with a bad file beside it) and sees a result per file
-// and the progress bar reach the end, then downloads the sessions CSV holding the import.
+// and the progress bar reach the end, then downloads the sessions CSV holding the import;
+// a full backup is restored into a fresh account after an in-page confirmation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -130,4 +131,66 @@ test('download a session as FIT, import it with a bad file beside it, download t
   assert.deepEqual(ada.errors, []);
   assert.deepEqual(bob.errors, []);
   assert.deepEqual(doc.errors, []);
+});
+
+test('restore a full backup into a fresh account, after confirming; a damaged file changes nothing', async () => {
+  const base = server.url;
+  const ada = await newPage(browser);
+  await signUp(ada, base, { name: 'Ada Backup' });
+  await onboard(ada);
+  const status = await ada.evaluate(async (date) => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('rw_csrf=')).slice(8);
+    const r = await fetch('/api/log', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify({ date, backward_min: 5, effort: 4, pain_before: 0, pain_during: 1, pain_after: 1, rails: 'light' }),
+    });
+    return r.status;
+  }, today());
+  assert.equal(status, 200);
+  await ada.goto(`${base}/settings`);
+  await ada.waitForSelector('#export-card');
+  const backup = await download(ada, '#dl-backup');
+  assert.equal(backup.name, 'retrowalk-backup.json');
+  const adaCsv = await download(ada, '#dl-sessions-csv');
+
+  // Cara has just signed up: nothing logged yet.
+  const cara = await newPage(browser);
+  const caraEmail = await signUp(cara, base, { name: 'Cara Restore' });
+  await cara.goto(`${base}/settings`);
+  await cara.waitForSelector('#restore-form');
+  let sent = 0;
+  cara.on('request', (r) => { if (r.url().includes('/api/import/backup')) sent += 1; });
+
+  // A damaged file: the answer says which field, and nothing changes.
+  const damaged = JSON.parse(backup.bytes.toString('utf8'));
+  damaged.events[0].seq = 5;
+  await cara.setInputFiles('#backup-file', { name: 'damaged.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(damaged)) });
+  await cara.click('#restore-backup');
+  await cara.waitForSelector('#restore-confirm:not([hidden])');
+  // Cancel sends nothing.
+  await cara.click('#restore-no');
+  assert.equal(await cara.isHidden('#restore-confirm'), true);
+  assert.equal(sent, 0);
+  await cara.click('#restore-backup');
+  await cara.click('#restore-yes');
+  await cara.waitForSelector('#restore-result:not([hidden])');
+  assert.equal(sent, 1);
+  assert.match(await cara.textContent('#restore-result'), /^Nothing was changed: events\[0\]\.seq: expected 1, found 5/);
+  assert.equal(await cara.getAttribute('#restore-result', 'class'), 'reason error');
+
+  // The real file, confirmed: her account now holds Ada's training.
+  await cara.setInputFiles('#backup-file', { name: 'retrowalk-backup.json', mimeType: 'application/json', buffer: backup.bytes });
+  await cara.click('#restore-backup');
+  await cara.click('#restore-yes');
+  await cara.waitForSelector('#restore-result.ok');
+  assert.match(await cara.textContent('#restore-result'), /^Restored \d+ sessions? and changes?, and 0 treadmill runs/);
+  const caraCsv = await download(cara, '#dl-sessions-csv');
+  assert.equal(caraCsv.bytes.toString('utf8'), adaCsv.bytes.toString('utf8'));
+  const me = await cara.evaluate(async () => (await fetch('/api/me')).json());
+  assert.equal(me.email, caraEmail, 'still her own account');
+  assert.equal(me.has_profile, true);
+
+  assert.deepEqual(ada.errors, []);
+  assert.deepEqual(cara.errors, []);
 });

@@ -99,8 +99,50 @@ function exportCard(ctx) {
       exportLink('/api/export/sessions.csv', 'Sessions (CSV)', 'One row per session, for a spreadsheet', 'dl-sessions-csv'),
       exportLink('/api/export/segments.csv', 'Segments (CSV)', 'Every segment, planned and done', 'dl-segments-csv'),
       exportLink('/api/export/programme.ics', 'Programme (.ics)', 'The next 8 weeks as a calendar file', 'dl-ics'),
-      exportLink('/api/export/backup.json', 'Full backup (JSON)', 'Everything, restorable with retrowalk restore', 'dl-backup')),
+      exportLink('/api/export/backup.json', 'Full backup (JSON)', 'Everything, restorable below or with retrowalk restore', 'dl-backup')),
+    restoreForm(ctx),
     h('h3', { class: 'card-subtitle' }, 'Calendar subscription'), feedNote, make, feedRow);
+}
+
+// "Restore from a backup": the file from "Full backup (JSON)" (this account's or another
+// server's) becomes this account's data. It replaces everything, so it asks first, in the
+// page, and says what came back or what is wrong with the file.
+function restoreForm(ctx) {
+  const file = h('input', { id: 'backup-file', type: 'file', accept: '.json,application/json' });
+  const result = h('p', { id: 'restore-result', class: 'reason', hidden: true, 'aria-live': 'polite' });
+  const start = h('button', { class: 'btn', type: 'submit', id: 'restore-backup' }, 'Restore…');
+  const yes = h('button', { class: 'btn btn-primary', type: 'button', id: 'restore-yes' }, 'Replace my data');
+  const no = h('button', { class: 'btn btn-ghost', type: 'button', id: 'restore-no' }, 'Cancel');
+  const confirmBox = h('div', { class: 'stack', id: 'restore-confirm', role: 'alertdialog', 'aria-labelledby': 'restore-warning', hidden: true },
+    h('p', { class: 'reason', id: 'restore-warning' }, 'This replaces your profile, programme, session history and treadmill runs with the backup\'s. What is here now is lost: download a full backup first if you may want it back.'),
+    h('div', { class: 'actions' }, yes, no));
+  const show = (text, ok) => { result.textContent = text; result.className = `reason ${ok ? 'ok' : 'error'}`; result.hidden = false; };
+  const form = h('form', { class: 'stack', id: 'restore-form' },
+    field('A backup file (retrowalk-backup.json)', file),
+    h('div', { class: 'actions' }, start), confirmBox, result);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!file.files.length) { ctx.toast('Choose a backup file first.', 'warn'); return; }
+    result.hidden = true;
+    confirmBox.hidden = false;
+    start.disabled = true;
+  });
+  no.addEventListener('click', () => { confirmBox.hidden = true; start.disabled = false; });
+  yes.addEventListener('click', async () => {
+    yes.disabled = true;
+    try {
+      const r = await sendFile('/api/import/backup?replace=true', file.files[0]);
+      show(`Restored ${r.events} session${r.events === 1 ? '' : 's'} and change${r.events === 1 ? '' : 's'}, and ${r.runs} treadmill run${r.runs === 1 ? '' : 's'} (${r.samples} telemetry samples).`, true);
+      file.value = '';
+      await ctx.refreshMe();
+    } catch (ex) {
+      show(`Nothing was changed: ${ex.message}`, false);
+    }
+    yes.disabled = false;
+    confirmBox.hidden = true;
+    start.disabled = false;
+  });
+  return h('div', { id: 'restore-card' }, h('h3', { class: 'card-subtitle' }, 'Restore from a backup'), form);
 }
 
 // FIT import: one request per file, so the bar moves as each file is done and each file
