@@ -6,10 +6,13 @@
 //! programme, history and treadmill runs with the backup's, in one transaction. If the
 //! person already has a programme it refuses unless told to replace (`--replace`, or
 //! `?replace=true` after the web page's confirmation). Their sign-in (email, password) and
-//! clinician links are kept; the name shown for them becomes the profile's.
+//! clinician links are kept; the name shown for them becomes the profile's. It refuses,
+//! changing nothing, while a session is being walked, and when the record holds a change a
+//! clinician made (caps, a pause, a tier) that the file does not carry unchanged: a
+//! patient may take their data anywhere, but not undo their therapist's limits.
 
 use crate::{Result, Service, ServiceError};
-use retrowalk_store::{Backup, UserId};
+use retrowalk_store::{Backup, StoreError, UserId};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -85,10 +88,10 @@ impl Service {
             .iter()
             .find(|r| r.ended_at.is_none() && r.started_at > since)
         {
-            return Err(ServiceError::Invalid(format!(
+            return Err(ServiceError::Store(StoreError::Conflict(format!(
                 "a session is in progress (run {}); stop it before restoring",
                 r.id
-            )));
+            ))));
         }
         self.store.restore(user, b, replace).await?;
         if let Some(p) = &b.profile {

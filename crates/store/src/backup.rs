@@ -131,7 +131,8 @@ impl Store {
     /// run's `user_id` are ignored, a run id another person already holds is given a new
     /// one, and a change is attributed to someone else only if that someone is a clinician
     /// linked to `user` now (otherwise it is kept without an author), so a file cannot put
-    /// words in another account's mouth.
+    /// words in another account's mouth. A change someone else (a clinician) made that the
+    /// backup does not carry unchanged is a conflict: a restore cannot undo it.
     pub async fn restore(&self, user: UserId, b: &Backup, replace: bool) -> Result<()> {
         check(b)?;
         if self.programme(user).await?.is_some() && !replace {
@@ -151,7 +152,19 @@ impl Store {
             actors.insert(email.to_string(), id);
         }
         let mut tx = self.write_tx().await?;
-        for table in ["events", "programmes", "profiles"] {
+        // What is deleted is checked inside the transaction, so a clinician's change that
+        // lands while the file is read is either seen here or waits for the restore.
+        let gone = sqlx::query(
+            "DELETE FROM events WHERE user_id = $1 RETURNING data, actor_id, created_at",
+        )
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(msg) = others_change_dropped(&mut tx, user, b, &gone).await? {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(msg));
+        }
+        for table in ["programmes", "profiles"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(user)
                 .execute(&mut *tx)
@@ -239,6 +252,51 @@ impl Store {
     }
 }
 
+/// A change someone else (a clinician) made to this programme that the backup does not
+/// carry unchanged, described; `None` when the backup keeps every one. A restore replaces
+/// the person's own record, but it must not undo a clinician's caps, pause or tier.
+async fn others_change_dropped(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    b: &Backup,
+    deleted: &[sqlx::any::AnyRow],
+) -> Result<Option<String>> {
+    for row in deleted {
+        let Some(actor) = row.try_get::<Option<UserId>, _>("actor_id")? else {
+            continue;
+        };
+        if actor == user {
+            continue;
+        }
+        let data: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("data")?)?;
+        let created_at: i64 = row.try_get("created_at")?;
+        let who = sqlx::query("SELECT email, display_name FROM users WHERE id = $1")
+            .bind(actor)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(who) = who else { continue };
+        let email: String = who.try_get("email")?;
+        let kept = b.events.iter().any(|e| {
+            e.data == data && e.created_at == created_at && e.actor.as_deref() == Some(&email)
+        });
+        if !kept {
+            let name: String = who.try_get("display_name")?;
+            let kind = data
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or("a change");
+            let when = time::OffsetDateTime::from_unix_timestamp(created_at)
+                .map(|t| t.date().to_string())
+                .unwrap_or_default();
+            return Ok(Some(format!(
+                "{name} changed this programme ({kind}, {when}) and the backup does not have that change: \
+                 a restore cannot undo a clinician's changes. Make a new backup, or ask them"
+            )));
+        }
+    }
+    Ok(None)
+}
+
 async fn run_holder(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<UserId>> {
     Ok(sqlx::query("SELECT user_id FROM runs WHERE id = $1")
         .bind(id)
@@ -294,6 +352,21 @@ fn check(b: &Backup) -> Result<()> {
             ))
         }
         _ => {}
+    }
+    // The cached state must be what the events make of the initial one, as `retrowalk
+    // check` verifies: a state edited in the file would otherwise take effect unseen.
+    if let Some(p) = &b.programme {
+        let mut state = p.initial.clone();
+        for e in &b.events {
+            if let Ok(ev) = serde_json::from_value::<retrowalk_core::Event>(e.data.clone()) {
+                state.apply(&ev);
+            }
+        }
+        if state != p.state {
+            return bad(
+                "programme.state: expected the state the events make of programme.initial; the file was edited or is damaged".into(),
+            );
+        }
     }
     if let Some(p) = &b.profile {
         p.validate()

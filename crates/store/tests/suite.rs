@@ -570,6 +570,13 @@ async fn a_restore_belongs_to_its_target(s: Store) {
         err.to_string().starts_with("programme.seq: expected"),
         "{err}"
     );
+    let mut edited = b.clone();
+    edited.programme.as_mut().unwrap().state = edited.programme.as_ref().unwrap().initial.clone();
+    let err = s.restore(other, &edited, true).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("programme.state: expected"),
+        "{err}"
+    );
     let mut odd = b.clone();
     odd.runs[0].run.id = "../etc".into();
     let err = s.restore(other, &odd, true).await.unwrap_err();

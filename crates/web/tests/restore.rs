@@ -127,6 +127,28 @@ async fn a_backup_moves_to_a_fresh_account_unchanged(store: Store) {
     let (_, after) = download(&mut ada).await;
     assert_eq!(comparable(after), comparable(original.clone()));
 
+    // Not while Carl is walking: the restore would delete the run under his feet.
+    let run = carl
+        .post(
+            "/api/runs",
+            json!({"date": "2026-01-12", "treadmill": "none"}),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = restore(&mut carl, "?replace=true", file.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("in progress"));
+    carl.post(
+        &format!("/api/runs/{run}/stop"),
+        json!({"reason": "finished"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+
     // Restoring over a programme needs the person's say-so, as `retrowalk restore` does.
     let r = restore(&mut carl, "", file.clone()).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
@@ -276,8 +298,83 @@ async fn a_file_cannot_reach_another_account(store: Store) {
     assert_eq!(comparable(bob_last), comparable(bob_after));
 }
 
+/// A patient's restore replaces their own record, but cannot take back what their
+/// clinician did: an older backup, made before the clinician set caps, is refused whole;
+/// a backup that has the change restores, and the change keeps its author.
+async fn a_restore_cannot_undo_a_clinicians_change(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, ada_id) = ada_with_history(&t, "ada@example.org").await;
+    let mut lin = t.client();
+    lin.signup("lin@example.org", "clinician").await;
+    let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
+    ada.post("/api/invites/accept", json!({ "code": code }))
+        .await
+        .expect(StatusCode::OK);
+    let (old_file, _) = download(&mut ada).await;
+    let seq = ada.get("/api/today?date=2026-01-12").await.json()["seq"].clone();
+    lin.put(
+        &format!("/api/patients/{ada_id}/caps"),
+        json!({"max_backward_min": 6, "expected_seq": seq}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let (_, with_caps) = download(&mut ada).await;
+
+    let r = restore(&mut ada, "?replace=true", old_file).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let message = r.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("cannot undo a clinician's changes"),
+        "{message}"
+    );
+    assert!(message.contains("caps_set"), "{message}");
+    let (_, now) = download(&mut ada).await;
+    assert_eq!(
+        comparable(now),
+        comparable(with_caps.clone()),
+        "nothing changed"
+    );
+
+    // Dropping the clinician's event from the new file is refused the same way.
+    let (new_file, _) = download(&mut ada).await;
+    let b: Backup = serde_json::from_slice(&new_file).unwrap();
+    assert_eq!(
+        b.events.last().unwrap().actor.as_deref(),
+        Some("lin@example.org")
+    );
+    let without = without_last_event(&new_file);
+    let r = restore(&mut ada, "?replace=true", without).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+
+    // The current backup restores; the caps are still the clinician's.
+    restore(&mut ada, "?replace=true", new_file)
+        .await
+        .expect(StatusCode::OK);
+    let (_, after) = download(&mut ada).await;
+    assert_eq!(comparable(after.clone()), comparable(with_caps));
+    assert_eq!(
+        after.events.last().unwrap().actor.as_deref(),
+        Some("lin@example.org")
+    );
+}
+
+/// The file without its last event, its programme made consistent (replayed) without it.
+fn without_last_event(file: &[u8]) -> Vec<u8> {
+    let mut b: Backup = serde_json::from_slice(file).unwrap();
+    b.events.pop();
+    let p = b.programme.as_mut().unwrap();
+    let mut state = p.initial.clone();
+    for e in &b.events {
+        state.apply(&serde_json::from_value(e.data.clone()).unwrap());
+    }
+    p.state = state;
+    p.seq = b.events.len() as i64;
+    serde_json::to_vec(&b).unwrap()
+}
+
 both_backends!(
     a_backup_moves_to_a_fresh_account_unchanged,
     malformed_backups_say_where,
     a_file_cannot_reach_another_account,
+    a_restore_cannot_undo_a_clinicians_change,
 );
