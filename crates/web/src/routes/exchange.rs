@@ -25,8 +25,9 @@ use time::Time;
 /// Uploads may carry many FIT files; a 10-hour walk at 1 Hz is about 650 KB.
 pub const IMPORT_LIMIT: usize = 8 * 1024 * 1024;
 /// A backup carries every run's 1 Hz telemetry, about 210 bytes a second as the download
-/// writes it (pretty JSON): a year of three 30-minute walks a week is about 50 MB. This
-/// route alone takes that much; every other JSON body stays at 64 KiB.
+/// writes it (pretty JSON): a year of three 30-minute walks a week (281,000 samples)
+/// measured 58.7 MB, restored in 7.9 s on SQLite and 15.9 s on PostgreSQL (release build).
+/// This route alone takes that much; every other JSON body stays at 64 KiB.
 pub const RESTORE_LIMIT: usize = 64 * 1024 * 1024;
 /// Files per upload: enough for a season of walks, few enough to answer promptly.
 const MAX_FILES: usize = 60;
