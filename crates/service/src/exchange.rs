@@ -170,7 +170,9 @@ impl Service {
             .await?
             .ok_or(ServiceError::NoProgramme)?;
         let units = profile.units;
-        let mut events: Vec<ics::PlannedEvent> = Vec::new();
+        // By day: a day's UID is its date, so one event each (the last log of a day wins),
+        // in date order whatever order the logs came in (an older walk imported later).
+        let mut days = std::collections::BTreeMap::new();
         if let Some(since) = past {
             let history = self.history(user).await?;
             for (log, planned, _) in logged(&history) {
@@ -200,29 +202,29 @@ impl Service {
                         ics::describe(&plan, units)
                     ),
                 };
-                // One event per day (its UID is the day's): the last log of a day wins.
-                match events.last_mut() {
-                    Some(last) if last.date == log.date => *last = event,
-                    _ => events.push(event),
-                }
+                days.insert(log.date, event);
             }
         }
         for u in self.upcoming(user, from, weeks).await? {
-            if events.last().is_some_and(|e| e.date >= u.date) {
+            if days.contains_key(&u.date) {
                 continue; // already walked that day
             }
             let plan = self.build_plan(&profile, &rec, &u.load);
-            events.push(ics::PlannedEvent {
-                date: u.date,
-                duration_s: plan.total_s(),
-                summary: format!(
-                    "Backward walk: {} at {}",
-                    minutes(u.load.backward_s),
-                    units.fmt_speed(u.load.speed)
-                ),
-                description: ics::describe(&plan, units),
-            });
+            days.insert(
+                u.date,
+                ics::PlannedEvent {
+                    date: u.date,
+                    duration_s: plan.total_s(),
+                    summary: format!(
+                        "Backward walk: {} at {}",
+                        minutes(u.load.backward_s),
+                        units.fmt_speed(u.load.speed)
+                    ),
+                    description: ics::describe(&plan, units),
+                },
+            );
         }
+        let events: Vec<ics::PlannedEvent> = days.into_values().collect();
         // The owner names the person, so UIDs stay the same between exports and between
         // the downloaded file and the feed: a calendar replaces rather than duplicates.
         let opts = ics::CalendarOptions {
