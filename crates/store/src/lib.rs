@@ -14,6 +14,7 @@ mod programme;
 mod recent;
 mod runs;
 mod users;
+mod write;
 
 pub use auth::{AuthSession, Invite};
 pub use backup::{
@@ -117,11 +118,13 @@ impl Store {
     /// Starts a transaction that will write. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later cannot
     /// wait for a concurrent writer and fails with "database is locked" instead.
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+    pub(crate) async fn write_tx(&self) -> Result<write::WriteTx> {
+        let conn = self.pool.acquire().await?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        write::WriteTx::begin(conn, begin).await
     }
 
     /// A cheap round trip, for health checks.

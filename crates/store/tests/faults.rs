@@ -122,6 +122,22 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
         assert_eq!(store.programme(id).await.unwrap().unwrap(), before);
         assert_eq!(store.events(id).await.unwrap().len(), 0);
     }
+    // Space comes back: the same Store writes again, on every pooled connection (a failed
+    // COMMIT must not leave a connection that thinks it is still inside a transaction).
+    let grown = Command::new("mount")
+        .args(["-o", "remount,size=8192k"])
+        .arg(&fs.0)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(grown, "remount the small filesystem larger");
+    for round in 0..8 {
+        store
+            .record(id, &Event::CapsSet { caps }, None)
+            .await
+            .unwrap_or_else(|e| panic!("write {round} after space came back: {e:?}"));
+    }
+    assert_eq!(store.events(id).await.unwrap().len(), 8);
+    assert_eq!(store.samples("r").await.unwrap(), acknowledged);
 }
 
 struct PgServer {
@@ -157,7 +173,12 @@ impl Drop for PgServer {
 async fn postgres_going_away_gives_clear_errors_then_recovers_without_restart() {
     let server = PgServer {
         dir: format!("/tmp/rw-pg-fault-{}", std::process::id()),
-        port: 55433,
+        // A port nobody holds now, so two runs of this test (or a stray server) never
+        // answer each other's connections while one of them is "away".
+        port: std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port"),
     };
     let Some(admin) = server.script("start") else {
         assert!(
