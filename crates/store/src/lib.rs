@@ -15,6 +15,7 @@ mod recent;
 mod runs;
 mod users;
 mod write;
+mod writer;
 
 pub use auth::{AuthSession, Invite};
 pub use backup::{
@@ -31,6 +32,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's group-commit writer (see `writer.rs`); PostgreSQL writes on the pool.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 /// Seconds since the Unix epoch, the store's only clock.
@@ -83,7 +87,7 @@ impl Store {
             };
         let opts = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .max_connections(if backend == Backend::Sqlite { 5 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -104,7 +108,14 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        // One of SQLite's five connections is the writer's while writes keep coming.
+        let writer =
+            (backend == Backend::Sqlite).then(|| Arc::new(writer::Writer::start(pool.clone())));
+        Ok(Store {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -125,6 +136,32 @@ impl Store {
             Backend::Postgres => "BEGIN",
         };
         write::WriteTx::begin(conn, begin).await
+    }
+
+    /// Runs `job` in a write transaction and answers once it is durable. On SQLite it joins
+    /// the writer's next batch (one `COMMIT` for many jobs, each in its own savepoint);
+    /// on PostgreSQL, which commits concurrent transactions in parallel, it is a
+    /// transaction of its own. A job that fails is rolled back and nothing of it is kept.
+    pub(crate) async fn write<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> writer::JobFuture<'c, T> + Send + 'static,
+    {
+        if let Some(w) = &self.writer {
+            return w.submit(job).await;
+        }
+        let mut tx = self.write_tx().await?;
+        match job(&mut tx).await {
+            Ok(v) => {
+                tx.commit().await?;
+                Ok(v)
+            }
+            Err(e) => {
+                // A failed rollback closes the connection; the job's error is the answer.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
     }
 
     /// A cheap round trip, for health checks.

@@ -62,6 +62,85 @@ pub(crate) fn event_day(e: &Event) -> Option<String> {
 
 const ATTEMPTS: usize = 8;
 
+/// The job's error when the event's `seq` was taken meanwhile: it must be rolled back (the
+/// programme row was already updated) and the append retried, never shown to anyone.
+const STALE: &str = "event sequence taken; retry";
+
+/// A run written with its event, owned so the job can wait in the writer's queue.
+struct OwnedRun {
+    id: String,
+    plan: serde_json::Value,
+    stop_reason: Option<String>,
+    samples: Vec<crate::Sample>,
+    event: Event,
+}
+
+/// Everything one event append writes, computed before the transaction.
+struct AppendJob {
+    user: UserId,
+    prev_seq: i64,
+    state: String,
+    kind: &'static str,
+    data: String,
+    decision: Option<String>,
+    actor: Option<UserId>,
+    note: Option<String>,
+    day: Option<String>,
+    run: Option<OwnedRun>,
+}
+
+impl AppendJob {
+    /// Advances the programme from `prev_seq` and appends the event (and its run). False,
+    /// with nothing written, when the programme is no longer at `prev_seq`.
+    async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
+        let seq = self.prev_seq + 1;
+        let updated = sqlx::query(
+            "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 WHERE user_id = $4 AND seq = $5",
+        )
+        .bind(&self.state)
+        .bind(seq)
+        .bind(now())
+        .bind(self.user)
+        .bind(self.prev_seq)
+        .execute(&mut *conn)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        // After the version guard, so a concurrent writer of the same person has either
+        // committed (and is seen here) or waits for this one to finish.
+        if let Some(r) = &self.run {
+            let run = crate::imports::NewRun {
+                id: &r.id,
+                plan: &r.plan,
+                stop_reason: r.stop_reason.as_deref(),
+                samples: &r.samples,
+            };
+            crate::imports::insert_run(conn, self.user, &r.event, &run).await?;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(self.user)
+        .bind(seq)
+        .bind(self.kind)
+        .bind(&self.data)
+        .bind(&self.decision)
+        .bind(self.actor)
+        .bind(now())
+        .bind(&self.note)
+        .bind(&self.day)
+        .execute(&mut *conn)
+        .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(STALE.into())),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Store {
     pub async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
         profile
@@ -219,60 +298,37 @@ impl Store {
             let mut state = rec.state;
             let decision = state.apply(event);
             let seq = rec.seq + 1;
-            let mut tx = self.write_tx().await?;
-            let updated = sqlx::query(
-                "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 WHERE user_id = $4 AND seq = $5",
-            )
-            .bind(serde_json::to_string(&state)?)
-            .bind(seq)
-            .bind(now())
-            .bind(user)
-            .bind(rec.seq)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() != 1 {
-                tx.rollback().await?;
-                continue;
-            }
-            // After the version guard, so a concurrent writer of the same person has either
-            // committed (and is seen here) or waits for this one to finish.
-            if let Some(run) = run {
-                if let Err(e) = crate::imports::insert_run(&mut tx, user, event, run).await {
-                    tx.rollback().await?;
-                    return Err(e);
+            let job = AppendJob {
+                user,
+                prev_seq: rec.seq,
+                state: serde_json::to_string(&state)?,
+                kind: kind(event),
+                data: data.clone(),
+                decision: decision.as_ref().map(serde_json::to_string).transpose()?,
+                actor,
+                note: note.map(str::to_owned),
+                day: event_day(event),
+                run: run.map(|r| OwnedRun {
+                    id: r.id.to_owned(),
+                    plan: r.plan.clone(),
+                    stop_reason: r.stop_reason.map(str::to_owned),
+                    samples: r.samples.to_vec(),
+                    event: event.clone(),
+                }),
+            };
+            match self.write(move |conn| Box::pin(job.run(conn))).await {
+                Ok(true) => {
+                    return Ok(Recorded {
+                        seq,
+                        decision,
+                        state,
+                    })
                 }
+                // Another writer moved the programme on: retry against its state.
+                Ok(false) => continue,
+                Err(StoreError::Conflict(m)) if m == STALE => continue,
+                Err(e) => return Err(e),
             }
-            let inserted = sqlx::query(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(user)
-            .bind(seq)
-            .bind(kind(event))
-            .bind(&data)
-            .bind(decision.as_ref().map(serde_json::to_string).transpose()?)
-            .bind(actor)
-            .bind(now())
-            .bind(note)
-            .bind(event_day(event))
-            .execute(&mut *tx)
-            .await;
-            match inserted {
-                Ok(_) => {}
-                Err(e) => match StoreError::from(e) {
-                    StoreError::Conflict(_) => {
-                        tx.rollback().await?;
-                        continue;
-                    }
-                    other => return Err(other),
-                },
-            }
-            tx.commit().await?;
-            return Ok(Recorded {
-                seq,
-                decision,
-                state,
-            });
         }
         Err(StoreError::Conflict(
             "too many simultaneous changes to this programme; try again".into(),

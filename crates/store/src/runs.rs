@@ -52,10 +52,12 @@ impl Store {
     /// Appends samples in one transaction; a sample already stored (same time) is kept,
     /// so a retried batch is harmless.
     pub async fn append_samples(&self, run_id: &str, samples: &[Sample]) -> Result<()> {
-        let mut tx = self.write_tx().await?;
-        insert_samples(&mut tx, run_id, samples).await?;
-        tx.commit().await?;
-        Ok(())
+        let run_id = run_id.to_owned();
+        let samples = samples.to_vec();
+        self.write(move |conn| {
+            Box::pin(async move { insert_samples(conn, &run_id, &samples).await })
+        })
+        .await
     }
 
     pub async fn samples(&self, run_id: &str) -> Result<Vec<Sample>> {

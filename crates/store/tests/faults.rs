@@ -122,6 +122,36 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
         assert_eq!(store.programme(id).await.unwrap().unwrap(), before);
         assert_eq!(store.events(id).await.unwrap().len(), 0);
     }
+    // Writes queued together (on SQLite one batch of the writer, one COMMIT): every one
+    // is refused as a full disk, and none of them is stored.
+    let queued = |k: i64| -> Vec<Sample> {
+        (0..50)
+            .map(|i| Sample {
+                t_ms: (2_000_000 + k * 50 + i) * 1000,
+                speed_kmh: 1.6,
+                incline_pct: None,
+                distance_m: 0.0,
+                heart_rate: None,
+                rr_ms: vec![600; 8],
+            })
+            .collect()
+    };
+    let batch: Vec<Vec<Sample>> = (0..6).map(queued).collect();
+    let refused = tokio::join!(
+        store.append_samples("r", &batch[0]),
+        store.append_samples("r", &batch[1]),
+        store.append_samples("r", &batch[2]),
+        store.append_samples("r", &batch[3]),
+        store.append_samples("r", &batch[4]),
+        store.append_samples("r", &batch[5]),
+    );
+    for (k, r) in <[_; 6]>::from(refused).into_iter().enumerate() {
+        assert!(
+            matches!(r, Err(StoreError::DiskFull)),
+            "queued write {k}: {r:?}"
+        );
+    }
+    assert_eq!(store.samples("r").await.unwrap(), acknowledged);
     // Space comes back: the same Store writes again, on every pooled connection (a failed
     // COMMIT must not leave a connection that thinks it is still inside a transaction).
     let grown = Command::new("mount")
@@ -137,6 +167,20 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
             .unwrap_or_else(|e| panic!("write {round} after space came back: {e:?}"));
     }
     assert_eq!(store.events(id).await.unwrap().len(), 8);
+    assert_eq!(store.samples("r").await.unwrap(), acknowledged);
+    // And a batch queued together is stored whole.
+    let stored = tokio::join!(
+        store.append_samples("r", &batch[0]),
+        store.append_samples("r", &batch[1]),
+        store.append_samples("r", &batch[2]),
+        store.append_samples("r", &batch[3]),
+        store.append_samples("r", &batch[4]),
+        store.append_samples("r", &batch[5]),
+    );
+    for (k, r) in <[_; 6]>::from(stored).into_iter().enumerate() {
+        r.unwrap_or_else(|e| panic!("queued write {k} after space came back: {e:?}"));
+    }
+    acknowledged.extend(batch.into_iter().flatten());
     assert_eq!(store.samples("r").await.unwrap(), acknowledged);
 }
 
