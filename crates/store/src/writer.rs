@@ -15,7 +15,8 @@
 //! the next batch takes a fresh one.
 
 use crate::{Result, StoreError};
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
@@ -95,7 +96,7 @@ fn copy_error(e: &StoreError) -> StoreError {
 }
 
 fn stopped() -> StoreError {
-    StoreError::Unavailable("the store's writer has stopped".into())
+    StoreError::Unavailable("the write was not made (the store's writer failed); try again".into())
 }
 
 /// The handle kept in `Store`; the task ends when the last handle is dropped.
@@ -135,11 +136,23 @@ impl Writer {
     }
 }
 
+/// The writer's connection. Dropped while a panic unwinds (a job's bug), it is closed
+/// rather than returned to the pool in the middle of a transaction.
+struct Held(PoolConnection<Any>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close_on_drop();
+        }
+    }
+}
+
 async fn run(pool: AnyPool, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut conn = match pool.acquire().await {
-            Ok(c) => c,
+            Ok(c) => Held(c),
             Err(e) => {
                 let e = StoreError::from(e);
                 batch.drain(..).for_each(|j| j.answer(Err(&e)));
@@ -148,13 +161,26 @@ async fn run(pool: AnyPool, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
         };
         // Keep the connection while work keeps coming.
         loop {
-            match commit_batch(&mut conn, &mut batch).await {
-                Ok(()) => batch.drain(..).for_each(|j| j.answer(Ok(()))),
+            // Each batch in its own task, so a job that panics loses its batch (whose
+            // callers are told the write was not made) but not the writer.
+            let work = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+            let done = tokio::spawn(async move {
+                let (mut conn, mut work) = (conn, work);
+                let outcome = commit_batch(&mut conn.0, &mut work).await;
+                (conn, work, outcome)
+            })
+            .await;
+            let Ok((held, work, outcome)) = done else {
+                break;
+            };
+            conn = held;
+            match outcome {
+                Ok(()) => work.into_iter().for_each(|j| j.answer(Ok(()))),
                 Err(e) => {
                     // Whatever state SQLite is in, this connection is not reused.
-                    let _ = conn.execute("ROLLBACK").await;
-                    conn.close_on_drop();
-                    batch.drain(..).for_each(|j| j.answer(Err(&e)));
+                    let _ = conn.0.execute("ROLLBACK").await;
+                    conn.0.close_on_drop();
+                    work.into_iter().for_each(|j| j.answer(Err(&e)));
                     break;
                 }
             }
@@ -248,6 +274,50 @@ mod tests {
             })
             .await
             .unwrap();
+    }
+
+    /// A job that panics (a bug) fails its own batch, and the writer goes on.
+    #[tokio::test]
+    async fn sqlite_a_panicking_job_does_not_stop_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("p.db").to_str().unwrap())
+            .await
+            .unwrap();
+        store
+            .pool()
+            .execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.write(|conn| Box::pin(async move {
+                conn.execute("INSERT INTO t (x) VALUES (1)").await?;
+                Ok(())
+            })),
+            store.write(|_conn| -> super::JobFuture<'_, ()> { panic!("a bug in a job") }),
+        );
+        assert!(matches!(a, Err(StoreError::Unavailable(_))), "{a:?}");
+        assert!(matches!(b, Err(StoreError::Unavailable(_))), "{b:?}");
+        for x in 2..6 {
+            let sql = format!("INSERT INTO t (x) VALUES ({x})");
+            store
+                .write(move |conn| {
+                    Box::pin(async move {
+                        conn.execute(sql.as_str()).await?;
+                        Ok(())
+                    })
+                })
+                .await
+                .unwrap();
+        }
+        let xs: Vec<i64> = sqlx::query("SELECT x FROM t ORDER BY x")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<i64, _>("x"))
+            .collect();
+        // The panicked batch was rolled back with its connection.
+        assert_eq!(xs, vec![2, 3, 4, 5]);
     }
 
     #[tokio::test]
