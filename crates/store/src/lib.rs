@@ -13,6 +13,8 @@ mod imports;
 mod programme;
 mod recent;
 mod runs;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod users;
 mod write;
 mod writer;

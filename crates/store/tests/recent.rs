@@ -254,7 +254,7 @@ async fn sqlite_a_restored_history_is_found_by_day() {
 
 #[tokio::test]
 async fn postgres_recent_reads_agree_with_the_whole_log() {
-    let Some(store) = pg::fresh().await else {
+    let Some(store) = retrowalk_store::testing::fresh_postgres("rw_test").await else {
         return;
     };
     recent_reads_agree_with_the_whole_log(store).await;
@@ -262,45 +262,8 @@ async fn postgres_recent_reads_agree_with_the_whole_log() {
 
 #[tokio::test]
 async fn postgres_a_restored_history_is_found_by_day() {
-    let Some(store) = pg::fresh().await else {
+    let Some(store) = retrowalk_store::testing::fresh_postgres("rw_test").await else {
         return;
     };
     a_restored_history_is_found_by_day(store).await;
-}
-
-mod pg {
-    use sqlx::Executor;
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    static N: AtomicU32 = AtomicU32::new(0);
-
-    /// A new, empty database on the test server; without one the PostgreSQL half is
-    /// reported as not run, and under CI that is a failure.
-    pub async fn fresh() -> Option<retrowalk_store::Store> {
-        let Ok(admin) = std::env::var("RETROWALK_TEST_PG") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set RETROWALK_TEST_PG so the PostgreSQL tests run"
-            );
-            eprintln!("RETROWALK_TEST_PG not set: PostgreSQL half not run");
-            return None;
-        };
-        sqlx::any::install_default_drivers();
-        let name = format!(
-            "rw_recent_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let pool = sqlx::AnyPool::connect(&admin).await.expect("connect");
-        pool.execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-        pool.close().await;
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        Some(
-            retrowalk_store::Store::open(&format!("{base}/{name}"))
-                .await
-                .expect("open test database"),
-        )
-    }
 }

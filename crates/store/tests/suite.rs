@@ -492,7 +492,9 @@ async fn backup_restores_losslessly_sqlite_to_sqlite() {
 
 #[tokio::test]
 async fn backup_moves_a_person_from_sqlite_to_postgres() {
-    let Some(to) = pg::fresh().await else { return };
+    let Some(to) = retrowalk_store::testing::fresh_postgres("rw_test").await else {
+        return;
+    };
     let a = tempfile::tempdir().unwrap();
     let from = Store::open(a.path().join("a.db").to_str().unwrap())
         .await
@@ -694,34 +696,44 @@ async fn simultaneous_writers_wait_instead_of_failing(store: Store) {
     }
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = retrowalk_store::Store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
-                    super::$name(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(store) = crate::pg::fresh().await else { return };
-                    super::$name(store).await;
-                }
-            )*
-        }
+/// A write that starts from a programme read earlier, now out of date, is applied to the
+/// newer programme (after a fresh read), not over it.
+async fn a_write_from_a_stale_read_lands_on_the_newer_programme(store: Store) {
+    let (id, _) = person_with_programme(&store, "p@x.org").await;
+    let stale = store.programme(id).await.unwrap().unwrap();
+    let caps_a = ClinicianCaps {
+        max_backward_s: Some(600),
+        ..Default::default()
     };
+    store
+        .record(id, &Event::CapsSet { caps: caps_a }, None)
+        .await
+        .unwrap();
+    let caps_b = ClinicianCaps {
+        max_speed: Some(Speed::from_kmh(1.5).unwrap()),
+        ..Default::default()
+    };
+    let rec = store
+        .record_noted_from(id, &Event::CapsSet { caps: caps_b }, None, Some("n"), stale.clone())
+        .await
+        .unwrap();
+    assert_eq!(rec.seq, stale.seq + 2);
+    let mut expected = stale.state;
+    expected.apply(&Event::CapsSet { caps: caps_a });
+    expected.apply(&Event::CapsSet { caps: caps_b });
+    assert_eq!(rec.state, expected);
+    let stored = store.programme(id).await.unwrap().unwrap();
+    assert_eq!((stored.seq, &stored.state), (rec.seq, &expected));
+    assert_eq!(store.replay(id).await.unwrap(), expected);
+    let evs = store.events(id).await.unwrap();
+    assert_eq!(evs.last().unwrap().note.as_deref(), Some("n"));
 }
 
-both_backends!(
+retrowalk_store::both_backends!(
     profiles_and_users,
     events_fold_into_state,
     stale_edits_are_refused_not_lost,
+    a_write_from_a_stale_read_lands_on_the_newer_programme,
     concurrent_writers_apply_every_event_once,
     auth_sessions_throttling_and_links,
     telemetry_is_kept_in_order_and_idempotent,
@@ -730,48 +742,6 @@ both_backends!(
     a_restore_belongs_to_its_target,
     a_session_and_its_run_land_together_or_not_at_all,
 );
-
-mod pg {
-    use sqlx::Executor;
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    static N: AtomicU32 = AtomicU32::new(0);
-
-    /// A new, empty database on the test server. Without a server the PostgreSQL half is
-    /// reported as not run; under CI a missing server is a failure, never a silent pass.
-    pub async fn fresh() -> Option<retrowalk_store::Store> {
-        let Ok(admin) = std::env::var("RETROWALK_TEST_PG") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set RETROWALK_TEST_PG so the PostgreSQL suite runs"
-            );
-            eprintln!("RETROWALK_TEST_PG not set: PostgreSQL half not run");
-            return None;
-        };
-        sqlx::any::install_default_drivers();
-        let name = format!(
-            "rw_test_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let pool = sqlx::AnyPool::connect(&admin)
-            .await
-            .expect("connect to RETROWALK_TEST_PG");
-        pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
-            .await
-            .unwrap();
-        pool.execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-        pool.close().await;
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        Some(
-            retrowalk_store::Store::open(&format!("{base}/{name}"))
-                .await
-                .expect("open test database"),
-        )
-    }
-}
 
 #[tokio::test]
 async fn sqlite_survives_reopen_and_refuses_unknown_urls() {

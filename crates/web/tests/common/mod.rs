@@ -227,64 +227,7 @@ pub fn clean_log(date: &str, minutes: f64) -> Value {
 
 /// A fresh PostgreSQL database per call, or None (not under CI) without RETROWALK_TEST_PG.
 pub async fn pg_store() -> Option<Store> {
-    use sqlx::Executor;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let Ok(admin) = std::env::var("RETROWALK_TEST_PG") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must set RETROWALK_TEST_PG so the PostgreSQL half runs"
-        );
-        eprintln!("RETROWALK_TEST_PG not set: PostgreSQL half not run");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!(
-        "rw_web_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .expect("connect to RETROWALK_TEST_PG");
-    pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
-        .await
-        .unwrap();
-    pool.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    pool.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Some(
-        Store::open(&format!("{base}/{name}"))
-            .await
-            .expect("open test database"),
-    )
+    retrowalk_store::testing::fresh_postgres("rw_web").await
 }
 
-/// Runs each named `async fn(Store)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = retrowalk_store::Store::open(dir.path().join("t.db").to_str().unwrap()).await.unwrap();
-                    super::$name(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(store) = $crate::common::pg_store().await {
-                        super::$name(store).await;
-                    }
-                }
-            )*
-        }
-    };
-}
+pub use retrowalk_store::both_backends;
