@@ -89,6 +89,18 @@ impl Service {
     }
 
     pub async fn today(&self, user: UserId, today: Date) -> Result<Today> {
+        let (profile, programme) = self.store.profile_and_programme(user).await?;
+        self.today_from(user, today, profile, programme).await
+    }
+
+    /// [`Service::today`] from a profile and programme the caller already holds.
+    async fn today_from(
+        &self,
+        user: UserId,
+        today: Date,
+        profile: Option<Profile>,
+        programme: Option<ProgrammeRecord>,
+    ) -> Result<Today> {
         let mut out = Today {
             date: today,
             status: Status::NoProfile,
@@ -105,7 +117,6 @@ impl Service {
             seq: 0,
             notice: NOT_A_MEDICAL_DEVICE.to_string(),
         };
-        let (profile, programme) = self.store.profile_and_programme(user).await?;
         let Some(profile) = profile else {
             return Ok(out);
         };
@@ -262,14 +273,61 @@ impl Service {
         today: Date,
         notes: Option<&str>,
     ) -> Result<(Decision, String)> {
-        let profile = self.check_log(user, &log, today).await?;
+        let (d, sentence, _, _) = self
+            .log_session_recorded(user, log, actor, today, notes)
+            .await?;
+        Ok((d, sentence))
+    }
+
+    /// Like [`Service::log_session_noted`], also answering with the person's [`Today`] on
+    /// `next_day` as it stands after this log (what the log screen shows next). Built from
+    /// the profile read for the log and the state the write produced, so neither is read
+    /// again.
+    pub async fn log_session_today(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+        notes: Option<&str>,
+        next_day: Date,
+    ) -> Result<(Decision, String, Today)> {
+        let (d, sentence, profile, programme) = self
+            .log_session_recorded(user, log, actor, today, notes)
+            .await?;
+        let next = self
+            .today_from(user, next_day, Some(profile), Some(programme))
+            .await?;
+        Ok((d, sentence, next))
+    }
+
+    /// Logs a session; the decision and its sentence, the profile, and the programme as
+    /// this write left it.
+    async fn log_session_recorded(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+        notes: Option<&str>,
+    ) -> Result<(Decision, String, Profile, ProgrammeRecord)> {
+        let (profile, before) = self.check_log_read(user, &log, today).await?;
         let notes = notes.map(str::trim).filter(|n| !n.is_empty());
+        let start_date = before.start_date;
         let rec = self
             .store
-            .record_noted(user, &Event::Session(log), Some(actor), None, notes)
+            .record_noted_from(user, &Event::Session(log), Some(actor), notes, before)
             .await?;
         let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
-        Ok((d, d.sentence(profile.units)))
+        let sentence = d.sentence(profile.units);
+        let after = ProgrammeRecord {
+            start_date,
+            state: rec.state,
+            seq: rec.seq,
+            // Not shown on Today; the write's own clock is not returned.
+            updated_at: 0,
+        };
+        Ok((d, sentence, profile, after))
     }
 
     /// Like [`Service::log_session`], storing the finished run that recorded the session
@@ -295,6 +353,16 @@ impl Service {
 
     /// What every logged session must satisfy; the person's profile when it does.
     async fn check_log(&self, user: UserId, log: &SessionLog, today: Date) -> Result<Profile> {
+        Ok(self.check_log_read(user, log, today).await?.0)
+    }
+
+    /// [`Service::check_log`], keeping the programme it read.
+    async fn check_log_read(
+        &self,
+        user: UserId,
+        log: &SessionLog,
+        today: Date,
+    ) -> Result<(Profile, ProgrammeRecord)> {
         if log.date > today + Duration::days(1) {
             return Err(ServiceError::Invalid(format!(
                 "the session date {} is in the future; log sessions on or after the day you walk",
@@ -306,8 +374,7 @@ impl Service {
                 "backward time must be at most 180 minutes".into(),
             ));
         }
-        let (profile, _) = self.profile_and_programme(user).await?;
-        Ok(profile)
+        self.profile_and_programme(user).await
     }
 
     /// The next-morning knee check; may step the next session back (ADA-05, ADA-06).

@@ -28,7 +28,7 @@ impl Store {
         actor: Option<UserId>,
         run: &NewRun<'_>,
     ) -> Result<Recorded> {
-        self.record_with(user, event, actor, None, None, Some(run))
+        self.record_with(user, event, actor, None, None, Some(run), None)
             .await
     }
 }

@@ -266,12 +266,31 @@ impl Store {
         expected_seq: Option<i64>,
         note: Option<&str>,
     ) -> Result<Recorded> {
-        self.record_with(user, event, actor, expected_seq, note, None)
+        self.record_with(user, event, actor, expected_seq, note, None, None)
+            .await
+    }
+
+    /// Like [`Store::record_noted`], starting from `known`, the programme the caller has
+    /// just read: saves reading it again. If it is out of date the append is refused as
+    /// stale (its `prev_seq` no longer matches) and the write retries on a fresh read, as
+    /// with any other writer that got there first.
+    pub async fn record_noted_from(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+        note: Option<&str>,
+        known: ProgrammeRecord,
+    ) -> Result<Recorded> {
+        self.record_with(user, event, actor, None, note, None, Some(known))
             .await
     }
 
     /// The one writer of events: with `run`, the run and its telemetry are written in the
-    /// same transaction as the event (see [`Store::record_with_run`]).
+    /// same transaction as the event (see [`Store::record_with_run`]); with `known`, the
+    /// first attempt starts from that programme instead of reading it.
+    // Private plumbing behind the public variants above; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn record_with(
         &self,
         user: UserId,
@@ -280,13 +299,17 @@ impl Store {
         expected_seq: Option<i64>,
         note: Option<&str>,
         run: Option<&crate::imports::NewRun<'_>>,
+        mut known: Option<ProgrammeRecord>,
     ) -> Result<Recorded> {
         let data = serde_json::to_string(event)?;
         for _ in 0..ATTEMPTS {
-            let rec = self
-                .programme(user)
-                .await?
-                .ok_or(StoreError::NotFound("programme"))?;
+            let rec = match known.take() {
+                Some(rec) => rec,
+                None => self
+                    .programme(user)
+                    .await?
+                    .ok_or(StoreError::NotFound("programme"))?,
+            };
             if let Some(expected) = expected_seq {
                 if expected != rec.seq {
                     return Err(StoreError::Conflict(format!(

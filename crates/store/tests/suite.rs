@@ -714,7 +714,13 @@ async fn a_write_from_a_stale_read_lands_on_the_newer_programme(store: Store) {
         ..Default::default()
     };
     let rec = store
-        .record_noted_from(id, &Event::CapsSet { caps: caps_b }, None, Some("n"), stale.clone())
+        .record_noted_from(
+            id,
+            &Event::CapsSet { caps: caps_b },
+            None,
+            Some("n"),
+            stale.clone(),
+        )
         .await
         .unwrap();
     assert_eq!(rec.seq, stale.seq + 2);

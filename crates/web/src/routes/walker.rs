@@ -208,9 +208,16 @@ pub async fn log(
         rails_used: b.rails,
         stopped_early: stopped,
     };
-    let (d, sentence) = state
+    let (d, sentence, next) = state
         .svc
-        .log_session_noted(me.user_id, log, me.user_id, today, b.notes.as_deref())
+        .log_session_today(
+            me.user_id,
+            log,
+            me.user_id,
+            today,
+            b.notes.as_deref(),
+            today.max(b.date),
+        )
         .await
         .map_err(|e| match e {
             retrowalk_service::ServiceError::Invalid(m) if m.contains("date") => {
@@ -218,7 +225,6 @@ pub async fn log(
             }
             other => other.into(),
         })?;
-    let next = state.svc.today(me.user_id, today.max(b.date)).await?;
     Ok(Json(
         json!({ "decision": decision_json(&d, sentence), "next": next }),
     ))
