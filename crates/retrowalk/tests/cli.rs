@@ -1,58 +1,11 @@
 //! The CLI through the real binary, on a real database file.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use serde_json::Value;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: String,
-}
+mod common;
+use common::{profile_args, Env};
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rw.db").display().to_string();
-        Env { _dir: dir, db }
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("retrowalk").unwrap();
-        c.env("RETROWALK_DB", &self.db).env_remove("RETROWALK_LOG");
-        c
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-const PROFILE: &[&str] = &[
-    "profile",
-    "create",
-    "--name",
-    "Ada",
-    "--age",
-    "58",
-    "--mass-kg",
-    "72",
-    "--units",
-    "kmh",
-    "--goal",
-    "knee-rehab",
-    "--knee",
-    "osteoarthritis",
-    "--knee-pain",
-    "3",
-    "--days",
-    "mon,wed,fri",
-    "--start",
-    "2026-11-23",
-];
+const START: &str = "2026-11-23";
 
 #[test]
 fn help_is_everywhere() {
@@ -82,7 +35,7 @@ fn help_is_everywhere() {
 fn a_whole_week_in_the_terminal() {
     let e = Env::new();
     e.cmd()
-        .args(PROFILE)
+        .args(profile_args(START))
         .assert()
         .success()
         .stdout(predicate::str::contains("CAUTION"));
@@ -209,7 +162,7 @@ fn bad_input_is_refused_with_what_to_do() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("missing --mass-kg"));
-    let mut args = PROFILE.to_vec();
+    let mut args = profile_args(START);
     let i = args.iter().position(|a| *a == "mon,wed,fri").unwrap();
     args[i] = "mon";
     e.cmd()
@@ -217,7 +170,7 @@ fn bad_input_is_refused_with_what_to_do() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("2 or 3 different weekdays"));
-    e.cmd().args(PROFILE).assert().success();
+    e.cmd().args(profile_args(START)).assert().success();
     e.cmd()
         .args(["log", "--effort", "11"])
         .assert()
@@ -238,7 +191,7 @@ fn bad_input_is_refused_with_what_to_do() {
 #[test]
 fn backup_and_restore_through_files() {
     let (a, b) = (Env::new(), Env::new());
-    a.cmd().args(PROFILE).assert().success();
+    a.cmd().args(profile_args(START)).assert().success();
     a.cmd()
         .args([
             "log",
@@ -255,7 +208,7 @@ fn backup_and_restore_through_files() {
         ])
         .assert()
         .success();
-    let file = a._dir.path().join("me.json");
+    let file = a.dir.path().join("me.json");
     a.cmd()
         .args(["backup", "--out", file.to_str().unwrap()])
         .assert()

@@ -1,67 +1,16 @@
 //! Export and import through the real binary: a FIT walk imported as a logged session
 //! with telemetry, bad files reported one by one, and every export format written.
 
-use assert_cmd::Command;
 use retrowalk_formats::fit::{self, synthetic, EncodeOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-struct Env {
-    dir: tempfile::TempDir,
-    db: String,
-}
+mod common;
+use common::Env;
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rw.db").display().to_string();
-        let e = Env { dir, db };
-        e.cmd().args(PROFILE).assert().success();
-        e
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("retrowalk").unwrap();
-        c.env("RETROWALK_DB", &self.db)
-            .env_remove("RETROWALK_LOG")
-            .current_dir(self.dir.path());
-        c
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
+fn env() -> Env {
+    Env::with_profile("2026-11-16")
 }
-
-const PROFILE: &[&str] = &[
-    "profile",
-    "create",
-    "--name",
-    "Ada",
-    "--age",
-    "58",
-    "--mass-kg",
-    "72",
-    "--units",
-    "kmh",
-    "--goal",
-    "knee-rehab",
-    "--knee",
-    "osteoarthritis",
-    "--knee-pain",
-    "3",
-    "--days",
-    "mon,wed,fri",
-    "--start",
-    "2026-11-16",
-];
 
 const ANSWERS: &[&str] = &[
     "--effort",
@@ -86,7 +35,7 @@ fn walk_file(dir: &Path, name: &str, start: i64) -> (PathBuf, fit::Activity) {
 
 #[test]
 fn import_keeps_good_files_reports_bad_ones_and_exports_every_format() {
-    let e = Env::new();
+    let e = env();
     let (good, walk) = walk_file(e.dir.path(), "walk.fit", START);
     std::fs::write(e.path("notes.fit"), b"this is not a FIT file at all").unwrap();
     let bytes = std::fs::read(&good).unwrap();
@@ -200,7 +149,7 @@ fn import_keeps_good_files_reports_bad_ones_and_exports_every_format() {
 
 #[test]
 fn ics_uids_are_stable_across_exports() {
-    let e = Env::new();
+    let e = env();
     let a = e.json(&[
         "export",
         "ics",
@@ -233,7 +182,7 @@ fn ics_uids_are_stable_across_exports() {
 
 #[test]
 fn exporting_with_nothing_logged_says_what_to_do() {
-    let e = Env::new();
+    let e = env();
     let out = e.cmd().args(["export", "fit"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no session logged yet"));
@@ -241,7 +190,7 @@ fn exporting_with_nothing_logged_says_what_to_do() {
 
 #[test]
 fn import_without_answers_outside_a_terminal_names_the_flag() {
-    let e = Env::new();
+    let e = env();
     let (_, _) = walk_file(e.dir.path(), "w.fit", START);
     let out = e.cmd().args(["import", "w.fit"]).output().unwrap();
     assert!(!out.status.success());

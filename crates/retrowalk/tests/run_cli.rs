@@ -2,63 +2,21 @@
 //! file: a simulated session runs to the end and its telemetry is stored; Ctrl-C (SIGINT)
 //! and `s` + Enter mid-run stop the belt, and the stop is recorded with the run.
 
-use assert_cmd::cargo::CommandCargoExt;
 use retrowalk_store::Store;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: String,
-}
-
-const PROFILE: &[&str] = &[
-    "profile",
-    "create",
-    "--name",
-    "Ada",
-    "--age",
-    "58",
-    "--mass-kg",
-    "72",
-    "--units",
-    "kmh",
-    "--goal",
-    "knee-rehab",
-    "--knee",
-    "osteoarthritis",
-    "--knee-pain",
-    "3",
-    "--days",
-    "mon,wed,fri",
-    "--start",
-    "2026-11-23",
-];
+mod common;
+use common::Env;
 
 const DAY: &str = "2026-11-23";
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rw.db").display().to_string();
-        Env { _dir: dir, db }
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("retrowalk").unwrap();
-        c.env("RETROWALK_DB", &self.db).env_remove("RETROWALK_LOG");
-        c
-    }
-    fn with_profile() -> Env {
-        let e = Env::new();
-        let out = e.cmd().args(PROFILE).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        e
-    }
+trait Runs {
+    fn runs(&self) -> Vec<(retrowalk_store::Run, usize)>;
+}
+
+impl Runs for Env {
     /// The runs of the CLI's person with their stored telemetry row counts.
     fn runs(&self) -> Vec<(retrowalk_store::Run, usize)> {
         let rt = tokio::runtime::Runtime::new().unwrap();
@@ -77,7 +35,7 @@ impl Env {
 
 fn planned_total_s(e: &Env) -> u64 {
     let out = e
-        .cmd()
+        .std_cmd()
         .args(["--json", "today", "--date", DAY])
         .output()
         .unwrap();
@@ -92,10 +50,10 @@ fn planned_total_s(e: &Env) -> u64 {
 
 #[test]
 fn a_simulated_session_runs_to_the_end_and_its_telemetry_is_stored() {
-    let e = Env::with_profile();
+    let e = Env::with_profile(DAY);
     let total = planned_total_s(&e);
     let out = e
-        .cmd()
+        .std_cmd()
         .args([
             "--json",
             "run",
@@ -137,9 +95,9 @@ fn a_simulated_session_runs_to_the_end_and_its_telemetry_is_stored() {
 /// Starts a simulated run with piped stdin and stdout, reads the live view until the belt
 /// has been running a while, then lets `interrupt` act on the process.
 fn interrupted_run(interrupt: impl FnOnce(&mut std::process::Child)) -> String {
-    let e = Env::with_profile();
+    let e = Env::with_profile(DAY);
     let mut child = e
-        .cmd()
+        .std_cmd()
         .args([
             "run",
             "--treadmill",
@@ -230,9 +188,9 @@ fn typing_s_stops_the_belt() {
 
 #[test]
 fn speedup_is_refused_for_a_real_treadmill() {
-    let e = Env::with_profile();
+    let e = Env::with_profile(DAY);
     let out = e
-        .cmd()
+        .std_cmd()
         .args([
             "run",
             "--treadmill",
@@ -257,7 +215,7 @@ fn speedup_is_refused_for_a_real_treadmill() {
 #[test]
 fn without_bluetooth_devices_and_real_treadmills_say_how_to_build_with_it() {
     let e = Env::new();
-    let out = e.cmd().args(["devices"]).output().unwrap();
+    let out = e.std_cmd().args(["devices"]).output().unwrap();
     // Exit 1: the command cannot do its job in this build, and scripts should notice.
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -269,9 +227,9 @@ fn without_bluetooth_devices_and_real_treadmills_say_how_to_build_with_it() {
     assert!(err.contains("--treadmill sim"), "{err}");
     assert!(out.stdout.is_empty());
 
-    let e = Env::with_profile();
+    let e = Env::with_profile(DAY);
     let out = e
-        .cmd()
+        .std_cmd()
         .args(["run", "--treadmill", "FS-6041F1", "--date", DAY])
         .stdin(Stdio::null())
         .output()
@@ -283,7 +241,7 @@ fn without_bluetooth_devices_and_real_treadmills_say_how_to_build_with_it() {
 
     // A strap needs Bluetooth too, even on the simulated treadmill.
     let out = e
-        .cmd()
+        .std_cmd()
         .args([
             "run",
             "--treadmill",
