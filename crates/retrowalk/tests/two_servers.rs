@@ -2,50 +2,13 @@
 //! session started on one works on the other, the login throttle is shared, and what one
 //! writes the other reads. Needs RETROWALK_TEST_PG (required under CI).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(db: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_retrowalk"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
-        .env_remove("RETROWALK_DB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn retrowalk serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server printed its address within 60 s");
-    let addr = line
-        .trim()
-        .strip_prefix("retrowalk listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .expect("an address");
-    Server { child, addr }
-}
+mod common;
+use common::server::start;
 
 struct Reply {
     status: u16,
@@ -153,35 +116,9 @@ fn call(
     r
 }
 
-async fn fresh_database() -> Option<String> {
-    use sqlx::Executor;
-    let Ok(admin) = std::env::var("RETROWALK_TEST_PG") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must set RETROWALK_TEST_PG so the two-server test runs"
-        );
-        eprintln!("RETROWALK_TEST_PG not set: two-server test not run");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!("rw_two_{}", std::process::id());
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .expect("connect to RETROWALK_TEST_PG");
-    pool.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
-        .await
-        .unwrap();
-    pool.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    pool.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Some(format!("{base}/{name}"))
-}
-
 #[tokio::test]
 async fn two_servers_share_one_postgres() {
-    let Some(db) = fresh_database().await else {
+    let Some(db) = retrowalk_store::testing::fresh_postgres_url("rw_two").await else {
         return;
     };
     let a = start(&db);
