@@ -1,11 +1,12 @@
 //! Export to the formats other tools read (FIT, TCX, CSV, iCalendar) and import of FIT
 //! activities from watches and other treadmill apps as logged sessions.
 
-use super::{print_json, prompt};
+use super::log::Feel;
+use super::print_json;
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use retrowalk_core::{Effort, Pain, RailUse, StopReason};
+
 use retrowalk_formats::{fit, tcx};
 use retrowalk_service::{ImportAnswers, Service};
 use retrowalk_store::UserId;
@@ -53,33 +54,9 @@ pub struct ImportArgs {
     /// FIT activity files from a watch or treadmill app.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// How hard it felt, 0–10 (applies to every file imported).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    effort: Option<u8>,
-    /// Knee pain before, 0–10.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_before: Option<u8>,
-    /// Worst knee pain during, 0–10.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_during: Option<u8>,
-    /// Knee pain after, 0–10.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_after: Option<u8>,
-    /// You felt dizzy.
-    #[arg(long)]
-    dizzy: bool,
-    /// You slipped or nearly fell.
-    #[arg(long)]
-    near_fall: bool,
-    /// You fell.
-    #[arg(long)]
-    fall: bool,
-    /// How much you held the rails (default: as planned).
-    #[arg(long)]
-    rails: Option<RailUse>,
-    /// You stopped early, and why.
-    #[arg(long)]
-    stopped: Option<StopReason>,
+    /// How it went (the same answers apply to every file imported).
+    #[command(flatten)]
+    feel: Feel,
 }
 
 fn parse_time(s: &str) -> Result<Time, String> {
@@ -174,13 +151,6 @@ fn minutes(s: u32) -> String {
     }
 }
 
-fn score(s: &str) -> Result<u8, String> {
-    s.parse::<u8>()
-        .ok()
-        .filter(|v| *v <= 10)
-        .ok_or_else(|| "a whole number from 0 to 10".into())
-}
-
 #[derive(serde::Serialize)]
 struct Imported {
     file: String,
@@ -199,36 +169,18 @@ pub async fn import(
     json: bool,
     today: Date,
 ) -> Result<()> {
+    let feel = &a.feel;
+    let scores = feel.scores()?;
     let answers = ImportAnswers {
-        effort: Effort::new(prompt::value(
-            a.effort,
-            "--effort",
-            "Effort, 0–10 (3 moderate, 5 hard, 7 very hard):",
-            score,
-        )?)?,
-        pain_before: Pain::new(prompt::value(
-            a.pain_before,
-            "--pain-before",
-            "Knee pain before, 0–10:",
-            score,
-        )?)?,
-        pain_during: Pain::new(prompt::value(
-            a.pain_during,
-            "--pain-during",
-            "Worst knee pain during, 0–10:",
-            score,
-        )?)?,
-        pain_after: Pain::new(prompt::value(
-            a.pain_after,
-            "--pain-after",
-            "Knee pain after, 0–10:",
-            score,
-        )?)?,
-        dizziness: a.dizzy,
-        near_fall: a.near_fall,
-        fall: a.fall,
-        rails: a.rails,
-        stopped_early: a.stopped,
+        effort: scores.effort,
+        pain_before: scores.pain_before,
+        pain_during: scores.pain_during,
+        pain_after: scores.pain_after,
+        dizziness: feel.dizzy,
+        near_fall: feel.near_fall,
+        fall: feel.fall,
+        rails: feel.rails,
+        stopped_early: feel.stopped,
     };
     let bar = ProgressBar::new(a.files.len() as u64);
     bar.set_style(

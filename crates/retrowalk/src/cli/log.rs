@@ -14,33 +14,76 @@ pub struct LogArgs {
     /// Backward minutes actually walked; default the planned time.
     #[arg(long)]
     backward_min: Option<f64>,
+    #[command(flatten)]
+    feel: Feel,
+}
+
+/// How a session went, as `log` and `import` both ask it.
+#[derive(Args, Debug)]
+pub struct Feel {
     /// How hard it felt, Borg CR10: 0 nothing … 3 moderate … 5 hard … 7 very hard … 10 maximal.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    effort: Option<u8>,
+    pub effort: Option<u8>,
     /// Knee pain before the session, 0–10.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_before: Option<u8>,
+    pub pain_before: Option<u8>,
     /// Worst knee pain during the session, 0–10.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_during: Option<u8>,
+    pub pain_during: Option<u8>,
     /// Knee pain just after, 0–10.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
-    pain_after: Option<u8>,
+    pub pain_after: Option<u8>,
     /// You felt dizzy.
     #[arg(long)]
-    dizzy: bool,
+    pub dizzy: bool,
     /// You slipped or nearly fell.
     #[arg(long)]
-    near_fall: bool,
+    pub near_fall: bool,
     /// You fell.
     #[arg(long)]
-    fall: bool,
+    pub fall: bool,
     /// How much you held the rails: none, light or full. Default: as planned.
     #[arg(long)]
-    rails: Option<RailUse>,
+    pub rails: Option<RailUse>,
     /// You stopped early, and why: dizziness, pain, discomfort, slip, fall or other.
     #[arg(long)]
-    stopped: Option<StopReason>,
+    pub stopped: Option<StopReason>,
+}
+
+/// The four 0–10 answers, asked in the terminal when not given as flags.
+pub struct Scores {
+    pub effort: Effort,
+    pub pain_before: Pain,
+    pub pain_during: Pain,
+    pub pain_after: Pain,
+}
+
+impl Feel {
+    pub fn scores(&self) -> Result<Scores> {
+        let ask = |given, flag, question| prompt::value(given, flag, question, score);
+        Ok(Scores {
+            effort: Effort::new(ask(
+                self.effort,
+                "--effort",
+                "Effort, 0–10 (3 moderate, 5 hard, 7 very hard):",
+            )?)?,
+            pain_before: Pain::new(ask(
+                self.pain_before,
+                "--pain-before",
+                "Knee pain before, 0–10:",
+            )?)?,
+            pain_during: Pain::new(ask(
+                self.pain_during,
+                "--pain-during",
+                "Worst knee pain during, 0–10:",
+            )?)?,
+            pain_after: Pain::new(ask(
+                self.pain_after,
+                "--pain-after",
+                "Knee pain after, 0–10:",
+            )?)?,
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -69,37 +112,20 @@ pub async fn log(svc: &Service, me: UserId, a: LogArgs, json: bool, today: Date)
         Some(m) => anyhow::bail!("--backward-min must be between 0 and 180 (got {m})"),
         None => load.backward_s,
     };
-    let effort = prompt::value(
-        a.effort,
-        "--effort",
-        "Effort, 0–10 (3 moderate, 5 hard, 7 very hard):",
-        score,
-    )?;
-    let pain_before = prompt::value(
-        a.pain_before,
-        "--pain-before",
-        "Knee pain before, 0–10:",
-        score,
-    )?;
-    let pain_during = prompt::value(
-        a.pain_during,
-        "--pain-during",
-        "Worst knee pain during, 0–10:",
-        score,
-    )?;
-    let pain_after = prompt::value(a.pain_after, "--pain-after", "Knee pain now, 0–10:", score)?;
+    let feel = &a.feel;
+    let scores = feel.scores()?;
     let log = SessionLog {
         date,
         backward_s,
-        effort: Effort::new(effort)?,
-        pain_before: Pain::new(pain_before)?,
-        pain_during: Pain::new(pain_during)?,
-        pain_after: Pain::new(pain_after)?,
-        dizziness: a.dizzy,
-        near_fall: a.near_fall,
-        fall: a.fall,
-        rails_used: a.rails.unwrap_or(load.rails),
-        stopped_early: a.stopped,
+        effort: scores.effort,
+        pain_before: scores.pain_before,
+        pain_during: scores.pain_during,
+        pain_after: scores.pain_after,
+        dizziness: feel.dizzy,
+        near_fall: feel.near_fall,
+        fall: feel.fall,
+        rails_used: feel.rails.unwrap_or(load.rails),
+        stopped_early: feel.stopped,
     };
     let (decision, why) = svc.log_session(me, log, me, today).await?;
     if json {
