@@ -159,16 +159,7 @@ impl Service {
         weeks: u32,
         at: Option<Time>,
     ) -> Result<CalendarExport> {
-        let profile = self
-            .store
-            .profile(user)
-            .await?
-            .ok_or(ServiceError::NoProfile)?;
-        let rec = self
-            .store
-            .programme(user)
-            .await?
-            .ok_or(ServiceError::NoProgramme)?;
+        let (profile, rec) = self.profile_and_programme(user).await?;
         let units = profile.units;
         // By day: a day's UID is its date, so one event each (the last log of a day wins),
         // in date order whatever order the logs came in (an older walk imported later).
@@ -462,16 +453,7 @@ async fn find_walk(
     let plan = match (run_plan, session) {
         (Some(p), _) => Some(p),
         (None, Some((log, Some(planned), _))) => {
-            let profile = svc
-                .store
-                .profile(me)
-                .await?
-                .ok_or(ServiceError::NoProfile)?;
-            let rec = svc
-                .store
-                .programme(me)
-                .await?
-                .ok_or(ServiceError::NoProgramme)?;
+            let (profile, rec) = svc.profile_and_programme(me).await?;
             let done = Load {
                 backward_s: log.backward_s,
                 ..*planned

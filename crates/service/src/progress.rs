@@ -92,19 +92,9 @@ impl Service {
     }
 
     pub async fn progress(&self, user: UserId) -> Result<Progress> {
-        let profile = self
-            .store
-            .profile(user)
-            .await?
-            .ok_or(ServiceError::NoProfile)?;
+        let (profile, rec) = self.profile_and_programme(user).await?;
         let req = screen(&profile).requirements;
-        let tier = self
-            .store
-            .programme(user)
-            .await?
-            .ok_or(ServiceError::NoProgramme)?
-            .state
-            .tier;
+        let tier = rec.state.tier;
         let mut sessions = Vec::new();
         for h in self.history(user).await? {
             let (Event::Session(log), Some(planned)) = (&h.event, h.planned) else {

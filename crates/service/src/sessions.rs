@@ -70,7 +70,10 @@ fn pause_text(p: PauseReason) -> String {
 }
 
 impl Service {
-    async fn profile_and_programme(&self, user: UserId) -> Result<(Profile, ProgrammeRecord)> {
+    pub(crate) async fn profile_and_programme(
+        &self,
+        user: UserId,
+    ) -> Result<(Profile, ProgrammeRecord)> {
         let (profile, rec) = self.store.profile_and_programme(user).await?;
         let profile = profile.ok_or(ServiceError::NoProfile)?;
         let rec = rec.ok_or(ServiceError::NoProgramme)?;
