@@ -2,119 +2,13 @@
 //! session started on one works on the other, the login throttle is shared, and what one
 //! writes the other reads. Needs RETROWALK_TEST_PG (required under CI).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
 mod common;
+use common::http::{call, Jar};
 use common::server::start;
-
-struct Reply {
-    status: u16,
-    cookies: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// A plain HTTP/1.1 request, one per connection.
-fn http(addr: SocketAddr, method: &str, path: &str, jar: &Jar, body: Option<&str>) -> Reply {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let body = body.unwrap_or("");
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !jar.0.is_empty() {
-        let c: Vec<String> = jar.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
-    }
-    if let Some((_, t)) = jar.0.iter().find(|(k, _)| k == "rw_csrf") {
-        req.push_str(&format!("X-CSRF-Token: {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").expect("a full response");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let mut cookies = Vec::new();
-    let mut chunked = false;
-    for l in lines {
-        let (k, v) = l.split_once(':').unwrap_or((l, ""));
-        if k.eq_ignore_ascii_case("set-cookie") {
-            if let Some((n, val)) = v.trim().split(';').next().and_then(|kv| kv.split_once('=')) {
-                cookies.push((n.to_string(), val.to_string()));
-            }
-        }
-        if k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
-            chunked = true;
-        }
-    }
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
-    Reply {
-        status,
-        cookies,
-        body,
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-#[derive(Default, Clone)]
-struct Jar(Vec<(String, String)>);
-
-impl Jar {
-    fn take(&mut self, r: &Reply) {
-        for (k, v) in &r.cookies {
-            self.0.retain(|(n, _)| n != k);
-            if !v.is_empty() {
-                self.0.push((k.clone(), v.clone()));
-            }
-        }
-    }
-}
-
-fn call(
-    addr: SocketAddr,
-    jar: &mut Jar,
-    method: &str,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> Reply {
-    let b = body.map(|v| v.to_string());
-    let r = http(addr, method, path, jar, b.as_deref());
-    jar.take(&r);
-    r
-}
 
 #[tokio::test]
 async fn two_servers_share_one_postgres() {

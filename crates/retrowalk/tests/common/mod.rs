@@ -1,6 +1,7 @@
 //! What the CLI tests share: a throwaway database for the real binary, and Ada's profile.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod http;
 pub mod server;
 
 use serde_json::Value;
