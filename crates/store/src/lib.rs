@@ -13,7 +13,7 @@ mod imports;
 mod programme;
 mod recent;
 mod runs;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
 mod write;
