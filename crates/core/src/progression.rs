@@ -162,6 +162,13 @@ pub enum Event {
     Resumed {
         date: Date,
     },
+    /// A clinician recorded clearance (SCR-12) on `date`. The load is untouched: any new
+    /// tier that clearance brings is its own [`Event::Retiered`], and screening reads the
+    /// clearance from the profile. Kept so the clinician's act, who made it and their note
+    /// stay in the history even when nothing else changes.
+    ClearanceRecorded {
+        date: Date,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -566,6 +573,8 @@ impl Progression {
                     self.next,
                 ))
             }
+            // A record of the clinician's act, not a change to the plan.
+            Event::ClearanceRecorded { .. } => None,
         };
         if let Some(d) = d {
             self.last_decision = Some(d);

@@ -250,6 +250,36 @@ fn clinician_caps_win_and_are_explained() {
     }
 }
 
+/// A recorded clearance is history, not a change of plan: mid-programme (after a
+/// decision, paused or not) the state after it is the state before it, so replaying an
+/// old log with clearances in it gives the same programme.
+#[test]
+fn a_recorded_clearance_changes_nothing_in_the_fold() {
+    let p = profile(50, Goal::KneeRehab);
+    let mut prog = programme(&p, "mon,wed,fri");
+    let _ = run(&mut prog, |w, _| if w == 2 { (7, 4) } else { (4, 1) });
+    assert!(prog.last_decision.is_some());
+    let before = prog.clone();
+    let ev = Event::ClearanceRecorded {
+        date: date0() + days(90),
+    };
+    assert_eq!(prog.apply(&ev), None);
+    assert_eq!(prog, before);
+    prog.apply(&Event::Paused {
+        date: date0() + days(91),
+        by_clinician: true,
+    });
+    let paused = prog.clone();
+    assert_eq!(prog.apply(&ev), None);
+    assert_eq!(prog, paused, "clearance does not resume a paused programme");
+
+    // Stored as its own kind, and read back as itself.
+    let json = serde_json::to_value(&ev).unwrap();
+    assert_eq!(json["kind"], "clearance_recorded");
+    assert_eq!(json["date"], "2026-04-05");
+    assert_eq!(serde_json::from_value::<Event>(json).unwrap(), ev);
+}
+
 #[test]
 fn projection_forecasts_the_coming_weeks_without_touching_state() {
     let p = profile(30, Goal::Strength);

@@ -184,8 +184,9 @@ impl Service {
             .await
     }
 
-    /// Like [`Service::record_clearance`], keeping the clinician's note with the event
-    /// that starts the programme.
+    /// Like [`Service::record_clearance`], keeping the clinician's note. Every clearance
+    /// leaves its own entry in the patient's history (who, when, the note), also when the
+    /// programme was already running and nothing else about it changes.
     pub async fn record_clearance_noted(
         &self,
         clinician: UserId,
@@ -206,28 +207,26 @@ impl Service {
             ServiceError::Invalid("the patient has not chosen training days yet".into())
         })?;
         let s = screen(&profile);
-        if self.store.programme(patient).await?.is_none() && s.may_start() {
-            let prog = Progression::new(&profile, &s, schedule, today)
-                .map_err(|_| ServiceError::NeedsClearance)?;
-            self.store
-                .start_programme(patient, &prog, today, false)
-                .await?;
-            // Recorded as the clinician's act in the patient's history.
-            self.store
-                .record_noted(
-                    patient,
-                    &Event::CapsSet {
-                        caps: ClinicianCaps::default(),
-                    },
-                    Some(clinician),
-                    None,
-                    note,
-                )
-                .await?;
-            return Ok(true);
+        // Starts the programme, or records the tier clearance brings (the clinician's act,
+        // with their note, as the reason for the new tier).
+        let running = self
+            .ensure_programme(patient, &profile, &s, schedule, today, clinician, note)
+            .await?;
+        if !running {
+            // Screening with clearance always allows a start (SCR-12); without a programme
+            // there is no history to record it in.
+            return Ok(false);
         }
-        self.ensure_programme(patient, &profile, &s, schedule, today, clinician, note)
-            .await
+        self.store
+            .record_noted(
+                patient,
+                &Event::ClearanceRecorded { date: today },
+                Some(clinician),
+                None,
+                note,
+            )
+            .await?;
+        Ok(true)
     }
 
     /// A clinician's explicit tier: new limits and start values for that tier.
@@ -472,6 +471,7 @@ impl Service {
 
 fn describe_change(e: &Event, units: retrowalk_core::Units) -> String {
     match e {
+        // Before clearance had its own event, empty caps marked it; still shown that way.
         Event::CapsSet { caps } if caps.is_empty() => "Recorded clearance / removed limits".into(),
         Event::CapsSet { caps } => {
             let mut parts = Vec::new();
@@ -490,6 +490,7 @@ fn describe_change(e: &Event, units: retrowalk_core::Units) -> String {
         Event::Paused { .. } => "Paused the programme".into(),
         Event::Resumed { .. } => "Resumed the programme".into(),
         Event::ScheduleSet { .. } => "Changed the training days".into(),
+        Event::ClearanceRecorded { .. } => "Recorded clearance".into(),
         Event::Session(l) => format!("Logged a session for {}", l.date),
         Event::MorningPain { session_date, .. } => {
             format!("Logged the morning check for {session_date}")

@@ -47,6 +47,7 @@ fn kind(e: &Event) -> &'static str {
         Event::ScheduleSet { .. } => "schedule_set",
         Event::Paused { .. } => "paused",
         Event::Resumed { .. } => "resumed",
+        Event::ClearanceRecorded { .. } => "clearance_recorded",
     }
 }
 

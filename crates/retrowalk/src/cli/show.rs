@@ -216,6 +216,7 @@ pub async fn history(svc: &Service, me: UserId, json: bool) -> Result<()> {
             Event::ScheduleSet { .. } => "Training days changed".into(),
             Event::Paused { date, .. } => format!("{date}: programme paused"),
             Event::Resumed { date } => format!("{date}: programme resumed"),
+            Event::ClearanceRecorded { date } => format!("{date}: clearance recorded"),
         };
         println!("#{:<3} {what}{who}", e.seq);
         if let Some(r) = e.reason {
