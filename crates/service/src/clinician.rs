@@ -3,7 +3,9 @@
 
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::SessionLog;
-use retrowalk_core::{screen, ClinicianCaps, Decision, Event, Progression, StopReason, Tier};
+use retrowalk_core::{
+    screen, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
+};
 use retrowalk_store::{ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -51,7 +53,7 @@ impl Flag {
     }
 }
 
-/// Above this many changed patients the list is rebuilt whole (three queries) rather than
+/// Above this many changed patients the list is rebuilt whole (four queries) rather than
 /// patient by patient (four small queries each).
 const FEW_CHANGED: usize = 12;
 
@@ -253,9 +255,24 @@ impl Service {
         Ok(())
     }
 
+    /// A patient's flags, as the patient list shows them.
     pub async fn patient_flags(&self, patient: UserId, today: Date) -> Result<Vec<Flag>> {
-        let Some(rec) = self.store.programme(patient).await? else {
-            return self.flags_without_programme(patient).await;
+        let (profile, rec) = self.store.profile_and_programme(patient).await?;
+        self.flags_read(patient, profile.as_ref(), rec.as_ref(), today)
+            .await
+    }
+
+    /// [`Service::patient_flags`] from the profile and programme already read, reading
+    /// the recent sessions the flags depend on.
+    async fn flags_read(
+        &self,
+        patient: UserId,
+        profile: Option<&Profile>,
+        rec: Option<&ProgrammeRecord>,
+        today: Date,
+    ) -> Result<Vec<Flag>> {
+        let Some(rec) = rec else {
+            return Ok(Service::flags_of(profile, None, &[], None, today));
         };
         let logs: Vec<SessionLog> = self
             .store
@@ -265,20 +282,31 @@ impl Service {
             .map(|r| r.log)
             .collect();
         let last = self.store.last_session_day(patient).await?;
-        Ok(Service::flags_from(&rec, &logs, last, today))
+        Ok(Service::flags_of(profile, Some(rec), &logs, last, today))
     }
 
-    async fn flags_without_programme(&self, patient: UserId) -> Result<Vec<Flag>> {
+    /// Every flag of a patient: waiting for clearance first, then the programme's
+    /// ([`Service::flags_from`]). A patient whose latest screening calls for clearance
+    /// waits for it whether or not a programme is running: a re-screening holds a running
+    /// programme until a clinician records clearance (SCR-13), as their own page says.
+    fn flags_of(
+        profile: Option<&Profile>,
+        rec: Option<&ProgrammeRecord>,
+        logs: &[SessionLog],
+        last: Option<Date>,
+        today: Date,
+    ) -> Vec<Flag> {
         let mut flags = Vec::new();
-        if let Some(p) = self.store.profile(patient).await? {
-            if !screen(&p).may_start() {
-                flags.push(Flag::NeedsClearance);
-            }
+        if profile.is_some_and(|p| !screen(p).may_start()) {
+            flags.push(Flag::NeedsClearance);
         }
-        Ok(flags)
+        if let Some(rec) = rec {
+            flags.extend(Service::flags_from(rec, logs, last, today));
+        }
+        flags
     }
 
-    /// A patient's flags from what they depend on: `logs` in log order, holding at least
+    /// A patient's programme flags from what they depend on: `logs` in log order, holding at least
     /// the last [`LAST_SESSIONS`] sessions and every session dated [`flags_since`] or
     /// later (the whole log gives the same answer), and `last`, the latest date any
     /// session was logged for.
@@ -368,23 +396,13 @@ impl Service {
         let Some(u) = self.store.user(id).await? else {
             return Ok(None);
         };
-        // The programme is read before the sessions, so a summary is never older than the
-        // version it is remembered under (at worst newer, which only costs a rebuild).
-        let rec = self.store.programme(id).await?;
-        let flags = match &rec {
-            Some(rec) => {
-                let logs: Vec<SessionLog> = self
-                    .store
-                    .recent_sessions(id, flags_since(today))
-                    .await?
-                    .into_iter()
-                    .map(|r| r.log)
-                    .collect();
-                let last = self.store.last_session_day(id).await?;
-                Service::flags_from(rec, &logs, last, today)
-            }
-            None => self.flags_without_programme(id).await?,
-        };
+        // The programme (with the profile, in the same query) is read before the sessions,
+        // so a summary is never older than the version it is remembered under (at worst
+        // newer, which only costs a rebuild); a profile save moves that version too.
+        let (profile, rec) = self.store.profile_and_programme(id).await?;
+        let flags = self
+            .flags_read(id, profile.as_ref(), rec.as_ref(), today)
+            .await?;
         let summary = PatientSummary {
             id,
             name: u.display_name,
@@ -400,14 +418,21 @@ impl Service {
         Ok(Some(summary))
     }
 
-    /// The whole list in three queries whatever its length: the patients with their
-    /// programmes, and the few recent sessions their flags depend on.
+    /// The whole list in four queries whatever its length: the patients with their
+    /// programmes, their profiles, and the few recent sessions their flags depend on.
     async fn patients_uncached(
         &self,
         clinician: UserId,
         today: Date,
     ) -> Result<Vec<PatientSummary>> {
         let rows = self.store.patient_rows(clinician).await?;
+        // After the programmes, so a profile saved meanwhile has moved their version.
+        let profiles: HashMap<UserId, Profile> = self
+            .store
+            .patient_profiles(clinician)
+            .await?
+            .into_iter()
+            .collect();
         let mut recent: HashMap<UserId, Vec<SessionLog>> = HashMap::new();
         for r in self
             .store
@@ -418,15 +443,13 @@ impl Service {
         }
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let flags = match &row.programme {
-                Some(rec) => Service::flags_from(
-                    rec,
-                    recent.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
-                    row.last_session_day,
-                    today,
-                ),
-                None => self.flags_without_programme(row.id).await?,
-            };
+            let flags = Service::flags_of(
+                profiles.get(&row.id),
+                row.programme.as_ref(),
+                recent.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
+                row.last_session_day,
+                today,
+            );
             let summary = PatientSummary {
                 id: row.id,
                 name: row.name,

@@ -1,5 +1,6 @@
 //! A clinician's clearance always leaves an entry in the patient's history (who, when, the
-//! note), whatever else it changes.
+//! note), whatever else it changes; and a patient waiting for clearance is flagged on the
+//! patient list, with or without a programme, also when the list is remembered.
 
 use retrowalk_core::*;
 use retrowalk_service::*;
@@ -201,9 +202,102 @@ async fn backup_and_restore_keep_the_clearance(store: Store) {
     );
 }
 
+fn waiting(flags: &[Flag]) -> bool {
+    flags.contains(&Flag::NeedsClearance)
+}
+
+/// The list, remembered between requests, must equal one made from scratch and agree with
+/// the patient's own page.
+async fn list_agrees(
+    svc: &Service,
+    store: &Store,
+    doc: UserId,
+    today: Date,
+) -> Vec<PatientSummary> {
+    let remembered = svc.patients(doc, today).await.unwrap();
+    let fresh = Service::new(store.clone())
+        .patients(doc, today)
+        .await
+        .unwrap();
+    assert_eq!(remembered, fresh);
+    for s in &remembered {
+        let page = svc.today(s.id, today).await.unwrap();
+        assert_eq!(
+            waiting(&s.flags),
+            page.status == Status::NeedsClearance,
+            "{s:?} against {page:?}"
+        );
+        assert_eq!(svc.patient_flags(s.id, today).await.unwrap(), s.flags);
+    }
+    remembered
+}
+
+/// A patient who re-screens into the clearance tier while their programme runs is shown
+/// waiting for clearance on the list, as on their page; answers corrected back, or
+/// clearance recorded, take the flag away. All within a second or so, so the remembered
+/// summaries are only right if each profile save moves the programme's version.
+async fn a_rescreen_into_clearance_flags_the_patient_list(store: Store) {
+    let svc = Service::new(store.clone());
+    let doc = clinician(&svc).await;
+    let me = patient_of(&svc, doc, 0).await;
+    svc.onboard(me, profile(58), MON).await.unwrap();
+    let list = list_agrees(&svc, &store, doc, MON).await;
+    assert!(!waiting(&list[0].flags), "{list:?}");
+
+    svc.onboard(me, needs_clearance(58), MON).await.unwrap();
+    let list = list_agrees(&svc, &store, doc, MON).await;
+    assert_eq!(list[0].flags[0], Flag::NeedsClearance, "{list:?}");
+    assert_eq!(list[0].flags[0].describe(), "Waiting for clearance");
+
+    // The answers corrected: no clearance needed after all.
+    svc.onboard(me, profile(58), MON).await.unwrap();
+    let list = list_agrees(&svc, &store, doc, MON).await;
+    assert!(!waiting(&list[0].flags), "{list:?}");
+
+    svc.onboard(me, needs_clearance(58), MON).await.unwrap();
+    assert!(waiting(&list_agrees(&svc, &store, doc, MON).await[0].flags));
+    svc.record_clearance(doc, me, MON).await.unwrap();
+    assert!(!waiting(
+        &list_agrees(&svc, &store, doc, MON).await[0].flags
+    ));
+}
+
+/// More patients changed than the list rebuilds one by one (12): the whole list is made
+/// in a few queries, and flags every one waiting for clearance, with a programme or
+/// without.
+async fn the_whole_list_flags_everyone_waiting_for_clearance(store: Store) {
+    let svc = Service::new(store.clone());
+    let doc = clinician(&svc).await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let me = patient_of(&svc, doc, i).await;
+        // Every fourth never had a programme; the others had one before re-screening.
+        if i % 4 != 0 {
+            svc.onboard(me, profile(58), MON).await.unwrap();
+        }
+        ids.push(me);
+    }
+    let list = list_agrees(&svc, &store, doc, MON).await;
+    assert_eq!(list.len(), 20);
+    assert!(!list.iter().any(|s| waiting(&s.flags)), "{list:?}");
+    // 15 re-screen (10 of them with a remembered summary), so the list is made whole.
+    let rescreened = |i: usize| i % 4 != 1;
+    for (i, &me) in ids.iter().enumerate() {
+        if rescreened(i) {
+            svc.onboard(me, needs_clearance(58), MON).await.unwrap();
+        }
+    }
+    let list = list_agrees(&svc, &store, doc, MON).await;
+    for (i, s) in list.iter().enumerate() {
+        assert_eq!(waiting(&s.flags), rescreened(i), "patient {i}: {s:?}");
+    }
+}
+
 both_backends!(
     clearance_of_a_running_programme_is_recorded,
     clearance_after_a_rescreen_is_recorded_with_or_without_a_new_tier,
     clearance_that_starts_the_programme_is_recorded,
     backup_and_restore_keep_the_clearance,
+    a_rescreen_into_clearance_flags_the_patient_list,
+    the_whole_list_flags_everyone_waiting_for_clearance,
 );

@@ -143,21 +143,55 @@ impl AppendJob {
 }
 
 impl Store {
+    /// Saves a person's profile. A running programme's version moves with it (its
+    /// `updated_at`, strictly forward even within one second): the patient list's flags
+    /// read the screening the profile gives, and its remembered summaries are kept only
+    /// while the version stands still.
     pub async fn save_profile(&self, user: UserId, profile: &Profile) -> Result<()> {
         profile
             .validate()
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let data = serde_json::to_string(profile)?;
+        let at = now();
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO profiles (user_id, data, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
         )
         .bind(user)
         .bind(data)
-        .bind(now())
-        .execute(&self.pool)
+        .bind(at)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE programmes SET updated_at = CASE WHEN updated_at < $1 THEN $1 ELSE updated_at + 1 END \
+             WHERE user_id = $2",
+        )
+        .bind(at)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The profiles of a clinician's linked patients (those who have one), in one query.
+    pub async fn patient_profiles(&self, clinician: UserId) -> Result<Vec<(UserId, Profile)>> {
+        let rows = sqlx::query(
+            "SELECT pr.user_id, pr.data FROM links l JOIN profiles pr ON pr.user_id = l.patient_id \
+             WHERE l.clinician_id = $1",
+        )
+        .bind(clinician)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("user_id")?,
+                    serde_json::from_str(&r.try_get::<String, _>("data")?)?,
+                ))
+            })
+            .collect()
     }
 
     pub async fn profile(&self, user: UserId) -> Result<Option<Profile>> {
