@@ -126,7 +126,7 @@ pub const OPS: &[Op] = &[
     body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme)."), "Caps"),
     query(body(op("POST", "/api/patients/{id}/pause", Clinician, "Pause the patient's programme."), "Reason"), &[DATE_Q]),
     query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme."), &[DATE_Q]),
-    query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
+    query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier."), "Tier"),
     query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
     query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),

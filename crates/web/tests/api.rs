@@ -348,6 +348,103 @@ async fn clearance_starts_a_programme(store: Store) {
     );
 }
 
+/// Issue 3: a clearance is shown to the patient with who recorded it and their note, also
+/// when the programme was already running; a patient who re-screens into the clearance
+/// tier is flagged on the clinician's list as on their page, until clearance is recorded.
+async fn clearance_is_shown_to_the_patient_and_flagged_on_the_list(store: Store) {
+    let t = TestApp::new(store);
+    let (mut w, id) = walker_with_programme(&t, "cleared@example.org").await;
+    let mut doc = t.client();
+    doc.csrf().await;
+    doc.post(
+        "/api/signup",
+        json!({"email": "okafor@example.org", "password": "correct horse battery",
+               "name": "Dr Okafor", "role": "clinician"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let code = doc.post("/api/invites", json!({})).await.json()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.post("/api/invites/accept", json!({"code": code}))
+        .await
+        .expect(StatusCode::OK);
+    let flags_on_list = |list: &Value| -> Vec<String> {
+        list[0]["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["flag"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Clearance for a running programme that it does not change.
+    doc.post(
+        &format!("/api/patients/{id}/clearance?date={START}"),
+        json!({"note": "Knee reviewed in clinic"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let audit = w.get("/api/audit").await.expect(StatusCode::OK).json();
+    assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(audit[0]["who"], "Dr Okafor", "{audit}");
+    assert_eq!(audit[0]["what"], "Recorded clearance", "{audit}");
+    assert_eq!(audit[0]["note"], "Knee reviewed in clinic", "{audit}");
+    assert!(audit[0]["at"].as_i64().unwrap() > 0);
+    let history = w.get("/api/history").await.expect(StatusCode::OK).json();
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"]["kind"], "clearance_recorded", "{history}");
+    assert_eq!(last["actor_name"], "Dr Okafor");
+
+    let list = doc.get(&format!("/api/patients?date={START}")).await.json();
+    assert!(
+        !flags_on_list(&list).contains(&"needs_clearance".to_string()),
+        "{list}"
+    );
+    // The patient re-screens into the clearance tier.
+    let mut p = profile_json();
+    p["flags"] = json!({"poor_balance_or_falls": true, "vestibular_or_dizziness": true, "neurological": true, "vision_impairment": false});
+    let on = w
+        .put(&format!("/api/profile?date={START}"), p)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(on["programme_started"], json!(false), "{on}");
+    let list = doc.get(&format!("/api/patients?date={START}")).await.json();
+    assert_eq!(flags_on_list(&list)[0], "needs_clearance", "{list}");
+    let page = doc
+        .get(&format!("/api/patients/{id}?date={START}"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(page["today"]["status"]["status"], "needs_clearance");
+    assert_eq!(page["flags"][0]["flag"], "needs_clearance", "{page}");
+
+    doc.post(
+        &format!("/api/patients/{id}/clearance?date={START}"),
+        json!({"note": "Vestibular review normal"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let list = doc.get(&format!("/api/patients?date={START}")).await.json();
+    assert!(
+        !flags_on_list(&list).contains(&"needs_clearance".to_string()),
+        "{list}"
+    );
+    let audit = w.get("/api/audit").await.expect(StatusCode::OK).json();
+    assert_eq!(audit[0]["what"], "Recorded clearance", "{audit}");
+    assert_eq!(audit[0]["note"], "Vestibular review normal", "{audit}");
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["who"] == "Dr Okafor"),
+        "{audit}"
+    );
+}
+
 async fn run_stop_reason_reaches_history(store: Store) {
     let t = TestApp::new(store);
     let (mut c, uid) = walker_with_programme(&t, "runner@example.org").await;
@@ -930,6 +1027,7 @@ both_backends!(
     walker_happy_path,
     clinician_flow,
     clearance_starts_a_programme,
+    clearance_is_shown_to_the_patient_and_flagged_on_the_list,
     run_stop_reason_reaches_history,
     login_throttle,
     login_and_unknown_email,
