@@ -1,6 +1,7 @@
 //! Web sign-in sessions, login throttling, invitations and clinician–patient links. All
 //! of it lives in the database so any number of app processes can share it.
 
+use crate::read::Arg;
 use crate::{now, Result, Store, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -46,22 +47,19 @@ impl Store {
 
     /// A live (unexpired, unrevoked) session.
     pub async fn auth_session(&self, token_hash: &str) -> Result<Option<AuthSession>> {
-        let row = sqlx::query(
+        self.read_optional(
             "SELECT user_id, csrf, expires_at FROM auth_sessions \
              WHERE token_hash = $1 AND revoked = FALSE AND expires_at > $2",
+            &[Arg::Text(token_hash), Arg::Int(now())],
+            |r| {
+                Ok(AuthSession {
+                    user_id: r.int("user_id")?,
+                    csrf: r.text("csrf")?,
+                    expires_at: r.int("expires_at")?,
+                })
+            },
         )
-        .bind(token_hash)
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(AuthSession {
-                user_id: r.try_get("user_id")?,
-                csrf: r.try_get("csrf")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        .await
     }
 
     pub async fn revoke_auth_session(&self, token_hash: &str) -> Result<()> {

@@ -245,7 +245,7 @@ impl Store {
             .bind(&r.run.stop_reason)
             .execute(&mut *tx)
             .await?;
-            crate::runs::insert_samples(&mut tx, &id, &r.samples).await?;
+            crate::runs::insert_samples(&mut *tx, &id, &r.samples).await?;
         }
         tx.commit().await?;
         Ok(())

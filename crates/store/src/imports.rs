@@ -3,6 +3,8 @@
 //! telemetry are stored, or none of them is. A second writer of the same file, even at the
 //! same instant from another process, finds the first one's run and is refused.
 
+use crate::exec::Exec;
+use crate::read::Arg;
 use crate::{now, Recorded, Result, Sample, Store, StoreError, UserId};
 use retrowalk_core::Event;
 
@@ -35,25 +37,28 @@ impl Store {
 
 /// Writes the run inside the event's transaction, after the programme's version guard.
 pub(crate) async fn insert_run(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut dyn Exec,
     user: UserId,
     event: &Event,
     run: &NewRun<'_>,
 ) -> Result<()> {
     let t = now();
-    let inserted = sqlx::query(
-        "INSERT INTO runs (id, user_id, started_at, ended_at, plan, stop_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(run.id)
-    .bind(user)
-    .bind(t)
-    .bind(t)
-    .bind(run.plan.to_string())
-    .bind(run.stop_reason)
-    .execute(&mut *conn)
-    .await?;
-    if inserted.rows_affected() != 1 {
+    let plan = run.plan.to_string();
+    let inserted = conn
+        .exec(
+            "INSERT INTO runs (id, user_id, started_at, ended_at, plan, stop_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+            &[
+                Arg::Text(run.id),
+                Arg::Int(user),
+                Arg::Int(t),
+                Arg::Int(t),
+                Arg::Text(&plan),
+                Arg::OptText(run.stop_reason),
+            ],
+        )
+        .await?;
+    if inserted != 1 {
         return Err(StoreError::Conflict(format!(
             "already imported (run {})",
             run.id
@@ -62,14 +67,13 @@ pub(crate) async fn insert_run(
     if let Some(day) =
         crate::programme::event_day(event).filter(|_| matches!(event, Event::Session(_)))
     {
-        let taken = sqlx::query(
-            "SELECT 1 AS one FROM events WHERE user_id = $1 AND kind = 'session' AND day = $2",
-        )
-        .bind(user)
-        .bind(&day)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if taken.is_some() {
+        let taken = conn
+            .exists(
+                "SELECT 1 AS one FROM events WHERE user_id = $1 AND kind = 'session' AND day = $2",
+                &[Arg::Int(user), Arg::Text(&day)],
+            )
+            .await?;
+        if taken {
             return Err(StoreError::Conflict(format!(
                 "a session is already logged on {day}"
             )));

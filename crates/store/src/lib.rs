@@ -8,11 +8,15 @@
 mod auth;
 mod backup;
 mod error;
+mod exec;
 mod feeds;
 mod imports;
 mod programme;
+mod read;
 mod recent;
 mod runs;
+mod sqlite;
+mod sqlite_reads;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
@@ -52,6 +56,21 @@ pub struct Store {
     backend: Backend,
     /// SQLite's group-commit writer (see `writer.rs`); PostgreSQL writes on the pool.
     writer: Option<Arc<writer::Writer>>,
+    /// SQLite's in-line readers for the hot reads (see `sqlite_reads.rs`); none for
+    /// PostgreSQL or an in-memory database, which read on the pool.
+    sqlite_reads: Option<Arc<sqlite_reads::SqliteReads>>,
+}
+
+/// The file a `sqlite:` URL names, or none for an in-memory database (whose connections
+/// each see their own database, so only the pool's may read it).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory");
+    (!memory).then(|| std::path::PathBuf::from(path))
 }
 
 /// Seconds since the Unix epoch, the store's only clock.
@@ -65,11 +84,15 @@ impl Store {
     /// selects SQLite.
     pub async fn open(url_or_path: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let (url, backend) =
+        let (url, backend, file) =
             if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
-                (url_or_path.to_string(), Backend::Postgres)
+                (url_or_path.to_string(), Backend::Postgres, None)
             } else if url_or_path.starts_with("sqlite:") {
-                (url_or_path.to_string(), Backend::Sqlite)
+                (
+                    url_or_path.to_string(),
+                    Backend::Sqlite,
+                    sqlite_file(url_or_path),
+                )
             } else if url_or_path.contains("://") {
                 return Err(StoreError::UnsupportedUrl(url_or_path.to_string()));
             } else {
@@ -85,6 +108,7 @@ impl Store {
                 (
                     format!("sqlite://{}?mode=rwc", path.display()),
                     Backend::Sqlite,
+                    Some(path.to_path_buf()),
                 )
             };
         let opts = AnyConnectOptions::from_str(&url)?;
@@ -114,13 +138,20 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        // One of SQLite's five connections is the writer's while writes keep coming.
-        let writer =
-            (backend == Backend::Sqlite).then(|| Arc::new(writer::Writer::start(pool.clone())));
+        // A database file gets rusqlite's writer and readers; an in-memory one, whose
+        // connections each see their own database, is written and read on the pool.
+        let (writer, sqlite_reads) = match &file {
+            Some(path) => (
+                Some(Arc::new(writer::Writer::start(path)?)),
+                Some(Arc::new(sqlite_reads::SqliteReads::open(path)?)),
+            ),
+            None => (None, None),
+        };
         Ok(Store {
             pool,
             backend,
             writer,
+            sqlite_reads,
         })
     }
 
@@ -151,13 +182,13 @@ impl Store {
     pub(crate) async fn write<T, F>(&self, job: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> writer::JobFuture<'c, T> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut dyn exec::Exec) -> exec::ExecFuture<'c, T> + Send + 'static,
     {
         if let Some(w) = &self.writer {
             return w.submit(job).await;
         }
         let mut tx = self.write_tx().await?;
-        match job(&mut tx).await {
+        match job(&mut *tx).await {
             Ok(v) => {
                 tx.commit().await?;
                 Ok(v)
@@ -177,6 +208,12 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close();
+        }
+        if let Some(reads) = &self.sqlite_reads {
+            reads.close();
+        }
         self.pool.close().await;
     }
 }

@@ -2,6 +2,9 @@
 //! its event log; writes use optimistic concurrency on `seq`, so two writers (two
 //! clinicians, or two app processes) never overwrite each other silently.
 
+use crate::exec::Exec;
+use crate::read::Arg;
+use crate::recent::programme_from;
 use crate::{now, Result, Store, StoreError, UserId};
 use retrowalk_core::{Decision, Event, Profile, Progression};
 use serde::{Deserialize, Serialize};
@@ -93,19 +96,22 @@ struct AppendJob {
 impl AppendJob {
     /// Advances the programme from `prev_seq` and appends the event (and its run). False,
     /// with nothing written, when the programme is no longer at `prev_seq`.
-    async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
+    async fn run(self, conn: &mut dyn Exec) -> Result<bool> {
         let seq = self.prev_seq + 1;
-        let updated = sqlx::query(
-            "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 WHERE user_id = $4 AND seq = $5",
-        )
-        .bind(&self.state)
-        .bind(seq)
-        .bind(now())
-        .bind(self.user)
-        .bind(self.prev_seq)
-        .execute(&mut *conn)
-        .await?;
-        if updated.rows_affected() != 1 {
+        let updated = conn
+            .exec(
+                "UPDATE programmes SET state = $1, seq = $2, updated_at = $3 \
+                 WHERE user_id = $4 AND seq = $5",
+                &[
+                    Arg::Text(&self.state),
+                    Arg::Int(seq),
+                    Arg::Int(now()),
+                    Arg::Int(self.user),
+                    Arg::Int(self.prev_seq),
+                ],
+            )
+            .await?;
+        if updated != 1 {
             return Ok(false);
         }
         // After the version guard, so a concurrent writer of the same person has either
@@ -119,22 +125,24 @@ impl AppendJob {
             };
             crate::imports::insert_run(conn, self.user, &r.event, &run).await?;
         }
-        let inserted = sqlx::query(
-            "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(self.user)
-        .bind(seq)
-        .bind(self.kind)
-        .bind(&self.data)
-        .bind(&self.decision)
-        .bind(self.actor)
-        .bind(now())
-        .bind(&self.note)
-        .bind(&self.day)
-        .execute(&mut *conn)
-        .await;
-        match inserted.map_err(StoreError::from) {
+        let inserted = conn
+            .exec(
+                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    Arg::Int(self.user),
+                    Arg::Int(seq),
+                    Arg::Text(self.kind),
+                    Arg::Text(&self.data),
+                    Arg::OptText(self.decision.as_deref()),
+                    Arg::OptInt(self.actor),
+                    Arg::Int(now()),
+                    Arg::OptText(self.note.as_deref()),
+                    Arg::OptText(self.day.as_deref()),
+                ],
+            )
+            .await;
+        match inserted {
             Ok(_) => Ok(true),
             Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(STALE.into())),
             Err(e) => Err(e),
@@ -177,34 +185,22 @@ impl Store {
 
     /// The profiles of a clinician's linked patients (those who have one), in one query.
     pub async fn patient_profiles(&self, clinician: UserId) -> Result<Vec<(UserId, Profile)>> {
-        let rows = sqlx::query(
+        self.read_all(
             "SELECT pr.user_id, pr.data FROM links l JOIN profiles pr ON pr.user_id = l.patient_id \
              WHERE l.clinician_id = $1",
+            &[Arg::Int(clinician)],
+            |r| Ok((r.int("user_id")?, serde_json::from_str(&r.text("data")?)?)),
         )
-        .bind(clinician)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("user_id")?,
-                    serde_json::from_str(&r.try_get::<String, _>("data")?)?,
-                ))
-            })
-            .collect()
+        .await
     }
 
     pub async fn profile(&self, user: UserId) -> Result<Option<Profile>> {
-        let row = sqlx::query("SELECT data FROM profiles WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(Some(serde_json::from_str(
-                &r.try_get::<String, _>("data")?,
-            )?)),
-            None => Ok(None),
-        }
+        self.read_optional(
+            "SELECT data FROM profiles WHERE user_id = $1",
+            &[Arg::Int(user)],
+            |r| Ok(serde_json::from_str(&r.text("data")?)?),
+        )
+        .await
     }
 
     /// Starts (or, with `replace`, restarts) a person's programme. Restarting keeps the
@@ -252,19 +248,14 @@ impl Store {
     }
 
     pub async fn programme(&self, user: UserId) -> Result<Option<ProgrammeRecord>> {
-        let row = sqlx::query(
-            "SELECT start_date, state, seq, updated_at FROM programmes WHERE user_id = $1",
-        )
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        Ok(Some(ProgrammeRecord {
-            start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
-            state: serde_json::from_str(&r.try_get::<String, _>("state")?)?,
-            seq: r.try_get("seq")?,
-            updated_at: r.try_get("updated_at")?,
-        }))
+        let found = self
+            .read_optional(
+                "SELECT start_date, state, seq, updated_at FROM programmes WHERE user_id = $1",
+                &[Arg::Int(user)],
+                programme_from,
+            )
+            .await?;
+        Ok(found.flatten())
     }
 
     /// Appends an event and advances the cached state in one transaction. Concurrent

@@ -4,9 +4,9 @@
 //! length of a person's history.
 
 use crate::programme::parse_date;
+use crate::read::{Arg, Cols};
 use crate::{Backend, ProgrammeRecord, Result, Store, StoreError, UserId};
 use retrowalk_core::{Event, Profile, SessionLog};
-use sqlx::Row;
 use time::Date;
 
 /// A session or a next-morning check, by the day it is about.
@@ -76,23 +76,20 @@ fn recent_sql(patients: &str) -> String {
 impl Store {
     /// A person's sessions and morning checks about `since` or later.
     pub async fn dated_since(&self, user: UserId, since: Date) -> Result<Vec<Dated>> {
-        let rows = sqlx::query(
+        let since = since.to_string();
+        self.read_all(
             "SELECT kind, day FROM events \
              WHERE user_id = $1 AND kind IN ('session', 'morning_pain') AND day >= $2",
-        )
-        .bind(user)
-        .bind(since.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let day = parse_date(&r.try_get::<String, _>("day")?)?;
-                Ok(match r.try_get::<String, _>("kind")?.as_str() {
+            &[Arg::Int(user), Arg::Text(&since)],
+            |r| {
+                let day = parse_date(&r.text("day")?)?;
+                Ok(match r.text("kind")?.as_str() {
                     "session" => Dated::Session(day),
                     _ => Dated::MorningCheck(day),
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// The latest [`LAST_SESSIONS`] sessions of `patient` and every session dated `since`
@@ -104,12 +101,9 @@ impl Store {
     ) -> Result<Vec<RecentSession>> {
         // The cast gives PostgreSQL the parameter's type; both backends read it as BIGINT.
         let sql = recent_sql("SELECT CAST($1 AS BIGINT) AS pid");
-        let rows = sqlx::query(&sql)
-            .bind(patient)
-            .bind(since.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(recent_from).collect()
+        let since = since.to_string();
+        self.read_all(&sql, &[Arg::Int(patient), Arg::Text(&since)], recent_from)
+            .await
     }
 
     /// [`Store::recent_sessions`] for every patient linked to `clinician`, in one query.
@@ -119,12 +113,9 @@ impl Store {
         since: Date,
     ) -> Result<Vec<RecentSession>> {
         let sql = recent_sql("SELECT patient_id AS pid FROM links WHERE clinician_id = $1");
-        let rows = sqlx::query(&sql)
-            .bind(clinician)
-            .bind(since.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(recent_from).collect()
+        let since = since.to_string();
+        self.read_all(&sql, &[Arg::Int(clinician), Arg::Text(&since)], recent_from)
+            .await
     }
 
     /// A person's profile and programme in one query (today's page needs both).
@@ -132,49 +123,47 @@ impl Store {
         &self,
         user: UserId,
     ) -> Result<(Option<Profile>, Option<ProgrammeRecord>)> {
-        let row = sqlx::query(
-            "SELECT pr.data AS profile, p.start_date, p.state, p.seq, p.updated_at \
-             FROM users u LEFT JOIN profiles pr ON pr.user_id = u.id \
-             LEFT JOIN programmes p ON p.user_id = u.id WHERE u.id = $1",
-        )
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(r) = row else {
-            return Ok((None, None));
-        };
-        let profile = r
-            .try_get::<Option<String>, _>("profile")?
-            .map(|d| serde_json::from_str(&d))
-            .transpose()?;
-        Ok((profile, programme_from(&r)?))
+        let found = self
+            .read_optional(
+                "SELECT pr.data AS profile, p.start_date, p.state, p.seq, p.updated_at \
+                 FROM users u LEFT JOIN profiles pr ON pr.user_id = u.id \
+                 LEFT JOIN programmes p ON p.user_id = u.id WHERE u.id = $1",
+                &[Arg::Int(user)],
+                |r| {
+                    let profile = r
+                        .opt_text("profile")?
+                        .map(|d| serde_json::from_str(&d))
+                        .transpose()?;
+                    Ok((profile, programme_from(r)?))
+                },
+            )
+            .await?;
+        Ok(found.unwrap_or((None, None)))
     }
 
     /// The note given with the latest pause, if that pause had one.
     pub async fn last_pause_note(&self, user: UserId) -> Result<Option<String>> {
-        let row = sqlx::query(
-            "SELECT note FROM events WHERE user_id = $1 AND kind = 'paused' ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<Option<String>, _>("note")?,
-            None => None,
-        })
+        let note = self
+            .read_optional(
+                "SELECT note FROM events WHERE user_id = $1 AND kind = 'paused' \
+                 ORDER BY seq DESC LIMIT 1",
+                &[Arg::Int(user)],
+                |r| r.opt_text("note"),
+            )
+            .await?;
+        Ok(note.flatten())
     }
 
     /// The latest date any session of `patient` was logged for.
     pub async fn last_session_day(&self, patient: UserId) -> Result<Option<Date>> {
-        let row = sqlx::query(
-            "SELECT MAX(day) AS last_day FROM events WHERE user_id = $1 AND kind = 'session'",
-        )
-        .bind(patient)
-        .fetch_one(&self.pool)
-        .await?;
-        row.try_get::<Option<String>, _>("last_day")?
-            .map(|d| parse_date(&d))
-            .transpose()
+        let day = self
+            .read_optional(
+                "SELECT MAX(day) AS last_day FROM events WHERE user_id = $1 AND kind = 'session'",
+                &[Arg::Int(patient)],
+                |r| r.opt_text("last_day"),
+            )
+            .await?;
+        day.flatten().map(|d| parse_date(&d)).transpose()
     }
 
     /// A clinician's linked patients, in id order, with the version of their programme
@@ -189,78 +178,73 @@ impl Store {
             Backend::Sqlite => "INDEXED BY programmes_versions",
             Backend::Postgres => "",
         };
-        let rows = sqlx::query(&format!(
-            "SELECT l.patient_id, p.seq, p.updated_at, p.start_date FROM links l \
-             LEFT JOIN programmes p {hint} ON p.user_id = l.patient_id \
-             WHERE l.clinician_id = $1 ORDER BY l.patient_id"
-        ))
-        .bind(clinician)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let version = match r.try_get::<Option<i64>, _>("seq")? {
+        self.read_all(
+            &format!(
+                "SELECT l.patient_id, p.seq, p.updated_at, p.start_date FROM links l \
+                 LEFT JOIN programmes p {hint} ON p.user_id = l.patient_id \
+                 WHERE l.clinician_id = $1 ORDER BY l.patient_id"
+            ),
+            &[Arg::Int(clinician)],
+            |r| {
+                let version = match r.opt_int("seq")? {
                     Some(seq) => Some(ProgrammeVersion {
                         seq,
-                        updated_at: r.try_get("updated_at")?,
-                        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+                        updated_at: r.int("updated_at")?,
+                        start_date: parse_date(&r.text("start_date")?)?,
                     }),
                     None => None,
                 };
-                Ok((r.try_get("patient_id")?, version))
-            })
-            .collect()
+                Ok((r.int("patient_id")?, version))
+            },
+        )
+        .await
     }
 
     /// A clinician's linked patients with their programmes, in one query.
     pub async fn patient_rows(&self, clinician: UserId) -> Result<Vec<PatientRow>> {
-        let rows = sqlx::query(
+        self.read_all(
             "SELECT u.id, u.display_name, u.email, p.start_date, p.state, p.seq, p.updated_at, \
                 (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
              FROM links l JOIN users u ON u.id = l.patient_id \
              LEFT JOIN programmes p ON p.user_id = l.patient_id \
              WHERE l.clinician_id = $1 ORDER BY l.patient_id",
-        )
-        .bind(clinician)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let programme = programme_from(r)?;
+            &[Arg::Int(clinician)],
+            |r| {
                 Ok(PatientRow {
-                    id: r.try_get("id")?,
-                    name: r.try_get("display_name")?,
-                    email: r.try_get("email")?,
-                    programme,
+                    id: r.int("id")?,
+                    name: r.text("display_name")?,
+                    email: r.text("email")?,
+                    programme: programme_from(r)?,
                     last_session_day: r
-                        .try_get::<Option<String>, _>("last_day")?
+                        .opt_text("last_day")?
                         .map(|d| parse_date(&d))
                         .transpose()?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 }
 
 /// The programme columns (start_date, state, seq, updated_at) of a row that may have none.
-fn programme_from(r: &sqlx::any::AnyRow) -> Result<Option<ProgrammeRecord>> {
-    let Some(state) = r.try_get::<Option<String>, _>("state")? else {
+pub(crate) fn programme_from(r: &dyn Cols) -> Result<Option<ProgrammeRecord>> {
+    let Some(state) = r.opt_text("state")? else {
         return Ok(None);
     };
     Ok(Some(ProgrammeRecord {
-        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+        start_date: parse_date(&r.text("start_date")?)?,
         state: serde_json::from_str(&state)?,
-        seq: r.try_get("seq")?,
-        updated_at: r.try_get("updated_at")?,
+        seq: r.int("seq")?,
+        updated_at: r.int("updated_at")?,
     }))
 }
 
-fn recent_from(r: &sqlx::any::AnyRow) -> Result<RecentSession> {
-    let data: String = r.try_get("data")?;
+fn recent_from(r: &dyn Cols) -> Result<RecentSession> {
+    let data = r.text("data")?;
     match serde_json::from_str(&data)? {
         Event::Session(log) => Ok(RecentSession {
-            user_id: r.try_get("user_id")?,
-            seq: r.try_get("seq")?,
+            user_id: r.int("user_id")?,
+            seq: r.int("seq")?,
             log,
         }),
         _ => Err(StoreError::Corrupt(

@@ -1,6 +1,8 @@
 //! Live treadmill runs and the telemetry they record at 1 Hz, so a session's dose is what
 //! the treadmill measured rather than what was planned.
 
+use crate::exec::Exec;
+use crate::read::Arg;
 use crate::{now, Result, Store, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -139,7 +141,7 @@ fn run_from_row(r: &sqlx::any::AnyRow) -> Result<Run> {
 }
 
 pub(crate) async fn insert_samples(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut dyn Exec,
     run_id: &str,
     samples: &[Sample],
 ) -> Result<()> {
@@ -147,18 +149,19 @@ pub(crate) async fn insert_samples(
         let rr = (!s.rr_ms.is_empty())
             .then(|| serde_json::to_string(&s.rr_ms))
             .transpose()?;
-        sqlx::query(
+        conn.exec(
             "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, t_ms) DO NOTHING",
+            &[
+                Arg::Text(run_id),
+                Arg::Int(s.t_ms),
+                Arg::Real(s.speed_kmh),
+                Arg::OptReal(s.incline_pct),
+                Arg::Real(s.distance_m),
+                Arg::OptInt(s.heart_rate.map(i64::from)),
+                Arg::OptText(rr.as_deref()),
+            ],
         )
-        .bind(run_id)
-        .bind(s.t_ms)
-        .bind(s.speed_kmh)
-        .bind(s.incline_pct)
-        .bind(s.distance_m)
-        .bind(s.heart_rate.map(i64::from))
-        .bind(rr)
-        .execute(&mut *conn)
         .await?;
     }
     Ok(())

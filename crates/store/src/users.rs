@@ -1,3 +1,4 @@
+use crate::read::{Arg, Cols};
 use crate::{now, Result, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -41,14 +42,14 @@ pub struct User {
 /// The email the CLI's single local person is stored under.
 pub const LOCAL_EMAIL: &str = "local@retrowalk.invalid";
 
-fn user_from(row: &sqlx::any::AnyRow) -> Result<User> {
+fn user_from(row: &dyn Cols) -> Result<User> {
     Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&row.try_get::<String, _>("role")?)?,
-        created_at: row.try_get("created_at")?,
+        id: row.int("id")?,
+        email: row.text("email")?,
+        display_name: row.text("display_name")?,
+        password_hash: row.opt_text("password_hash")?,
+        role: Role::parse(&row.text("role")?)?,
+        created_at: row.int("created_at")?,
     })
 }
 
@@ -84,19 +85,22 @@ impl Store {
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from).transpose()
+        self.read_optional(
+            &format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            &[Arg::Int(id)],
+            user_from,
+        )
+        .await
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE email = $1"))
-            .bind(email.trim().to_ascii_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from).transpose()
+        let email = email.trim().to_ascii_lowercase();
+        self.read_optional(
+            &format!("SELECT {USER_COLS} FROM users WHERE email = $1"),
+            &[Arg::Text(&email)],
+            user_from,
+        )
+        .await
     }
 
     pub async fn set_display_name(&self, id: UserId, name: &str) -> Result<()> {

@@ -1,4 +1,4 @@
-//! Group commit for SQLite: one task owns the writing connection and drains a queue of
+//! Group commit for SQLite: one thread owns the writing connection and drains a queue of
 //! write jobs, several per transaction, so one `fsync` acknowledges many writes.
 //!
 //! SQLite has one writer at a time and `synchronous=FULL` makes every `COMMIT` wait for
@@ -9,20 +9,21 @@
 //! and only then is any job answered. If the `COMMIT` (or anything between the savepoints)
 //! fails, every job of the batch gets the error: none of them was acknowledged.
 //!
-//! The connection comes from the pool and goes back when the queue is empty, so closing
-//! the store does not wait for it. After any failure it is closed instead (see
-//! `write.rs`: a failed `COMMIT` can leave it believing it is inside a transaction), and
-//! the next batch takes a fresh one.
+//! The writer is a plain thread on rusqlite, not a task on sqlx's pool: a batch then runs
+//! start to end without waiting for the async runtime between its statements (with sqlx
+//! every statement was a hand-off to the connection's thread and back, each queued behind
+//! whatever the runtime was doing). After any failure, or a job that panics, the connection
+//! is closed, which rolls back whatever SQLite still holds, and the next batch opens a
+//! fresh one.
 
+use crate::exec::{Exec, ExecFuture};
 use crate::{Result, StoreError};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor};
-use std::future::Future;
-use std::pin::Pin;
-use tokio::sync::{mpsc, oneshot};
-
-/// What a write job returns: a future borrowing the writer's connection.
-pub(crate) type JobFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
+use rusqlite::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::oneshot;
 
 /// The most jobs in one transaction, so the first of a long queue is not kept waiting for
 /// the last.
@@ -32,10 +33,7 @@ const MAX_BATCH: usize = 128;
 trait Job: Send {
     /// Runs the job on the connection, keeping its result; on failure, a copy of its error
     /// (the batch's cause if SQLite aborted the whole transaction, as on a full disk).
-    fn run<'c>(
-        &'c mut self,
-        conn: &'c mut AnyConnection,
-    ) -> Pin<Box<dyn Future<Output = Option<StoreError>> + Send + 'c>>;
+    fn run(&mut self, conn: &mut Connection) -> Option<StoreError>;
     /// Answers the caller once the batch's fate is known.
     fn answer(self: Box<Self>, batch: std::result::Result<(), &StoreError>);
 }
@@ -49,19 +47,14 @@ struct Typed<T, F> {
 impl<T, F> Job for Typed<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> JobFuture<'c, T> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut dyn Exec) -> ExecFuture<'c, T> + Send + 'static,
 {
-    fn run<'c>(
-        &'c mut self,
-        conn: &'c mut AnyConnection,
-    ) -> Pin<Box<dyn Future<Output = Option<StoreError>> + Send + 'c>> {
-        Box::pin(async move {
-            let f = self.f.take()?;
-            let out = f(conn).await;
-            let failed = out.as_ref().err().map(copy_error);
-            self.out = Some(out);
-            failed
-        })
+    fn run(&mut self, conn: &mut Connection) -> Option<StoreError> {
+        let f = self.f.take()?;
+        let out = run_to_end(f(conn));
+        let failed = out.as_ref().err().map(copy_error);
+        self.out = Some(out);
+        failed
     }
 
     fn answer(self: Box<Self>, batch: std::result::Result<(), &StoreError>) {
@@ -80,7 +73,18 @@ where
     }
 }
 
-/// The batch's error, for each of its jobs (`sqlx::Error` cannot be cloned).
+/// Runs a job's future, which on rusqlite is ready at its first poll: every statement it
+/// awaits has already run.
+fn run_to_end<T>(mut job: ExecFuture<'_, T>) -> Result<T> {
+    match job.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => Err(StoreError::Invalid(
+            "a write job waited for something other than the database".into(),
+        )),
+    }
+}
+
+/// The batch's error, for each of its jobs (the errors cannot be cloned).
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::NotFound(what) => StoreError::NotFound(what),
@@ -92,6 +96,7 @@ fn copy_error(e: &StoreError) -> StoreError {
         StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
         StoreError::Database(e) => StoreError::Database(sqlx::Error::Protocol(e.to_string())),
         StoreError::Migration(e) => StoreError::Database(sqlx::Error::Protocol(e.to_string())),
+        StoreError::Sqlite(e) => StoreError::Database(sqlx::Error::Protocol(e.to_string())),
     }
 }
 
@@ -99,10 +104,10 @@ fn stopped() -> StoreError {
     StoreError::Unavailable("the write was not made (the store's writer failed); try again".into())
 }
 
-/// The handle kept in `Store`; the task ends when the last handle is dropped.
+/// The handle kept in `Store`; the thread ends once the queue is closed and drained.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    queue: mpsc::UnboundedSender<Box<dyn Job>>,
+    queue: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
 }
 
 impl std::fmt::Debug for dyn Job {
@@ -112,18 +117,36 @@ impl std::fmt::Debug for dyn Job {
 }
 
 impl Writer {
-    /// Starts the writer task on the current Tokio runtime.
-    pub(crate) fn start(pool: AnyPool) -> Writer {
-        let (queue, jobs) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, jobs));
-        Writer { queue }
+    /// Starts the writer thread on the database file at `path` (already migrated).
+    pub(crate) fn start(path: &Path) -> Result<Writer> {
+        // Opened here so a database that cannot be written fails the start, not a request.
+        let conn = crate::sqlite::connect(path, false)?;
+        let (queue, jobs) = mpsc::channel();
+        let path = path.to_path_buf();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(path, conn, jobs))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer: {e}")))?;
+        Ok(Writer {
+            queue: Mutex::new(Some(queue)),
+        })
     }
 
     /// Queues `f` and waits until its batch is committed (or has failed).
     pub(crate) async fn submit<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> JobFuture<'c, T> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut dyn Exec) -> ExecFuture<'c, T> + Send + 'static,
+    {
+        let answer = self.enqueue(f)?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Queues `f`; the answer arrives once its batch is committed (or has failed).
+    fn enqueue<T, F>(&self, f: F) -> Result<oneshot::Receiver<Result<T>>>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut dyn Exec) -> ExecFuture<'c, T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Typed {
@@ -131,86 +154,85 @@ impl Writer {
             out: None,
             reply,
         });
-        self.queue.send(job).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
-
-/// The writer's connection. Dropped while a panic unwinds (a job's bug), it is closed
-/// rather than returned to the pool in the middle of a transaction.
-struct Held(PoolConnection<Any>);
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.close_on_drop();
-        }
-    }
-}
-
-async fn run(pool: AnyPool, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
-    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut conn = match pool.acquire().await {
-            Ok(c) => Held(c),
-            Err(e) => {
-                let e = StoreError::from(e);
-                batch.drain(..).for_each(|j| j.answer(Err(&e)));
-                continue;
-            }
-        };
-        // Keep the connection while work keeps coming.
-        loop {
-            // Each batch in its own task, so a job that panics loses its batch (whose
-            // callers are told the write was not made) but not the writer.
-            let work = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
-            let done = tokio::spawn(async move {
-                let (mut conn, mut work) = (conn, work);
-                let outcome = commit_batch(&mut conn.0, &mut work).await;
-                (conn, work, outcome)
-            })
-            .await;
-            let Ok((held, work, outcome)) = done else {
-                break;
+        {
+            let queue = self
+                .queue
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let Some(queue) = queue.as_ref() else {
+                return Err(StoreError::Unavailable("the store is closed".into()));
             };
-            conn = held;
-            match outcome {
-                Ok(()) => work.into_iter().for_each(|j| j.answer(Ok(()))),
+            queue.send(job).map_err(|_| stopped())?;
+        }
+        Ok(answer)
+    }
+
+    /// Takes no more jobs; those already queued are still written.
+    pub(crate) fn close(&self) {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+    }
+}
+
+fn run(path: PathBuf, conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let mut conn = Some(conn);
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut c = match conn.take() {
+            Some(c) => c,
+            None => match crate::sqlite::connect(&path, false) {
+                Ok(c) => c,
                 Err(e) => {
-                    // Whatever state SQLite is in, this connection is not reused.
-                    let _ = conn.0.execute("ROLLBACK").await;
-                    conn.0.close_on_drop();
-                    work.into_iter().for_each(|j| j.answer(Err(&e)));
-                    break;
+                    batch.drain(..).for_each(|j| j.answer(Err(&e)));
+                    continue;
                 }
+            },
+        };
+        // A job that panics (a bug) loses its batch, whose callers are told the write was
+        // not made, but not the writer.
+        match catch_unwind(AssertUnwindSafe(|| commit_batch(&mut c, &mut batch))) {
+            Ok(Ok(())) => {
+                conn = Some(c);
+                batch.drain(..).for_each(|j| j.answer(Ok(())));
             }
-            while batch.len() < MAX_BATCH {
-                match jobs.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
+            Ok(Err(e)) => {
+                // Closing rolls back whatever SQLite still holds; the next batch reopens.
+                drop(c);
+                batch.drain(..).for_each(|j| j.answer(Err(&e)));
             }
-            if batch.is_empty() {
-                break;
+            Err(_) => {
+                drop(c);
+                let e = stopped();
+                batch.drain(..).for_each(|j| j.answer(Err(&e)));
             }
         }
     }
 }
 
 /// One transaction for the whole batch, each job in its own savepoint.
-async fn commit_batch(conn: &mut AnyConnection, batch: &mut [Box<dyn Job>]) -> Result<()> {
-    conn.execute("BEGIN IMMEDIATE").await?;
+fn commit_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<()> {
+    use crate::sqlite::execute;
+    execute(conn, "BEGIN IMMEDIATE", &[])?;
     for job in batch.iter_mut() {
-        conn.execute("SAVEPOINT job").await?;
-        if let Some(cause) = job.run(conn).await {
-            if conn.execute("ROLLBACK TO job").await.is_err() {
+        execute(conn, "SAVEPOINT job", &[])?;
+        if let Some(cause) = job.run(conn) {
+            if execute(conn, "ROLLBACK TO job", &[]).is_err() {
                 // SQLite ended the whole transaction on the job's error: it is the batch's.
                 return Err(cause);
             }
         }
-        conn.execute("RELEASE job").await?;
+        execute(conn, "RELEASE job", &[])?;
     }
-    conn.execute("COMMIT").await?;
+    execute(conn, "COMMIT", &[])?;
     Ok(())
 }
 
@@ -218,10 +240,28 @@ async fn commit_batch(conn: &mut AnyConnection, batch: &mut [Box<dyn Job>]) -> R
 mod tests {
     use crate::{Store, StoreError};
     use sqlx::{Executor, Row};
+    use std::sync::mpsc;
 
-    /// Four jobs queued together (the current-thread runtime runs the writer only once all
-    /// four are queued, so on SQLite they share one transaction): the second and third
-    /// fail after writing, and only their own writes are undone.
+    /// Keeps SQLite's writer busy inside a job until the returned sender is dropped, so
+    /// the jobs queued meanwhile form the next batch together.
+    fn hold_writer(store: &Store) -> Option<mpsc::Sender<()>> {
+        let writer = store.writer.as_ref()?;
+        let (entered, inside) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let _answer = writer
+            .enqueue(move |_conn| -> crate::exec::ExecFuture<'_, ()> {
+                let _ = entered.send(());
+                let _ = released.recv();
+                Box::pin(async { Ok(()) })
+            })
+            .unwrap();
+        inside.recv().unwrap();
+        Some(release)
+    }
+
+    /// Four jobs queued together (on SQLite, while the writer is held, so they share one
+    /// transaction): the second and third fail after writing, and only their own writes
+    /// are undone.
     async fn a_failing_job_leaves_its_batch_alone(store: Store, table: &str) {
         store
             .pool()
@@ -231,25 +271,29 @@ mod tests {
         let insert = |x: i64| format!("INSERT INTO {table} (x) VALUES ({x})");
         let (one, two, three, four, five) = (insert(1), insert(2), insert(3), insert(4), insert(5));
         let one_again = one.clone();
-        let (a, b, c, d) = tokio::join!(
+        let held = hold_writer(&store);
+        // `join!` polls its branches in order the first time: all four jobs are queued
+        // before the last branch lets the writer go.
+        let (a, b, c, d, ()) = tokio::join!(
             store.write(move |conn| Box::pin(async move {
-                conn.execute(one.as_str()).await?;
+                conn.exec(&one, &[]).await?;
                 Ok(1)
             })),
             store.write(move |conn| Box::pin(async move {
-                conn.execute(two.as_str()).await?;
+                conn.exec(&two, &[]).await?;
                 Err::<i64, _>(StoreError::Invalid("job two refuses".into()))
             })),
             store.write(move |conn| Box::pin(async move {
-                conn.execute(three.as_str()).await?;
+                conn.exec(&three, &[]).await?;
                 // A duplicate key: the database's own error, mid-job.
-                conn.execute(one_again.as_str()).await?;
+                conn.exec(&one_again, &[]).await?;
                 Ok(3)
             })),
             store.write(move |conn| Box::pin(async move {
-                conn.execute(four.as_str()).await?;
+                conn.exec(&four, &[]).await?;
                 Ok(4)
             })),
+            async move { drop(held) },
         );
         assert_eq!(a.unwrap(), 1);
         assert!(
@@ -268,7 +312,7 @@ mod tests {
         store
             .write(move |conn| {
                 Box::pin(async move {
-                    conn.execute(five.as_str()).await?;
+                    conn.exec(&five, &[]).await?;
                     Ok(())
                 })
             })
@@ -288,12 +332,14 @@ mod tests {
             .execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
             .await
             .unwrap();
-        let (a, b) = tokio::join!(
+        let held = hold_writer(&store);
+        let (a, b, ()) = tokio::join!(
             store.write(|conn| Box::pin(async move {
-                conn.execute("INSERT INTO t (x) VALUES (1)").await?;
+                conn.exec("INSERT INTO t (x) VALUES (1)", &[]).await?;
                 Ok(())
             })),
-            store.write(|_conn| -> super::JobFuture<'_, ()> { panic!("a bug in a job") }),
+            store.write(|_conn| -> crate::exec::ExecFuture<'_, ()> { panic!("a bug in a job") }),
+            async move { drop(held) },
         );
         assert!(matches!(a, Err(StoreError::Unavailable(_))), "{a:?}");
         assert!(matches!(b, Err(StoreError::Unavailable(_))), "{b:?}");
@@ -302,7 +348,7 @@ mod tests {
             store
                 .write(move |conn| {
                     Box::pin(async move {
-                        conn.execute(sql.as_str()).await?;
+                        conn.exec(&sql, &[]).await?;
                         Ok(())
                     })
                 })
