@@ -6,7 +6,7 @@ use retrowalk_core::SessionLog;
 use retrowalk_core::{
     screen, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
 };
-use retrowalk_store::{ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
+use retrowalk_store::{Among, ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::{Date, Duration};
@@ -53,9 +53,9 @@ impl Flag {
     }
 }
 
-/// Above this many changed patients the list is rebuilt whole (four queries) rather than
-/// patient by patient (four small queries each).
-const FEW_CHANGED: usize = 12;
+/// Above this many changed patients the whole list is made again (the same two queries
+/// without the list of ids; the store pads that list to 1, 2, 4, 8 or 16 entries).
+const FEW_CHANGED: usize = 16;
 
 /// Days without a log before the clinician is told.
 pub const NO_LOG_DAYS: i64 = 7;
@@ -372,71 +372,57 @@ impl Service {
 
     /// The patient list. Summaries remembered from earlier requests are reused while each
     /// patient's programme is at the same version (one index-only query checks them all);
-    /// the few that changed are made again one by one, and many at once in three queries.
+    /// the ones that changed are made again together, in two queries whatever their number.
     pub async fn patients(&self, clinician: UserId, today: Date) -> Result<Vec<PatientSummary>> {
         let versions = self.store.patient_versions(clinician).await?;
         let mut out: Vec<Option<PatientSummary>> = versions
             .iter()
             .map(|(id, v)| v.and_then(|v| self.summaries.get(*id, v, today)))
             .collect();
-        let missing = out.iter().filter(|s| s.is_none()).count();
-        if missing > FEW_CHANGED {
-            return self.patients_uncached(clinician, today).await;
+        let changed: Vec<UserId> = versions
+            .iter()
+            .zip(&out)
+            .filter(|(_, s)| s.is_none())
+            .map(|((id, _), _)| *id)
+            .collect();
+        if changed.is_empty() {
+            return Ok(out.into_iter().flatten().collect());
         }
+        if changed.len() > FEW_CHANGED {
+            return self.summaries_among(clinician, Among::All, today).await;
+        }
+        let mut fresh: HashMap<UserId, PatientSummary> = self
+            .summaries_among(clinician, Among::Only(&changed), today)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
         for (slot, (id, _)) in out.iter_mut().zip(&versions) {
             if slot.is_none() {
-                *slot = self.patient_summary(*id, today).await?;
+                // None if the patient was unlinked meanwhile.
+                *slot = fresh.remove(id);
             }
         }
         Ok(out.into_iter().flatten().collect())
     }
 
-    /// One patient's summary from the database, remembered for the next list.
-    async fn patient_summary(&self, id: UserId, today: Date) -> Result<Option<PatientSummary>> {
-        let Some(u) = self.store.user(id).await? else {
-            return Ok(None);
-        };
-        // The programme (with the profile, in the same query) is read before the sessions,
-        // so a summary is never older than the version it is remembered under (at worst
-        // newer, which only costs a rebuild); a profile save moves that version too.
-        let (profile, rec) = self.store.profile_and_programme(id).await?;
-        let flags = self
-            .flags_read(id, profile.as_ref(), rec.as_ref(), today)
-            .await?;
-        let summary = PatientSummary {
-            id,
-            name: u.display_name,
-            email: u.email,
-            tier: rec.as_ref().map(|r| r.state.tier),
-            last_session: rec.as_ref().and_then(|r| r.state.last_session_date()),
-            flags,
-        };
-        if let Some(rec) = &rec {
-            self.summaries
-                .put(ProgrammeVersion::of(rec), today, &summary);
-        }
-        Ok(Some(summary))
-    }
-
-    /// The whole list in four queries whatever its length: the patients with their
-    /// programmes, their profiles, and the few recent sessions their flags depend on.
-    async fn patients_uncached(
+    /// Summaries of the patients `among` names, made from the database in two queries
+    /// whatever their number (the patients with their profiles and programmes, and the few
+    /// recent sessions their flags depend on), and remembered for the next list.
+    async fn summaries_among(
         &self,
         clinician: UserId,
+        among: Among<'_>,
         today: Date,
     ) -> Result<Vec<PatientSummary>> {
-        let rows = self.store.patient_rows(clinician).await?;
-        // After the programmes, so a profile saved meanwhile has moved their version.
-        let profiles: HashMap<UserId, Profile> = self
-            .store
-            .patient_profiles(clinician)
-            .await?
-            .into_iter()
-            .collect();
+        // The programmes (with the profiles, in the same query) are read before the
+        // sessions, so a summary is never older than the version it is remembered under
+        // (at worst newer, which only costs a rebuild); a profile save moves that version.
+        let rows = self.store.patient_rows_among(clinician, among).await?;
         let mut recent: HashMap<UserId, Vec<SessionLog>> = HashMap::new();
         for r in self
             .store
-            .recent_sessions_of_patients(clinician, flags_since(today))
+            .recent_sessions_among(clinician, among, flags_since(today))
             .await?
         {
             recent.entry(r.user_id).or_default().push(r.log);
@@ -444,7 +430,7 @@ impl Service {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let flags = Service::flags_of(
-                profiles.get(&row.id),
+                row.profile.as_ref(),
                 row.programme.as_ref(),
                 recent.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
                 row.last_session_day,

@@ -30,7 +30,7 @@ pub use backup::{
 pub use error::{Result, StoreError};
 pub use imports::NewRun;
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
-pub use recent::{Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
+pub use recent::{Among, Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};
 pub use users::{Role, User, UserId};
 
@@ -113,12 +113,23 @@ impl Store {
             };
         let opts = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            // SQLite: the group-commit writer holds one while it has work; the rest serve
-            // reads. With four left, the mixed load queued for readers (a patient list
-            // holds one for a while):
-            // 9 measured ~4,000 -> ~5,000 req/s, p99 45 -> 31 ms, for ~8 MB more memory.
-            .max_connections(if backend == Backend::Sqlite { 9 } else { 16 })
+            // SQLite's busy reads and the group-commit writer have their own connections
+            // (`sqlite.rs`); the pool serves migrations, the rare writes and long reads.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every connection it hands out by default: on PostgreSQL a second
+            // round trip for each one-query request. Only a connection idle for a while
+            // (which may have outlived a server restart) is checked; one that breaks in use
+            // is dropped by sqlx, and the next request gets a fresh one.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_secs(1) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -183,17 +183,6 @@ impl Store {
         Ok(())
     }
 
-    /// The profiles of a clinician's linked patients (those who have one), in one query.
-    pub async fn patient_profiles(&self, clinician: UserId) -> Result<Vec<(UserId, Profile)>> {
-        self.read_all(
-            "SELECT pr.user_id, pr.data FROM links l JOIN profiles pr ON pr.user_id = l.patient_id \
-             WHERE l.clinician_id = $1",
-            &[Arg::Int(clinician)],
-            |r| Ok((r.int("user_id")?, serde_json::from_str(&r.text("data")?)?)),
-        )
-        .await
-    }
-
     pub async fn profile(&self, user: UserId) -> Result<Option<Profile>> {
         self.read_optional(
             "SELECT data FROM profiles WHERE user_id = $1",

@@ -30,6 +30,8 @@ pub struct PatientRow {
     pub id: UserId,
     pub name: String,
     pub email: String,
+    /// The latest screening, read in the same query as the programme.
+    pub profile: Option<Profile>,
     pub programme: Option<ProgrammeRecord>,
     /// The latest date any session was logged for.
     pub last_session_day: Option<Date>,
@@ -56,6 +58,40 @@ impl ProgrammeVersion {
 
 /// How many of the latest sessions [`Store::recent_sessions`] always returns.
 pub const LAST_SESSIONS: usize = 3;
+
+/// Which of a clinician's patients a list read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    All,
+    /// Only these (the ones whose remembered summary is out of date).
+    Only(&'a [UserId]),
+}
+
+/// `AND column IN ($first, …)` for [`Among::Only`], with its parameters. The list is padded
+/// (repeating its last id) to 1, 2, 4, 8, 16… entries, so a handful of statement shapes
+/// serve every size and stay in the prepared-statement caches.
+fn among_sql(column: &str, among: Among<'_>, first: usize) -> (String, Vec<Arg<'static>>) {
+    let Among::Only(ids) = among else {
+        return (String::new(), Vec::new());
+    };
+    let Some(&last) = ids.last() else {
+        // Nobody: a condition no row meets.
+        return (" AND 1 = 0".into(), Vec::new());
+    };
+    let padded = ids.len().next_power_of_two();
+    let placeholders: Vec<String> = (first..first + padded).map(|i| format!("${i}")).collect();
+    let args = ids
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(last))
+        .take(padded)
+        .map(Arg::Int)
+        .collect();
+    (
+        format!(" AND {column} IN ({})", placeholders.join(", ")),
+        args,
+    )
+}
 
 /// The last [`LAST_SESSIONS`] sessions of each patient in `patients` (a query yielding
 /// `pid`), and every session dated `$2` or later. `UNION` drops the rows both halves find.
@@ -112,10 +148,25 @@ impl Store {
         clinician: UserId,
         since: Date,
     ) -> Result<Vec<RecentSession>> {
-        let sql = recent_sql("SELECT patient_id AS pid FROM links WHERE clinician_id = $1");
-        let since = since.to_string();
-        self.read_all(&sql, &[Arg::Int(clinician), Arg::Text(&since)], recent_from)
+        self.recent_sessions_among(clinician, Among::All, since)
             .await
+    }
+
+    /// [`Store::recent_sessions`] for those of `clinician`'s patients `among` names.
+    pub async fn recent_sessions_among(
+        &self,
+        clinician: UserId,
+        among: Among<'_>,
+        since: Date,
+    ) -> Result<Vec<RecentSession>> {
+        let (only, ids) = among_sql("patient_id", among, 3);
+        let sql = recent_sql(&format!(
+            "SELECT patient_id AS pid FROM links WHERE clinician_id = $1{only}"
+        ));
+        let since = since.to_string();
+        let mut args = vec![Arg::Int(clinician), Arg::Text(&since)];
+        args.extend(ids);
+        self.read_all(&sql, &args, recent_from).await
     }
 
     /// A person's profile and programme in one query (today's page needs both).
@@ -200,20 +251,40 @@ impl Store {
         .await
     }
 
-    /// A clinician's linked patients with their programmes, in one query.
+    /// A clinician's linked patients with their profiles and programmes, in one query.
     pub async fn patient_rows(&self, clinician: UserId) -> Result<Vec<PatientRow>> {
+        self.patient_rows_among(clinician, Among::All).await
+    }
+
+    /// [`Store::patient_rows`] for those of `clinician`'s patients `among` names.
+    pub async fn patient_rows_among(
+        &self,
+        clinician: UserId,
+        among: Among<'_>,
+    ) -> Result<Vec<PatientRow>> {
+        let (only, ids) = among_sql("l.patient_id", among, 2);
+        let mut args = vec![Arg::Int(clinician)];
+        args.extend(ids);
         self.read_all(
-            "SELECT u.id, u.display_name, u.email, p.start_date, p.state, p.seq, p.updated_at, \
-                (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
-             FROM links l JOIN users u ON u.id = l.patient_id \
-             LEFT JOIN programmes p ON p.user_id = l.patient_id \
-             WHERE l.clinician_id = $1 ORDER BY l.patient_id",
-            &[Arg::Int(clinician)],
+            &format!(
+                "SELECT u.id, u.display_name, u.email, pr.data AS profile, \
+                    p.start_date, p.state, p.seq, p.updated_at, \
+                    (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
+                 FROM links l JOIN users u ON u.id = l.patient_id \
+                 LEFT JOIN profiles pr ON pr.user_id = l.patient_id \
+                 LEFT JOIN programmes p ON p.user_id = l.patient_id \
+                 WHERE l.clinician_id = $1{only} ORDER BY l.patient_id"
+            ),
+            &args,
             |r| {
                 Ok(PatientRow {
                     id: r.int("id")?,
                     name: r.text("display_name")?,
                     email: r.text("email")?,
+                    profile: r
+                        .opt_text("profile")?
+                        .map(|d| serde_json::from_str(&d))
+                        .transpose()?,
                     programme: programme_from(r)?,
                     last_session_day: r
                         .opt_text("last_day")?

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Prepared statements kept per connection: every busy statement, with room to spare.
-const STATEMENT_CACHE: usize = 32;
+const STATEMENT_CACHE: usize = 64;
 
 /// Opens the database file at `path`, which the store has already created and migrated,
 /// with the same settings as the pool's connections (see `Store::open`).

@@ -162,7 +162,38 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
 
     let rows = store.patient_rows(clinician).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+    // Some of the patients: the same rows as the whole list's, for lists of every length
+    // the store pads (3 of them is padded to 4 with the last id repeated), and none.
+    let since = START + Duration::days(30);
+    let all_recent = store
+        .recent_sessions_of_patients(clinician, since)
+        .await
+        .unwrap();
+    for n in 0..=ids.len() {
+        let some: Vec<UserId> = ids.iter().rev().step_by(2).take(n).copied().collect();
+        let got = store
+            .patient_rows_among(clinician, Among::Only(&some))
+            .await
+            .unwrap();
+        let want: Vec<_> = rows
+            .iter()
+            .filter(|r| some.contains(&r.id))
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "patient rows among {some:?}");
+        let got = store
+            .recent_sessions_among(clinician, Among::Only(&some), since)
+            .await
+            .unwrap();
+        let want: Vec<_> = all_recent
+            .iter()
+            .filter(|r| some.contains(&r.user_id))
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "recent sessions among {some:?}");
+    }
     for r in rows {
+        assert_eq!(r.profile, store.profile(r.id).await.unwrap());
         assert_eq!(r.programme, store.programme(r.id).await.unwrap());
         assert_eq!(
             r.last_session_day,
