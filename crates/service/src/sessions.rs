@@ -69,6 +69,14 @@ fn pause_text(p: PauseReason) -> String {
     }
 }
 
+/// The first day whose sessions and morning checks today's page needs: only this week's
+/// matter, and the last two days' (the morning check is due only when the latest session
+/// is one or two days old, and a later one, if any, is then within the window too).
+fn dated_window_start(today: Date) -> Date {
+    let monday = today - Duration::days(today.weekday().number_days_from_monday() as i64);
+    monday.min(today - Duration::days(2))
+}
+
 impl Service {
     pub(crate) async fn profile_and_programme(
         &self,
@@ -92,17 +100,23 @@ impl Service {
     }
 
     pub async fn today(&self, user: UserId, today: Date) -> Result<Today> {
-        let (profile, programme) = self.store.profile_and_programme(user).await?;
-        self.today_from(user, today, profile, programme).await
+        let (profile, programme, dated) = self
+            .store
+            .today_reads(user, dated_window_start(today))
+            .await?;
+        self.today_from(user, today, profile, programme, &dated)
+            .await
     }
 
-    /// [`Service::today`] from a profile and programme the caller already holds.
+    /// [`Service::today`] from a profile and programme the caller already holds, and the
+    /// sessions and morning checks dated from [`dated_window_start`] on.
     async fn today_from(
         &self,
         user: UserId,
         today: Date,
         profile: Option<Profile>,
         programme: Option<ProgrammeRecord>,
+        dated: &[Dated],
     ) -> Result<Today> {
         let mut out = Today {
             date: today,
@@ -143,12 +157,6 @@ impl Service {
             out.status = Status::NeedsClearance;
             return Ok(out);
         }
-        // Only this week's sessions and the last two days' matter here: the morning check
-        // is due only when the latest session is one or two days old, and a later one,
-        // if any, is then within the window too.
-        let monday = today - Duration::days(today.weekday().number_days_from_monday() as i64);
-        let since = monday.min(today - Duration::days(2));
-        let dated = self.store.dated_since(user, since).await?;
         let logged: Vec<Date> = dated
             .iter()
             .filter_map(|d| match d {
@@ -298,8 +306,12 @@ impl Service {
         let (d, sentence, profile, programme) = self
             .log_session_recorded(user, log, actor, today, notes)
             .await?;
+        let dated = self
+            .store
+            .dated_since(user, dated_window_start(next_day))
+            .await?;
         let next = self
-            .today_from(user, next_day, Some(profile), Some(programme))
+            .today_from(user, next_day, Some(profile), Some(programme), &dated)
             .await?;
         Ok((d, sentence, next))
     }

@@ -5,7 +5,7 @@
 use crate::exec::Exec;
 use crate::read::Arg;
 use crate::recent::programme_from;
-use crate::{now, Result, Store, StoreError, UserId};
+use crate::{now, Backend, Result, Store, StoreError, UserId};
 use retrowalk_core::{Decision, Event, Profile, Progression};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -94,6 +94,42 @@ struct AppendJob {
 }
 
 impl AppendJob {
+    /// PostgreSQL, an event without a run: the version guard and the append in one
+    /// statement, atomic by itself, so one round trip to the server instead of four
+    /// (`BEGIN`, update, insert, `COMMIT`). SQLite, whose writer is in-process, cannot
+    /// update inside a `WITH` and runs [`AppendJob::run`].
+    async fn run_as_one_statement(self, store: &Store) -> Result<bool> {
+        let seq = self.prev_seq + 1;
+        let done = store
+            .exec_once(
+                "WITH moved AS ( \
+                    UPDATE programmes SET state = $1, seq = $2, updated_at = $3 \
+                    WHERE user_id = $4 AND seq = $5 RETURNING user_id) \
+                 INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
+                 SELECT user_id, $2, $6, $7, $8, $9, $3, $10, $11 FROM moved",
+                &[
+                    Arg::Text(&self.state),
+                    Arg::Int(seq),
+                    Arg::Int(now()),
+                    Arg::Int(self.user),
+                    Arg::Int(self.prev_seq),
+                    Arg::Text(self.kind),
+                    Arg::Text(&self.data),
+                    Arg::OptText(self.decision.as_deref()),
+                    Arg::OptInt(self.actor),
+                    Arg::OptText(self.note.as_deref()),
+                    Arg::OptText(self.day.as_deref()),
+                ],
+            )
+            .await;
+        match done {
+            // No row: the programme was no longer at `prev_seq`, and nothing was written.
+            Ok(n) => Ok(n == 1),
+            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(STALE.into())),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Advances the programme from `prev_seq` and appends the event (and its run). False,
     /// with nothing written, when the programme is no longer at `prev_seq`.
     async fn run(self, conn: &mut dyn Exec) -> Result<bool> {
@@ -354,7 +390,12 @@ impl Store {
                     event: event.clone(),
                 }),
             };
-            match self.write(move |conn| Box::pin(job.run(conn))).await {
+            let written = if self.backend == Backend::Postgres && job.run.is_none() {
+                job.run_as_one_statement(self).await
+            } else {
+                self.write(move |conn| Box::pin(job.run(conn))).await
+            };
+            match written {
                 Ok(true) => {
                     return Ok(Recorded {
                         seq,

@@ -93,3 +93,12 @@ impl Store {
         row.as_ref().map(|r| map(r)).transpose()
     }
 }
+
+impl Store {
+    /// Runs one statement on the pool, outside any transaction (a single statement is
+    /// atomic by itself); how many rows it changed. For writes that need no batch.
+    pub(crate) async fn exec_once(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        let done = bind_all(sqlx::query(sql), args).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -117,15 +117,53 @@ impl Store {
             "SELECT kind, day FROM events \
              WHERE user_id = $1 AND kind IN ('session', 'morning_pain') AND day >= $2",
             &[Arg::Int(user), Arg::Text(&since)],
-            |r| {
-                let day = parse_date(&r.text("day")?)?;
-                Ok(match r.text("kind")?.as_str() {
-                    "session" => Dated::Session(day),
-                    _ => Dated::MorningCheck(day),
-                })
-            },
+            dated_from,
         )
         .await
+    }
+
+    /// What today's page needs, in one query: the person's profile and programme, and
+    /// their sessions and morning checks about `since` or later ([`Store::dated_since`]).
+    pub async fn today_reads(
+        &self,
+        user: UserId,
+        since: Date,
+    ) -> Result<(Option<Profile>, Option<ProgrammeRecord>, Vec<Dated>)> {
+        enum Part {
+            Person(Box<(Option<Profile>, Option<ProgrammeRecord>)>),
+            Dated(Dated),
+        }
+        let since = since.to_string();
+        let parts = self
+            .read_all(
+                "SELECT 'person' AS part, pr.data AS profile, p.start_date, p.state, p.seq, \
+                    p.updated_at, NULL AS kind, NULL AS day \
+                 FROM users u LEFT JOIN profiles pr ON pr.user_id = u.id \
+                 LEFT JOIN programmes p ON p.user_id = u.id WHERE u.id = $1 \
+                 UNION ALL \
+                 SELECT 'dated', NULL, NULL, NULL, NULL, NULL, kind, day FROM events \
+                 WHERE user_id = $1 AND kind IN ('session', 'morning_pain') AND day >= $2",
+                &[Arg::Int(user), Arg::Text(&since)],
+                |r| {
+                    if r.text("part")? == "person" {
+                        let profile = r
+                            .opt_text("profile")?
+                            .map(|d| serde_json::from_str(&d))
+                            .transpose()?;
+                        return Ok(Part::Person(Box::new((profile, programme_from(r)?))));
+                    }
+                    dated_from(r).map(Part::Dated)
+                },
+            )
+            .await?;
+        let (mut profile, mut programme, mut dated) = (None, None, Vec::new());
+        for part in parts {
+            match part {
+                Part::Person(person) => (profile, programme) = *person,
+                Part::Dated(d) => dated.push(d),
+            }
+        }
+        Ok((profile, programme, dated))
     }
 
     /// The latest [`LAST_SESSIONS`] sessions of `patient` and every session dated `since`
@@ -308,6 +346,14 @@ pub(crate) fn programme_from(r: &dyn Cols) -> Result<Option<ProgrammeRecord>> {
         seq: r.int("seq")?,
         updated_at: r.int("updated_at")?,
     }))
+}
+
+fn dated_from(r: &dyn Cols) -> Result<Dated> {
+    let day = parse_date(&r.text("day")?)?;
+    Ok(match r.text("kind")?.as_str() {
+        "session" => Dated::Session(day),
+        _ => Dated::MorningCheck(day),
+    })
 }
 
 fn recent_from(r: &dyn Cols) -> Result<RecentSession> {

@@ -145,6 +145,15 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
             dated.sort_by_key(key);
             got.sort_by_key(key);
             assert_eq!(got, dated, "patient {id}, since {since}");
+
+            // Today's one query: the same profile, programme and dated rows.
+            let (profile, programme, mut got) = store.today_reads(id, since).await.unwrap();
+            got.sort_by_key(key);
+            assert_eq!(got, dated, "today's reads, patient {id}, since {since}");
+            assert_eq!(
+                (profile, programme),
+                store.profile_and_programme(id).await.unwrap()
+            );
         }
         let got: Vec<_> = store
             .recent_sessions_of_patients(clinician, since)
@@ -214,6 +223,10 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
     assert_eq!(
         store.profile_and_programme(clinician).await.unwrap(),
         (None, None)
+    );
+    assert_eq!(
+        store.today_reads(clinician, START).await.unwrap(),
+        (None, None, Vec::new())
     );
     let versions = store.patient_versions(clinician).await.unwrap();
     assert_eq!(versions.len(), ids.len());
