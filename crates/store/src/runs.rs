@@ -140,19 +140,40 @@ fn run_from_row(r: &sqlx::any::AnyRow) -> Result<Run> {
     })
 }
 
+/// Samples per `INSERT`: a year of telemetry restored row by row took 16 s on PostgreSQL,
+/// one round trip per second of walking. 7 parameters a row stays far below both
+/// databases' limits on bound parameters.
+const SAMPLES_PER_INSERT: usize = 128;
+
 pub(crate) async fn insert_samples(
     conn: &mut dyn Exec,
     run_id: &str,
     samples: &[Sample],
 ) -> Result<()> {
-    for s in samples {
-        let rr = (!s.rr_ms.is_empty())
-            .then(|| serde_json::to_string(&s.rr_ms))
-            .transpose()?;
-        conn.exec(
-            "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, t_ms) DO NOTHING",
-            &[
+    for chunk in samples.chunks(SAMPLES_PER_INSERT) {
+        let rr: Vec<Option<String>> = chunk
+            .iter()
+            .map(|s| {
+                (!s.rr_ms.is_empty())
+                    .then(|| serde_json::to_string(&s.rr_ms))
+                    .transpose()
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        let mut values = Vec::with_capacity(chunk.len());
+        let mut args = Vec::with_capacity(chunk.len() * 7);
+        for (k, (s, rr)) in chunk.iter().zip(&rr).enumerate() {
+            let p = k * 7;
+            values.push(format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            ));
+            args.extend([
                 Arg::Text(run_id),
                 Arg::Int(s.t_ms),
                 Arg::Real(s.speed_kmh),
@@ -160,9 +181,15 @@ pub(crate) async fn insert_samples(
                 Arg::Real(s.distance_m),
                 Arg::OptInt(s.heart_rate.map(i64::from)),
                 Arg::OptText(rr.as_deref()),
-            ],
-        )
-        .await?;
+            ]);
+        }
+        // A sample already stored (same run and time) is kept: a retried batch is harmless.
+        let sql = format!(
+            "INSERT INTO telemetry (run_id, t_ms, speed_kmh, incline_pct, distance_m, heart_rate, rr) \
+             VALUES {} ON CONFLICT (run_id, t_ms) DO NOTHING",
+            values.join(", ")
+        );
+        conn.exec(&sql, &args).await?;
     }
     Ok(())
 }

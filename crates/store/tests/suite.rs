@@ -248,11 +248,36 @@ async fn telemetry_is_kept_in_order_and_idempotent(store: Store) {
     store.append_samples("run-1", &samples[..3]).await.unwrap();
     store.append_samples("run-1", &samples[2..]).await.unwrap();
     assert_eq!(store.samples("run-1").await.unwrap(), samples);
+
     store.end_run("run-1", Some("user_stop")).await.unwrap();
     let runs = store.runs(p).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].stop_reason.as_deref(), Some("user_stop"));
     assert!(runs[0].ended_at.is_some());
+
+    // A long batch (a restore, an import) goes in several statements; overlapping
+    // batches still keep each second once.
+    store
+        .start_run("run-2", p, &serde_json::json!({}))
+        .await
+        .unwrap();
+    let long: Vec<Sample> = (0..301)
+        .map(|i| Sample {
+            t_ms: i * 1000,
+            speed_kmh: 1.0 + i as f64 / 1000.0,
+            incline_pct: (i % 3 != 0).then_some(i as f64 / 100.0),
+            distance_m: i as f64 * 0.3,
+            heart_rate: (i % 5 != 0).then_some(80 + (i % 60) as u8),
+            rr_ms: if i % 7 == 0 {
+                vec![600 + i as u16]
+            } else {
+                vec![]
+            },
+        })
+        .collect();
+    store.append_samples("run-2", &long[..250]).await.unwrap();
+    store.append_samples("run-2", &long[100..]).await.unwrap();
+    assert_eq!(store.samples("run-2").await.unwrap(), long);
 }
 
 /// Notes travel with their event, absent notes stay absent, and a stale edit with a note
