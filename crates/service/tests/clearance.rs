@@ -2,6 +2,9 @@
 //! note), whatever else it changes; and a patient waiting for clearance is flagged on the
 //! patient list, with or without a programme, also when the list is remembered.
 
+mod common;
+
+use common::knee_profile;
 use retrowalk_core::*;
 use retrowalk_service::*;
 use retrowalk_store::{both_backends, Role, Store, UserId};
@@ -10,24 +13,9 @@ use time::{Date, Duration};
 
 const MON: Date = date!(2026 - 01 - 05);
 
-/// Caution at 58 (no red flags): a programme starts without clearance.
-fn profile(age: u8) -> Profile {
-    Profile {
-        knee: KneeCondition::Osteoarthritis,
-        knee_pain: Pain::new(2).unwrap(),
-        schedule: Some(Schedule::parse("mon,wed,fri").unwrap()),
-        ..Profile::new(
-            "Pat",
-            Age::new(age).unwrap(),
-            BodyMass::from_kg(70.0).unwrap(),
-            Goal::KneeRehab,
-        )
-    }
-}
-
 /// The same person's answers after a change that calls for clearance (SCR-13).
 fn needs_clearance(age: u8) -> Profile {
-    let mut p = profile(age);
+    let mut p = knee_profile(age);
     p.flags.vestibular_or_dizziness = true;
     p.flags.poor_balance_or_falls = true;
     p.flags.neurological = true;
@@ -68,7 +56,7 @@ async fn clearance_of_a_running_programme_is_recorded(store: Store) {
     let doc = clinician(&svc).await;
     let me = patient_of(&svc, doc, 0).await;
     assert!(
-        svc.onboard(me, profile(58), MON)
+        svc.onboard(me, knee_profile(58), MON)
             .await
             .unwrap()
             .programme_started
@@ -127,7 +115,7 @@ async fn clearance_after_a_rescreen_is_recorded_with_or_without_a_new_tier(store
     let doc = clinician(&svc).await;
     for (i, age) in [(0, 58), (1, 80)] {
         let me = patient_of(&svc, doc, i).await;
-        svc.onboard(me, profile(age), MON).await.unwrap();
+        svc.onboard(me, knee_profile(age), MON).await.unwrap();
         let tier = svc.store.programme(me).await.unwrap().unwrap().state.tier;
         let o = svc.onboard(me, needs_clearance(age), MON).await.unwrap();
         assert_eq!(o.screening.tier, Tier::ClearanceRequired);
@@ -181,7 +169,7 @@ async fn backup_and_restore_keep_the_clearance(store: Store) {
     let svc = Service::new(store);
     let doc = clinician(&svc).await;
     let me = patient_of(&svc, doc, 0).await;
-    svc.onboard(me, profile(58), MON).await.unwrap();
+    svc.onboard(me, knee_profile(58), MON).await.unwrap();
     svc.record_clearance_noted(doc, me, MON, Some("Cleared by phone"))
         .await
         .unwrap();
@@ -240,7 +228,7 @@ async fn a_rescreen_into_clearance_flags_the_patient_list(store: Store) {
     let svc = Service::new(store.clone());
     let doc = clinician(&svc).await;
     let me = patient_of(&svc, doc, 0).await;
-    svc.onboard(me, profile(58), MON).await.unwrap();
+    svc.onboard(me, knee_profile(58), MON).await.unwrap();
     let list = list_agrees(&svc, &store, doc, MON).await;
     assert!(!waiting(&list[0].flags), "{list:?}");
 
@@ -250,7 +238,7 @@ async fn a_rescreen_into_clearance_flags_the_patient_list(store: Store) {
     assert_eq!(list[0].flags[0].describe(), "Waiting for clearance");
 
     // The answers corrected: no clearance needed after all.
-    svc.onboard(me, profile(58), MON).await.unwrap();
+    svc.onboard(me, knee_profile(58), MON).await.unwrap();
     let list = list_agrees(&svc, &store, doc, MON).await;
     assert!(!waiting(&list[0].flags), "{list:?}");
 
@@ -273,7 +261,7 @@ async fn the_whole_list_flags_everyone_waiting_for_clearance(store: Store) {
         let me = patient_of(&svc, doc, i).await;
         // Every fourth never had a programme; the others had one before re-screening.
         if i % 4 != 0 {
-            svc.onboard(me, profile(58), MON).await.unwrap();
+            svc.onboard(me, knee_profile(58), MON).await.unwrap();
         }
         ids.push(me);
     }

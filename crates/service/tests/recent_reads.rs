@@ -3,6 +3,8 @@
 //! events, rising pain and gaps, seen from many days.
 
 use retrowalk_core::prescription::week_index;
+mod common;
+
 use retrowalk_core::*;
 use retrowalk_service::*;
 use retrowalk_store::{Role, Store, UserId};
@@ -13,16 +15,8 @@ const START: Date = date!(2026 - 01 - 05);
 
 fn profile() -> Profile {
     Profile {
-        knee: KneeCondition::Osteoarthritis,
-        knee_pain: Pain::new(2).unwrap(),
         clearance: true,
-        schedule: Some(Schedule::parse("mon,wed,fri").unwrap()),
-        ..Profile::new(
-            "Pat",
-            Age::new(50).unwrap(),
-            BodyMass::from_kg(70.0).unwrap(),
-            Goal::KneeRehab,
-        )
+        ..common::knee_profile(50)
     }
 }
 

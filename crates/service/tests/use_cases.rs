@@ -1,3 +1,6 @@
+mod common;
+
+use common::knee_profile;
 use retrowalk_core::*;
 use retrowalk_service::*;
 use retrowalk_store::{Role, Store};
@@ -11,20 +14,6 @@ async fn service() -> (Service, tempfile::TempDir) {
     (Service::new(store), dir)
 }
 
-fn profile(age: u8) -> Profile {
-    Profile {
-        knee: KneeCondition::Osteoarthritis,
-        knee_pain: Pain::new(2).unwrap(),
-        schedule: Some(Schedule::parse("mon,wed,fri").unwrap()),
-        ..Profile::new(
-            "Pat",
-            Age::new(age).unwrap(),
-            BodyMass::from_kg(70.0).unwrap(),
-            Goal::KneeRehab,
-        )
-    }
-}
-
 const MON: time::Date = date!(2026 - 01 - 05);
 
 #[tokio::test]
@@ -36,7 +25,7 @@ async fn onboarding_logging_and_the_next_session() {
         .await
         .unwrap();
     assert_eq!(svc.today(me, MON).await.unwrap().status, Status::NoProfile);
-    let o = svc.onboard(me, profile(50), MON).await.unwrap();
+    let o = svc.onboard(me, knee_profile(50), MON).await.unwrap();
     assert!(o.programme_started);
     assert_eq!(o.screening.tier, Tier::Caution);
 
@@ -114,7 +103,7 @@ async fn clearance_clinician_caps_flags_and_audit() {
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
         .await
         .unwrap();
-    let mut p = profile(70);
+    let mut p = knee_profile(70);
     p.flags.poor_balance_or_falls = true;
     let o = svc.onboard(me, p, MON).await.unwrap();
     assert!(!o.programme_started);
@@ -209,7 +198,7 @@ async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
         .await
         .unwrap();
-    let mut p = profile(70);
+    let mut p = knee_profile(70);
     p.flags.poor_balance_or_falls = true;
     svc.onboard(me, p, MON).await.unwrap();
     svc.store.create_invite("INV", doc, 3600).await.unwrap();
@@ -277,14 +266,14 @@ async fn a_rescreen_that_needs_clearance_holds_the_programme() {
         .await
         .unwrap();
     assert!(
-        svc.onboard(me, profile(50), MON)
+        svc.onboard(me, knee_profile(50), MON)
             .await
             .unwrap()
             .programme_started
     );
     assert_eq!(svc.today(me, MON).await.unwrap().status, Status::Active);
 
-    let mut p = profile(50);
+    let mut p = knee_profile(50);
     p.flags.vestibular_or_dizziness = true;
     p.flags.poor_balance_or_falls = true;
     p.flags.neurological = true;

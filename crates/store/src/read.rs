@@ -92,9 +92,7 @@ impl Store {
             .await?;
         row.as_ref().map(|r| map(r)).transpose()
     }
-}
 
-impl Store {
     /// Runs one statement on the pool, outside any transaction (a single statement is
     /// atomic by itself); how many rows it changed. For writes that need no batch.
     pub(crate) async fn exec_once(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
