@@ -77,6 +77,22 @@ fn dated_window_start(today: Date) -> Date {
     monday.min(today - Duration::days(2))
 }
 
+/// What every logged session must satisfy, whoever it belongs to.
+fn check_log_input(log: &SessionLog, today: Date) -> Result<()> {
+    if log.date > today + Duration::days(1) {
+        return Err(ServiceError::Invalid(format!(
+            "the session date {} is in the future; log sessions on or after the day you walk",
+            log.date
+        )));
+    }
+    if log.backward_s > 3 * 3600 {
+        return Err(ServiceError::Invalid(
+            "backward time must be at most 180 minutes".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Service {
     pub(crate) async fn profile_and_programme(
         &self,
@@ -303,13 +319,25 @@ impl Service {
         notes: Option<&str>,
         next_day: Date,
     ) -> Result<(Decision, String, Today)> {
+        check_log_input(&log, today)?;
+        // The week's dated rows come with the profile and programme, before the write; the
+        // session this write adds is then the only new one, unless another writer appended
+        // to the programme meanwhile (its seq then moved by more than one): read again.
+        let since = dated_window_start(next_day);
+        let (profile, before, mut dated) = self.store.today_reads(user, since).await?;
+        let profile = profile.ok_or(ServiceError::NoProfile)?;
+        let before = before.ok_or(ServiceError::NoProgramme)?;
+        let (before_seq, date) = (before.seq, log.date);
         let (d, sentence, profile, programme) = self
-            .log_session_recorded(user, log, actor, today, notes)
+            .record_log(user, log, actor, notes, profile, before)
             .await?;
-        let dated = self
-            .store
-            .dated_since(user, dated_window_start(next_day))
-            .await?;
+        if programme.seq == before_seq + 1 {
+            if date >= since {
+                dated.push(Dated::Session(date));
+            }
+        } else {
+            dated = self.store.dated_since(user, since).await?;
+        }
         let next = self
             .today_from(user, next_day, Some(profile), Some(programme), &dated)
             .await?;
@@ -327,6 +355,20 @@ impl Service {
         notes: Option<&str>,
     ) -> Result<(Decision, String, Profile, ProgrammeRecord)> {
         let (profile, before) = self.check_log_read(user, &log, today).await?;
+        self.record_log(user, log, actor, notes, profile, before)
+            .await
+    }
+
+    /// Records a checked session from `before`, the programme just read.
+    async fn record_log(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        notes: Option<&str>,
+        profile: Profile,
+        before: ProgrammeRecord,
+    ) -> Result<(Decision, String, Profile, ProgrammeRecord)> {
         let notes = notes.map(str::trim).filter(|n| !n.is_empty());
         let start_date = before.start_date;
         let rec = self
@@ -378,17 +420,7 @@ impl Service {
         log: &SessionLog,
         today: Date,
     ) -> Result<(Profile, ProgrammeRecord)> {
-        if log.date > today + Duration::days(1) {
-            return Err(ServiceError::Invalid(format!(
-                "the session date {} is in the future; log sessions on or after the day you walk",
-                log.date
-            )));
-        }
-        if log.backward_s > 3 * 3600 {
-            return Err(ServiceError::Invalid(
-                "backward time must be at most 180 minutes".into(),
-            ));
-        }
+        check_log_input(log, today)?;
         self.profile_and_programme(user).await
     }
 

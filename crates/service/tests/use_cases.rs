@@ -307,3 +307,29 @@ async fn a_rescreen_that_needs_clearance_holds_the_programme() {
     assert_eq!(retier.who, "Dr Who");
     assert_eq!(retier.note.as_deref(), Some("Vestibular review normal"));
 }
+
+/// Two sessions logged at the same instant: the writer appends one and sends the other
+/// back to retry on the newer programme. Each answer's Today is the week its own write
+/// left, and the later one is what a fresh read gives (both sessions done).
+#[tokio::test]
+async fn two_logs_at_once_each_answer_with_the_week_they_left() {
+    let (svc, _d) = service().await;
+    let me = svc
+        .store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap();
+    svc.onboard(me, knee_profile(50), MON).await.unwrap();
+    let load = svc.today(me, MON).await.unwrap().planned.unwrap().load;
+    let wed = MON + time::Duration::days(2);
+    let (a, b) = tokio::join!(
+        svc.log_session_today(me, SessionLog::clean(MON, &load), me, wed, None, wed),
+        svc.log_session_today(me, SessionLog::clean(wed, &load), me, wed, None, wed),
+    );
+    let (a, b) = (a.unwrap().2, b.unwrap().2);
+    let (first, last) = if a.seq < b.seq { (a, b) } else { (b, a) };
+    assert_eq!(first.seq + 1, last.seq);
+    assert_eq!(first.adherence.done, 1, "{first:?}");
+    assert_eq!(last, svc.today(me, wed).await.unwrap());
+    assert_eq!(last.adherence.done, 2, "{last:?}");
+}

@@ -88,6 +88,15 @@ async fn walker_happy_path(store: Store) {
     assert!(next["seq"].as_i64().unwrap() > seq0);
     assert_eq!(next["last_decision"]["outcome"], "progress");
     assert_eq!(next["last_reason"], out["decision"]["sentence"]);
+    // The answer's Today is built from the write (not read again): it is the Today a
+    // fresh read gives, adherence and all.
+    let fresh = c
+        .get(&format!("/api/today?date={START}"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(next, &fresh);
+    assert_eq!(fresh["adherence"]["done"], 1, "{fresh}");
 
     // The next morning the knee check is due; a bad morning steps the next session back.
     let today2 = c
