@@ -77,21 +77,6 @@ impl Store {
         rows.iter().map(|r| map(r)).collect()
     }
 
-    /// [`Store::read_all`] for a read that may take milliseconds (a clinician's whole
-    /// patient list). On SQLite the runtime is told first that this thread will block, so
-    /// the tasks waiting behind it (a treadmill's STOP among them) move to another thread.
-    pub(crate) async fn read_all_long<T>(
-        &self,
-        sql: &str,
-        args: &[Arg<'_>],
-        map: impl Fn(&dyn Cols) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        if let Some(reads) = &self.sqlite_reads {
-            return blocking(|| reads.read(sql, args, usize::MAX, &map));
-        }
-        self.read_all(sql, args, map).await
-    }
-
     /// The first row `sql` yields, if any.
     pub(crate) async fn read_optional<T>(
         &self,
@@ -113,15 +98,5 @@ impl Store {
     pub(crate) async fn exec_once(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
         let done = bind_all(sqlx::query(sql), args).execute(&self.pool).await?;
         Ok(done.rows_affected())
-    }
-}
-
-/// Runs `f`, which blocks, through `block_in_place` where the runtime allows it (a
-/// multi-thread runtime; tests run on a single thread, where it would panic).
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        _ => f(),
     }
 }

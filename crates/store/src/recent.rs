@@ -204,10 +204,7 @@ impl Store {
         let since = since.to_string();
         let mut args = vec![Arg::Int(clinician), Arg::Text(&since)];
         args.extend(ids);
-        match among {
-            Among::All => self.read_all_long(&sql, &args, recent_from).await,
-            Among::Only(_) => self.read_all(&sql, &args, recent_from).await,
-        }
+        self.read_all(&sql, &args, recent_from).await
     }
 
     /// A person's profile and programme in one query (today's page needs both).
@@ -306,37 +303,36 @@ impl Store {
         let (only, ids) = among_sql("l.patient_id", among, 2);
         let mut args = vec![Arg::Int(clinician)];
         args.extend(ids);
-        let sql = format!(
-            "SELECT u.id, u.display_name, u.email, pr.data AS profile, \
-                p.start_date, p.state, p.seq, p.updated_at, \
-                (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
-             FROM links l JOIN users u ON u.id = l.patient_id \
-             LEFT JOIN profiles pr ON pr.user_id = l.patient_id \
-             LEFT JOIN programmes p ON p.user_id = l.patient_id \
-             WHERE l.clinician_id = $1{only} ORDER BY l.patient_id"
-        );
-        match among {
-            Among::All => self.read_all_long(&sql, &args, patient_row_from).await,
-            Among::Only(_) => self.read_all(&sql, &args, patient_row_from).await,
-        }
+        self.read_all(
+            &format!(
+                "SELECT u.id, u.display_name, u.email, pr.data AS profile, \
+                    p.start_date, p.state, p.seq, p.updated_at, \
+                    (SELECT MAX(x.day) FROM events x WHERE x.user_id = l.patient_id AND x.kind = 'session') AS last_day \
+                 FROM links l JOIN users u ON u.id = l.patient_id \
+                 LEFT JOIN profiles pr ON pr.user_id = l.patient_id \
+                 LEFT JOIN programmes p ON p.user_id = l.patient_id \
+                 WHERE l.clinician_id = $1{only} ORDER BY l.patient_id"
+            ),
+            &args,
+            |r| {
+                Ok(PatientRow {
+                    id: r.int("id")?,
+                    name: r.text("display_name")?,
+                    email: r.text("email")?,
+                    profile: r
+                        .opt_text("profile")?
+                        .map(|d| serde_json::from_str(&d))
+                        .transpose()?,
+                    programme: programme_from(r)?,
+                    last_session_day: r
+                        .opt_text("last_day")?
+                        .map(|d| parse_date(&d))
+                        .transpose()?,
+                })
+            },
+        )
+        .await
     }
-}
-
-fn patient_row_from(r: &dyn Cols) -> Result<PatientRow> {
-    Ok(PatientRow {
-        id: r.int("id")?,
-        name: r.text("display_name")?,
-        email: r.text("email")?,
-        profile: r
-            .opt_text("profile")?
-            .map(|d| serde_json::from_str(&d))
-            .transpose()?,
-        programme: programme_from(r)?,
-        last_session_day: r
-            .opt_text("last_day")?
-            .map(|d| parse_date(&d))
-            .transpose()?,
-    })
 }
 
 /// The programme columns (start_date, state, seq, updated_at) of a row that may have none.

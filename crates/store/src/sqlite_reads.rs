@@ -1,10 +1,8 @@
 //! SQLite reads on the calling thread, for the pages opened all the time (today's session,
 //! the patient list, every request's sign-in check). Their pages are in memory and a read
 //! takes tens of microseconds, less than handing it to another thread and back (see
-//! `sqlite.rs`), so they run in-line on the task that asks. The one read that can take
-//! milliseconds, a clinician's whole patient list, first tells the runtime it will block
-//! (`Store::read_all_long`), so nothing waits behind it. In WAL mode these readers never
-//! wait for the writer.
+//! `sqlite.rs`), so they run in-line on the task that asks. In WAL mode these readers
+//! never wait for the writer.
 
 use crate::read::{Arg, Cols};
 use crate::Result;

@@ -287,17 +287,6 @@ async fn sqlite_recent_reads_agree_with_the_whole_log() {
     recent_reads_agree_with_the_whole_log(store).await;
 }
 
-/// The same on the server's kind of runtime, where the long reads (whole lists) step
-/// aside with `block_in_place` instead of running in-line.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_recent_reads_agree_on_a_multi_thread_runtime() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
-    recent_reads_agree_with_the_whole_log(store).await;
-}
-
 #[tokio::test]
 async fn sqlite_a_restored_history_is_found_by_day() {
     let dir = tempfile::tempdir().unwrap();
