@@ -14,16 +14,20 @@ async fn service() -> (Service, tempfile::TempDir) {
     (Service::new(store), dir)
 }
 
+/// Pat, a person with an account and nothing else yet.
+async fn pat(svc: &Service) -> retrowalk_store::UserId {
+    svc.store
+        .create_user("p@x.org", "Pat", None, Role::Person)
+        .await
+        .unwrap()
+}
+
 const MON: time::Date = date!(2026 - 01 - 05);
 
 #[tokio::test]
 async fn onboarding_logging_and_the_next_session() {
     let (svc, _d) = service().await;
-    let me = svc
-        .store
-        .create_user("p@x.org", "Pat", None, Role::Person)
-        .await
-        .unwrap();
+    let me = pat(&svc).await;
     assert_eq!(svc.today(me, MON).await.unwrap().status, Status::NoProfile);
     let o = svc.onboard(me, knee_profile(50), MON).await.unwrap();
     assert!(o.programme_started);
@@ -88,11 +92,7 @@ async fn onboarding_logging_and_the_next_session() {
 #[tokio::test]
 async fn clearance_clinician_caps_flags_and_audit() {
     let (svc, _d) = service().await;
-    let me = svc
-        .store
-        .create_user("p@x.org", "Pat", None, Role::Person)
-        .await
-        .unwrap();
+    let me = pat(&svc).await;
     let other = svc
         .store
         .create_user("q@x.org", "Q", None, Role::Person)
@@ -188,11 +188,7 @@ async fn clearance_clinician_caps_flags_and_audit() {
 #[tokio::test]
 async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
     let (svc, _d) = service().await;
-    let me = svc
-        .store
-        .create_user("p@x.org", "Pat", None, Role::Person)
-        .await
-        .unwrap();
+    let me = pat(&svc).await;
     let doc = svc
         .store
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
@@ -255,11 +251,7 @@ async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
 #[tokio::test]
 async fn a_rescreen_that_needs_clearance_holds_the_programme() {
     let (svc, _d) = service().await;
-    let me = svc
-        .store
-        .create_user("p@x.org", "Pat", None, Role::Person)
-        .await
-        .unwrap();
+    let me = pat(&svc).await;
     let doc = svc
         .store
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
@@ -314,11 +306,7 @@ async fn a_rescreen_that_needs_clearance_holds_the_programme() {
 #[tokio::test]
 async fn two_logs_at_once_each_answer_with_the_week_they_left() {
     let (svc, _d) = service().await;
-    let me = svc
-        .store
-        .create_user("p@x.org", "Pat", None, Role::Person)
-        .await
-        .unwrap();
+    let me = pat(&svc).await;
     svc.onboard(me, knee_profile(50), MON).await.unwrap();
     let load = svc.today(me, MON).await.unwrap().planned.unwrap().load;
     let wed = MON + time::Duration::days(2);
