@@ -300,14 +300,22 @@ async fn clinician_flow(store: Store) {
     );
 }
 
+/// Answers that call for a clinician's clearance before any programme (SCR-13).
+fn needs_clearance_json() -> serde_json::Value {
+    let mut p = profile_json();
+    p["flags"] = json!({"poor_balance_or_falls": true, "vestibular_or_dizziness": true, "neurological": true, "vision_impairment": false});
+    p
+}
+
 async fn clearance_starts_a_programme(store: Store) {
     let t = TestApp::new(store);
     let mut w = t.client();
     let u = w.signup("risky@example.org", "walker").await;
-    let mut p = profile_json();
-    p["flags"] = json!({"poor_balance_or_falls": true, "vestibular_or_dizziness": true, "neurological": true, "vision_impairment": false});
     let on = w
-        .put(&format!("/api/profile?date={START}"), p)
+        .put(
+            &format!("/api/profile?date={START}"),
+            needs_clearance_json(),
+        )
         .await
         .expect(StatusCode::OK)
         .json();
@@ -412,10 +420,11 @@ async fn clearance_is_shown_to_the_patient_and_flagged_on_the_list(store: Store)
         "{list}"
     );
     // The patient re-screens into the clearance tier.
-    let mut p = profile_json();
-    p["flags"] = json!({"poor_balance_or_falls": true, "vestibular_or_dizziness": true, "neurological": true, "vision_impairment": false});
     let on = w
-        .put(&format!("/api/profile?date={START}"), p)
+        .put(
+            &format!("/api/profile?date={START}"),
+            needs_clearance_json(),
+        )
         .await
         .expect(StatusCode::OK)
         .json();
