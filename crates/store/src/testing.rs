@@ -1,8 +1,39 @@
 //! Test support shared by every crate's tests (feature `testing`): throwaway stores on
 //! SQLite and PostgreSQL, and `both_backends!` to run one test body on each.
 
-use crate::Store;
+use crate::{Role, Store, UserId};
+use retrowalk_core::{screen, Profile, Progression, Schedule};
 use std::sync::atomic::{AtomicU32, Ordering};
+use time::macros::date;
+use time::Date;
+
+/// The Monday the test programmes of [`person_with_programme`] start on.
+pub const TEST_START: Date = date!(2026 - 01 - 05);
+
+/// A person (`email`, named as `profile` is) with `profile` saved and a programme started
+/// on [`TEST_START`], training Monday, Wednesday and Friday.
+pub async fn person_with_programme(
+    store: &Store,
+    email: &str,
+    profile: &Profile,
+) -> (UserId, Progression) {
+    let id = store
+        .create_user(email, &profile.name, None, Role::Person)
+        .await
+        .expect("create the test person");
+    store
+        .save_profile(id, profile)
+        .await
+        .expect("save the test profile");
+    let schedule = Schedule::parse("mon,wed,fri").expect("a valid schedule");
+    let prog = Progression::new(profile, &screen(profile), schedule, TEST_START)
+        .expect("the test profile may start a programme");
+    store
+        .start_programme(id, &prog, TEST_START, false)
+        .await
+        .expect("start the test programme");
+    (id, prog)
+}
 
 /// The PostgreSQL test server's admin URL (`RETROWALK_TEST_PG`). Without one the
 /// PostgreSQL half of a test is reported as not run; under CI that is a failure, never a

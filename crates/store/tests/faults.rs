@@ -5,7 +5,6 @@
 use retrowalk_core::*;
 use retrowalk_store::*;
 use std::process::Command;
-use time::macros::date;
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok()
@@ -21,24 +20,9 @@ fn profile() -> Profile {
 }
 
 async fn seed(store: &Store) -> UserId {
-    let id = store
-        .create_user("fay@x.org", "Fay", None, Role::Person)
+    testing::person_with_programme(store, "fay@x.org", &profile())
         .await
-        .unwrap();
-    let p = profile();
-    store.save_profile(id, &p).await.unwrap();
-    let prog = Progression::new(
-        &p,
-        &screen(&p),
-        Schedule::parse("mon,wed,fri").unwrap(),
-        date!(2026 - 01 - 05),
-    )
-    .unwrap();
-    store
-        .start_programme(id, &prog, date!(2026 - 01 - 05), false)
-        .await
-        .unwrap();
-    id
+        .0
 }
 
 struct Tmpfs(std::path::PathBuf);

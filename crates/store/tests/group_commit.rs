@@ -3,35 +3,20 @@
 
 use retrowalk_core::*;
 use retrowalk_store::*;
-use time::macros::date;
 
 const PEOPLE: usize = 12;
 const EVENTS_EACH: usize = 5;
 
 async fn person(store: &Store, n: usize) -> UserId {
-    let id = store
-        .create_user(&format!("w{n}@x.org"), "W", None, Role::Person)
-        .await
-        .unwrap();
     let p = Profile::new(
         "W",
         Age::new(50).unwrap(),
         BodyMass::from_kg(70.0).unwrap(),
         Goal::Fitness,
     );
-    store.save_profile(id, &p).await.unwrap();
-    let prog = Progression::new(
-        &p,
-        &screen(&p),
-        Schedule::parse("mon,wed,fri").unwrap(),
-        date!(2026 - 01 - 05),
-    )
-    .unwrap();
-    store
-        .start_programme(id, &prog, date!(2026 - 01 - 05), false)
+    testing::person_with_programme(store, &format!("w{n}@x.org"), &p)
         .await
-        .unwrap();
-    id
+        .0
 }
 
 async fn concurrent_writers_are_all_stored(store: Store) {

@@ -24,24 +24,7 @@ fn profile() -> Profile {
 }
 
 async fn person_with_programme(store: &Store, email: &str) -> (UserId, Progression) {
-    let id = store
-        .create_user(email, "Ada", None, Role::Person)
-        .await
-        .unwrap();
-    let p = profile();
-    store.save_profile(id, &p).await.unwrap();
-    let prog = Progression::new(
-        &p,
-        &screen(&p),
-        Schedule::parse("mon,wed,fri").unwrap(),
-        date!(2026 - 01 - 05),
-    )
-    .unwrap();
-    store
-        .start_programme(id, &prog, date!(2026 - 01 - 05), false)
-        .await
-        .unwrap();
-    (id, prog)
+    testing::person_with_programme(store, email, &profile()).await
 }
 
 async fn profiles_and_users(store: Store) {
