@@ -418,11 +418,11 @@ impl Service {
         // The programmes (with the profiles, in the same query) are read before the
         // sessions, so a summary is never older than the version it is remembered under
         // (at worst newer, which only costs a rebuild); a profile save moves that version.
-        let rows = self.store.patient_rows_among(clinician, among).await?;
+        let rows = self.store.patient_rows(clinician, among).await?;
         let mut recent: HashMap<UserId, Vec<SessionLog>> = HashMap::new();
         for r in self
             .store
-            .recent_sessions_among(clinician, among, flags_since(today))
+            .recent_sessions_of_patients(clinician, among, flags_since(today))
             .await?
         {
             recent.entry(r.user_id).or_default().push(r.log);

@@ -180,18 +180,9 @@ impl Store {
             .await
     }
 
-    /// [`Store::recent_sessions`] for every patient linked to `clinician`, in one query.
+    /// [`Store::recent_sessions`] for those of `clinician`'s patients `among` names, in
+    /// one query.
     pub async fn recent_sessions_of_patients(
-        &self,
-        clinician: UserId,
-        since: Date,
-    ) -> Result<Vec<RecentSession>> {
-        self.recent_sessions_among(clinician, Among::All, since)
-            .await
-    }
-
-    /// [`Store::recent_sessions`] for those of `clinician`'s patients `among` names.
-    pub async fn recent_sessions_among(
         &self,
         clinician: UserId,
         among: Among<'_>,
@@ -289,13 +280,9 @@ impl Store {
         .await
     }
 
-    /// A clinician's linked patients with their profiles and programmes, in one query.
-    pub async fn patient_rows(&self, clinician: UserId) -> Result<Vec<PatientRow>> {
-        self.patient_rows_among(clinician, Among::All).await
-    }
-
-    /// [`Store::patient_rows`] for those of `clinician`'s patients `among` names.
-    pub async fn patient_rows_among(
+    /// Those of `clinician`'s linked patients `among` names, with their profiles and
+    /// programmes, in one query.
+    pub async fn patient_rows(
         &self,
         clinician: UserId,
         among: Among<'_>,

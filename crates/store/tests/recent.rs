@@ -156,7 +156,7 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
             );
         }
         let got: Vec<_> = store
-            .recent_sessions_of_patients(clinician, since)
+            .recent_sessions_of_patients(clinician, Among::All, since)
             .await
             .unwrap()
             .into_iter()
@@ -169,19 +169,19 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
         "the histories exercise the reads ({compared})"
     );
 
-    let rows = store.patient_rows(clinician).await.unwrap();
+    let rows = store.patient_rows(clinician, Among::All).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
     // Some of the patients: the same rows as the whole list's, for lists of every length
     // the store pads (3 of them is padded to 4 with the last id repeated), and none.
     let since = START + Duration::days(30);
     let all_recent = store
-        .recent_sessions_of_patients(clinician, since)
+        .recent_sessions_of_patients(clinician, Among::All, since)
         .await
         .unwrap();
     for n in 0..=ids.len() {
         let some: Vec<UserId> = ids.iter().rev().step_by(2).take(n).copied().collect();
         let got = store
-            .patient_rows_among(clinician, Among::Only(&some))
+            .patient_rows(clinician, Among::Only(&some))
             .await
             .unwrap();
         let want: Vec<_> = rows
@@ -191,7 +191,7 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
             .collect();
         assert_eq!(got, want, "patient rows among {some:?}");
         let got = store
-            .recent_sessions_among(clinician, Among::Only(&some), since)
+            .recent_sessions_of_patients(clinician, Among::Only(&some), since)
             .await
             .unwrap();
         let want: Vec<_> = all_recent
@@ -247,9 +247,13 @@ async fn recent_reads_agree_with_the_whole_log(store: Store) {
         .create_user("d@x.org", "D", None, Role::Clinician)
         .await
         .unwrap();
-    assert!(store.patient_rows(other).await.unwrap().is_empty());
     assert!(store
-        .recent_sessions_of_patients(other, START)
+        .patient_rows(other, Among::All)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .recent_sessions_of_patients(other, Among::All, START)
         .await
         .unwrap()
         .is_empty());
