@@ -36,10 +36,11 @@ impl Store {
 }
 
 /// Writes the run inside the event's transaction, after the programme's version guard.
+/// `session_day`: the day of the session the event logs, if it logs one.
 pub(crate) async fn insert_run(
     conn: &mut dyn Exec,
     user: UserId,
-    event: &Event,
+    session_day: Option<&str>,
     run: &NewRun<'_>,
 ) -> Result<()> {
     let t = now();
@@ -64,13 +65,11 @@ pub(crate) async fn insert_run(
             run.id
         )));
     }
-    if let Some(day) =
-        crate::programme::event_day(event).filter(|_| matches!(event, Event::Session(_)))
-    {
+    if let Some(day) = session_day {
         let taken = conn
             .exists(
                 "SELECT 1 AS one FROM events WHERE user_id = $1 AND kind = 'session' AND day = $2",
-                &[Arg::Int(user), Arg::Text(&day)],
+                &[Arg::Int(user), Arg::Text(day)],
             )
             .await?;
         if taken {

@@ -70,13 +70,20 @@ const ATTEMPTS: usize = 8;
 /// programme row was already updated) and the append retried, never shown to anyone.
 const STALE: &str = "event sequence taken; retry";
 
+/// A unique-key conflict on the event's `seq`: another writer took it (see [`STALE`]).
+fn stale_if_taken(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => StoreError::Conflict(STALE.into()),
+        other => other,
+    }
+}
+
 /// A run written with its event, owned so the job can wait in the writer's queue.
 struct OwnedRun {
     id: String,
     plan: serde_json::Value,
     stop_reason: Option<String>,
     samples: Vec<crate::Sample>,
-    event: Event,
 }
 
 /// Everything one event append writes, computed before the transaction.
@@ -121,13 +128,10 @@ impl AppendJob {
                     Arg::OptText(self.day.as_deref()),
                 ],
             )
-            .await;
-        match done {
-            // No row: the programme was no longer at `prev_seq`, and nothing was written.
-            Ok(n) => Ok(n == 1),
-            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(STALE.into())),
-            Err(e) => Err(e),
-        }
+            .await
+            .map_err(stale_if_taken)?;
+        // No row: the programme was no longer at `prev_seq`, and nothing was written.
+        Ok(done == 1)
     }
 
     /// Advances the programme from `prev_seq` and appends the event (and its run). False,
@@ -159,30 +163,28 @@ impl AppendJob {
                 stop_reason: r.stop_reason.as_deref(),
                 samples: &r.samples,
             };
-            crate::imports::insert_run(conn, self.user, &r.event, &run).await?;
+            // A session's day: a second session logged on it means this walk is in already.
+            let session_day = self.day.as_deref().filter(|_| self.kind == "session");
+            crate::imports::insert_run(conn, self.user, session_day, &run).await?;
         }
-        let inserted = conn
-            .exec(
-                "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                &[
-                    Arg::Int(self.user),
-                    Arg::Int(seq),
-                    Arg::Text(self.kind),
-                    Arg::Text(&self.data),
-                    Arg::OptText(self.decision.as_deref()),
-                    Arg::OptInt(self.actor),
-                    Arg::Int(now()),
-                    Arg::OptText(self.note.as_deref()),
-                    Arg::OptText(self.day.as_deref()),
-                ],
-            )
-            .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(STALE.into())),
-            Err(e) => Err(e),
-        }
+        conn.exec(
+            "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                Arg::Int(self.user),
+                Arg::Int(seq),
+                Arg::Text(self.kind),
+                Arg::Text(&self.data),
+                Arg::OptText(self.decision.as_deref()),
+                Arg::OptInt(self.actor),
+                Arg::Int(now()),
+                Arg::OptText(self.note.as_deref()),
+                Arg::OptText(self.day.as_deref()),
+            ],
+        )
+        .await
+        .map_err(stale_if_taken)?;
+        Ok(true)
     }
 }
 
@@ -387,7 +389,6 @@ impl Store {
                     plan: r.plan.clone(),
                     stop_reason: r.stop_reason.map(str::to_owned),
                     samples: r.samples.to_vec(),
-                    event: event.clone(),
                 }),
             };
             let written = if self.backend == Backend::Postgres && job.run.is_none() {
