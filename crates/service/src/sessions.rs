@@ -300,8 +300,9 @@ impl Service {
         today: Date,
         notes: Option<&str>,
     ) -> Result<(Decision, String)> {
-        let (d, sentence, _, _) = self
-            .log_session_recorded(user, log, actor, today, notes)
+        let (profile, before) = self.check_log_read(user, &log, today).await?;
+        let (d, sentence, _) = self
+            .record_log(user, log, actor, notes, &profile, before)
             .await?;
         Ok((d, sentence))
     }
@@ -328,8 +329,8 @@ impl Service {
         let profile = profile.ok_or(ServiceError::NoProfile)?;
         let before = before.ok_or(ServiceError::NoProgramme)?;
         let (before_seq, date) = (before.seq, log.date);
-        let (d, sentence, profile, programme) = self
-            .record_log(user, log, actor, notes, profile, before)
+        let (d, sentence, programme) = self
+            .record_log(user, log, actor, notes, &profile, before)
             .await?;
         if programme.seq == before_seq + 1 {
             if date >= since {
@@ -344,31 +345,17 @@ impl Service {
         Ok((d, sentence, next))
     }
 
-    /// Logs a session; the decision and its sentence, the profile, and the programme as
-    /// this write left it.
-    async fn log_session_recorded(
-        &self,
-        user: UserId,
-        log: SessionLog,
-        actor: UserId,
-        today: Date,
-        notes: Option<&str>,
-    ) -> Result<(Decision, String, Profile, ProgrammeRecord)> {
-        let (profile, before) = self.check_log_read(user, &log, today).await?;
-        self.record_log(user, log, actor, notes, profile, before)
-            .await
-    }
-
-    /// Records a checked session from `before`, the programme just read.
+    /// Records a checked session from `before`, the programme just read: the decision and
+    /// its sentence, and the programme as this write left it.
     async fn record_log(
         &self,
         user: UserId,
         log: SessionLog,
         actor: UserId,
         notes: Option<&str>,
-        profile: Profile,
+        profile: &Profile,
         before: ProgrammeRecord,
-    ) -> Result<(Decision, String, Profile, ProgrammeRecord)> {
+    ) -> Result<(Decision, String, ProgrammeRecord)> {
         let notes = notes.map(str::trim).filter(|n| !n.is_empty());
         let start_date = before.start_date;
         let rec = self
@@ -384,7 +371,7 @@ impl Service {
             // Not shown on Today; the write's own clock is not returned.
             updated_at: 0,
         };
-        Ok((d, sentence, profile, after))
+        Ok((d, sentence, after))
     }
 
     /// Like [`Service::log_session`], storing the finished run that recorded the session
