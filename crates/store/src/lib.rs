@@ -133,12 +133,12 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL for concurrent readers; FULL sync so an acknowledged write
-                        // survives a crash or power cut; wait rather than fail on a lock.
+                        // WAL for concurrent readers; the rest as every SQLite connection.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        for (name, value) in sqlite::SETTINGS {
+                            conn.execute(format!("PRAGMA {name} = {value}").as_str())
+                                .await?;
+                        }
                     }
                     Ok(())
                 })

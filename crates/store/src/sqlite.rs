@@ -10,30 +10,35 @@ use crate::read::{Arg, Cols};
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags, Statement};
 use std::path::Path;
-use std::time::Duration;
 
 /// Prepared statements kept per connection: every busy statement, with room to spare.
 const STATEMENT_CACHE: usize = 64;
 
+/// Every SQLite connection's settings, whichever library opens it: FULL sync so an
+/// acknowledged write survives a crash or a power cut, wait rather than fail on a lock,
+/// and enforce foreign keys. (WAL, for concurrent readers, is kept by the file itself;
+/// the pool sets it when it creates the database.)
+pub(crate) const SETTINGS: [(&str, &str); 3] = [
+    ("synchronous", "FULL"),
+    ("busy_timeout", "5000"),
+    ("foreign_keys", "ON"),
+];
+
 /// Opens the database file at `path`, which the store has already created and migrated,
-/// with the same settings as the pool's connections (see `Store::open`).
+/// with the pool's [`SETTINGS`].
 pub(crate) fn connect(path: &Path, read_only: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite_error)?;
-    conn.busy_timeout(Duration::from_secs(5))
-        .map_err(sqlite_error)?;
+    for (name, value) in SETTINGS {
+        conn.pragma_update(None, name, value)
+            .map_err(sqlite_error)?;
+    }
     if read_only {
         // SQLite itself refuses a write made through a reader.
         conn.pragma_update(None, "query_only", true)
-            .map_err(sqlite_error)?;
-    } else {
-        // As the pool's: an acknowledged write survives a crash or a power cut.
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sqlite_error)?;
-        conn.pragma_update(None, "foreign_keys", true)
             .map_err(sqlite_error)?;
     }
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -151,5 +156,35 @@ pub(crate) fn sqlite_error(e: rusqlite::Error) -> StoreError {
             StoreError::Corrupt(e.to_string())
         }
         _ => StoreError::Sqlite(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The writer's and the readers' connections carry the pool's settings (a writer
+    /// without FULL sync would acknowledge writes a power cut can lose), and readers refuse
+    /// to write.
+    #[tokio::test]
+    async fn rusqlite_connections_carry_the_pools_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        crate::Store::open(path.to_str().unwrap()).await.unwrap();
+        for read_only in [false, true] {
+            let conn = super::connect(&path, read_only).unwrap();
+            let get = |p: &str| -> i64 {
+                conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))
+                    .unwrap()
+            };
+            assert_eq!(get("synchronous"), 2, "FULL");
+            assert_eq!(get("busy_timeout"), 5000);
+            assert_eq!(get("foreign_keys"), 1);
+            assert_eq!(get("query_only"), i64::from(read_only));
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
+        let reader = super::connect(&path, true).unwrap();
+        assert!(reader.execute_batch("CREATE TABLE x (y INTEGER)").is_err());
     }
 }
