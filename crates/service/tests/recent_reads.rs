@@ -7,7 +7,7 @@ mod common;
 
 use retrowalk_core::*;
 use retrowalk_service::*;
-use retrowalk_store::{Role, Store, UserId};
+use retrowalk_store::{Role, UserId};
 use time::macros::date;
 use time::{Date, Duration};
 
@@ -89,10 +89,7 @@ async fn reference_today(svc: &Service, me: UserId, today: Date) -> (u32, Option
 
 #[tokio::test]
 async fn recent_reads_give_what_the_whole_log_gives() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     let svc = Service::new(store);
     let clinician = svc
         .store
@@ -154,10 +151,7 @@ async fn recent_reads_give_what_the_whole_log_gives() {
 /// list made from scratch.
 #[tokio::test]
 async fn a_remembered_patient_list_follows_every_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     let svc = Service::new(store.clone());
     let other_process = Service::new(store.clone());
     let clinician = svc

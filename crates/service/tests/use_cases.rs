@@ -3,14 +3,11 @@ mod common;
 use common::knee_profile;
 use retrowalk_core::*;
 use retrowalk_service::*;
-use retrowalk_store::{Role, Store};
+use retrowalk_store::Role;
 use time::macros::date;
 
 async fn service() -> (Service, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     (Service::new(store), dir)
 }
 

@@ -96,10 +96,7 @@ async fn concurrent_writers_are_all_stored(store: Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_concurrent_writers_are_all_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("g.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     concurrent_writers_are_all_stored(store).await;
 }
 

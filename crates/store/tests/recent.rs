@@ -284,19 +284,13 @@ async fn a_restored_history_is_found_by_day(store: Store) {
 
 #[tokio::test]
 async fn sqlite_recent_reads_agree_with_the_whole_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     recent_reads_agree_with_the_whole_log(store).await;
 }
 
 #[tokio::test]
 async fn sqlite_a_restored_history_is_found_by_day() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_dir, store) = retrowalk_store::testing::fresh_sqlite().await;
     a_restored_history_is_found_by_day(store).await;
 }
 

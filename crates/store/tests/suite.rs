@@ -488,13 +488,8 @@ async fn backup_round_trip(from: Store, to: Store) {
 
 #[tokio::test]
 async fn backup_restores_losslessly_sqlite_to_sqlite() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let from = Store::open(a.path().join("a.db").to_str().unwrap())
-        .await
-        .unwrap();
-    let to = Store::open(b.path().join("b.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_a, from) = retrowalk_store::testing::fresh_sqlite().await;
+    let (_b, to) = retrowalk_store::testing::fresh_sqlite().await;
     backup_round_trip(from, to).await;
 }
 
@@ -503,19 +498,13 @@ async fn backup_moves_a_person_from_sqlite_to_postgres() {
     let Some(to) = retrowalk_store::testing::fresh_postgres("rw_test").await else {
         return;
     };
-    let a = tempfile::tempdir().unwrap();
-    let from = Store::open(a.path().join("a.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_a, from) = retrowalk_store::testing::fresh_sqlite().await;
     backup_round_trip(from, to).await;
 }
 
 #[tokio::test]
 async fn damaged_backups_are_refused_whole() {
-    let a = tempfile::tempdir().unwrap();
-    let s = Store::open(a.path().join("a.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let (_a, s) = retrowalk_store::testing::fresh_sqlite().await;
     let id = generate_history(&s).await;
     let good = s.backup(id).await.unwrap();
     let other = s
