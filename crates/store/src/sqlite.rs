@@ -90,11 +90,6 @@ pub(crate) fn query<T>(
 
 /// Runs one statement; how many rows it changed.
 pub(crate) fn execute(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-    if args.is_empty() && !sql.contains('$') {
-        // Transaction control, and statements without parameters: nothing to cache.
-        conn.execute_batch(sql).map_err(sqlite_error)?;
-        return Ok(conn.changes());
-    }
     let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
     bind(&mut stmt, args)?;
     Ok(stmt.raw_execute().map_err(sqlite_error)? as u64)
