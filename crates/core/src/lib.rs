@@ -1,6 +1,7 @@
 //! The retro-walking domain, pure and free of IO: units, screening, prescription,
 //! progression, energy and session plans. Every rule cites an ID in `docs/evidence.md`.
 
+pub mod dates;
 pub mod energy;
 pub mod heart_rate;
 pub mod prescription;

@@ -4,7 +4,7 @@ use crate::rules::Rule;
 use crate::screening::{Goal, Profile, Screening, Tier};
 use crate::units::{Incline, InvalidValue, RailUse, Speed, Units};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Weekday};
+use time::{Date, Weekday};
 
 /// The dose of one session's backward walking: what progression moves.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -250,7 +250,8 @@ impl Schedule {
     /// Training days from `from` (inclusive) for `weeks` weeks.
     pub fn dates(&self, from: Date, weeks: u32) -> Vec<Date> {
         (0..weeks as i64 * 7)
-            .map(|i| from + Duration::days(i))
+            .map(|i| crate::dates::add_days(from, i))
+            .take_while(|d| *d != time::Date::MAX)
             .filter(|d| self.is_training_day(*d))
             .collect()
     }

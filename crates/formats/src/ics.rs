@@ -91,7 +91,9 @@ pub fn calendar(events: &[PlannedEvent], opts: &CalendarOptions) -> String {
             }
             Some(t) => {
                 let start = e.date.with_time(t);
-                let end = start + Duration::seconds(i64::from(e.duration_s.max(60)));
+                let end = start
+                    .checked_add(Duration::seconds(i64::from(e.duration_s.max(60))))
+                    .unwrap_or(start);
                 line(&mut out, &format!("DTSTART:{}", local(start)));
                 line(&mut out, &format!("DTEND:{}", local(end)));
             }

@@ -2,6 +2,7 @@
 //! the flags that draw a clinician's eye on the patient list.
 
 use crate::{Result, Service, ServiceError};
+use retrowalk_core::dates::add_days;
 use retrowalk_core::SessionLog;
 use retrowalk_core::{
     screen, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
@@ -9,7 +10,7 @@ use retrowalk_core::{
 use retrowalk_store::{Among, ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use time::{Date, Duration};
+use time::Date;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "flag", rename_all = "snake_case")]
@@ -63,7 +64,7 @@ pub const NO_LOG_DAYS: i64 = 7;
 /// The earliest session date a patient's flags look at: safety events go back 14 days,
 /// and a planned day 14 days ago counts as done by a session a day either side.
 pub fn flags_since(today: Date) -> Date {
-    today - Duration::days(15)
+    add_days(today, -15)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -333,7 +334,7 @@ impl Service {
                 to: pains[2],
             });
         }
-        let since = today - Duration::days(14);
+        let since = add_days(today, -14);
         for l in logs.iter().filter(|l| l.date >= since) {
             let what = if l.fall || l.stopped_early == Some(StopReason::Fall) {
                 Some("Fall")

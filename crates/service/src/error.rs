@@ -29,3 +29,9 @@ impl From<retrowalk_core::InvalidValue> for ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+impl From<retrowalk_core::dates::OutOfWindow> for ServiceError {
+    fn from(e: retrowalk_core::dates::OutOfWindow) -> Self {
+        ServiceError::Invalid(e.to_string())
+    }
+}

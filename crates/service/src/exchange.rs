@@ -4,6 +4,7 @@
 //! so both export exactly the same files.
 
 use crate::{HistoryEntry, Result, Service, ServiceError};
+use retrowalk_core::dates::add_days;
 use retrowalk_core::session::{SegmentKind, SessionPlan};
 use retrowalk_core::{Effort, Event, Load, Pain, RailUse, SessionLog, StopReason, Units};
 use retrowalk_formats::fit::{self, Activity, Intensity, Lap, LapTrigger, Record};
@@ -145,7 +146,7 @@ impl Service {
         past_weeks: u32,
         weeks: u32,
     ) -> Result<CalendarExport> {
-        let since = today - time::Duration::weeks(i64::from(past_weeks));
+        let since = add_days(today, -7 * i64::from(past_weeks));
         self.calendar(user, Some(since), today, weeks, None).await
     }
 

@@ -15,6 +15,7 @@ impl Service {
     /// Saves the profile and screens it; starts the programme when screening allows, or
     /// carries an existing programme over to the new tier without losing its history.
     pub async fn onboard(&self, user: UserId, profile: Profile, start: Date) -> Result<Onboarding> {
+        retrowalk_core::dates::in_window("start date", start)?;
         profile.validate()?;
         let schedule = profile.schedule.clone().ok_or_else(|| {
             ServiceError::Invalid("choose 2 or 3 training days, e.g. mon,wed,fri".into())
@@ -48,6 +49,7 @@ impl Service {
         if !screening.may_start() {
             return Ok(false);
         }
+        retrowalk_core::dates::in_window("start date", start)?;
         match self.store.programme(user).await? {
             None => {
                 let prog = Progression::new(profile, screening, schedule, start)

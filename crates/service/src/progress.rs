@@ -2,11 +2,12 @@
 //! session is paired with the load it was planned at.
 
 use crate::{Result, Service, ServiceError};
+use retrowalk_core::dates::{add_days, monday_of};
 use retrowalk_core::prescription::week_index;
 use retrowalk_core::{screen, session, Decision, Event, Load, SessionLog, StopReason, Units};
 use retrowalk_store::UserId;
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration};
+use time::Date;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -56,7 +57,7 @@ pub struct Progress {
 }
 
 fn monday(d: Date) -> Date {
-    d - Duration::days(d.weekday().number_days_from_monday() as i64)
+    monday_of(d)
 }
 
 impl Service {
@@ -108,7 +109,7 @@ impl Service {
             if weeks.last().map(|w| w.week_start) != Some(start) {
                 // Weeks with no sessions still appear, so gaps show on the chart.
                 if let Some(prev) = weeks.last().map(|w| w.week_start) {
-                    let mut w = prev + Duration::days(7);
+                    let mut w = add_days(prev, 7);
                     while w < start {
                         weeks.push(WeekStat {
                             week_start: w,
@@ -118,7 +119,7 @@ impl Service {
                             mean_effort: 0.0,
                             max_pain: 0,
                         });
-                        w += Duration::days(7);
+                        w = add_days(w, 7);
                     }
                 }
                 weeks.push(WeekStat {

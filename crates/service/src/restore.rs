@@ -12,6 +12,8 @@
 //! patient may take their data anywhere, but not undo their therapist's limits.
 
 use crate::{Result, Service, ServiceError};
+use retrowalk_core::dates::in_window;
+use retrowalk_core::Speed;
 use retrowalk_store::{Backup, StoreError, UserId};
 use serde::Serialize;
 use thiserror::Error;
@@ -65,7 +67,124 @@ pub fn parse_backup(bytes: &[u8]) -> std::result::Result<Backup, BackupFileError
         field: "file".into(),
         message: format!("not a retrowalk backup (more after the document: {e})"),
     })?;
+    check_values(&b)?;
     Ok(b)
+}
+
+/// The longest a run's telemetry may last: longer than any session could.
+const MAX_RUN_MS: i64 = 24 * 3600 * 1000;
+/// The farthest a run may go, in metres: a day of walking at the belt's top speed.
+const MAX_RUN_M: f64 = 24.0 * Speed::MAX_KMH * 1000.0;
+/// Belt inclines treadmills have (some decline to -6 %; none climbs past 40 %).
+const INCLINE_PCT: std::ops::RangeInclusive<f64> = -10.0..=40.0;
+
+fn bad(field: String, message: impl Into<String>) -> BackupFileError {
+    BackupFileError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Values the file's shape allows but no walk could produce. A restored record feeds the
+/// charts, the exports and the engine's date arithmetic, so an absurd speed, a negative
+/// time or a date in year 9999 is refused here, naming where it is, rather than breaking a
+/// page later.
+fn check_values(b: &Backup) -> std::result::Result<(), BackupFileError> {
+    if let Some(p) = &b.programme {
+        in_window("programme.start_date", p.start_date)
+            .map_err(|e| bad("programme.start_date".into(), e.to_string()))?;
+    }
+    for (i, e) in b.events.iter().enumerate() {
+        check_dates(&e.data, &mut format!("events[{i}].data"))?;
+    }
+    for (i, r) in b.runs.iter().enumerate() {
+        let at = |f: &str| format!("runs[{i}].{f}");
+        if r.run.started_at < 0 {
+            return Err(bad(at("started_at"), "a run cannot start before 1970"));
+        }
+        if r.run.ended_at.is_some_and(|e| e < r.run.started_at) {
+            return Err(bad(at("ended_at"), "a run cannot end before it starts"));
+        }
+        let mut last_t = -1;
+        let mut last_d = 0.0;
+        for (j, x) in r.samples.iter().enumerate() {
+            let at = |f: &str| format!("runs[{i}].samples[{j}].{f}");
+            if !(0..=MAX_RUN_MS).contains(&x.t_ms) || x.t_ms < last_t {
+                return Err(bad(
+                    at("t_ms"),
+                    format!(
+                        "sample times must be 0 to {MAX_RUN_MS} ms into the run and never go back (got {})",
+                        x.t_ms
+                    ),
+                ));
+            }
+            if !(x.speed_kmh.is_finite() && (0.0..=Speed::MAX_KMH).contains(&x.speed_kmh)) {
+                return Err(bad(
+                    at("speed_kmh"),
+                    format!(
+                        "a belt speed must be 0 to {} km/h (got {})",
+                        Speed::MAX_KMH,
+                        x.speed_kmh
+                    ),
+                ));
+            }
+            if let Some(g) = x.incline_pct {
+                if !(g.is_finite() && INCLINE_PCT.contains(&g)) {
+                    return Err(bad(
+                        at("incline_pct"),
+                        format!("an incline must be -10 to 40 % (got {g})"),
+                    ));
+                }
+            }
+            if !(x.distance_m.is_finite() && (last_d..=MAX_RUN_M).contains(&x.distance_m)) {
+                return Err(bad(
+                    at("distance_m"),
+                    format!(
+                        "distance must be 0 to {MAX_RUN_M} m and never go back (got {})",
+                        x.distance_m
+                    ),
+                ));
+            }
+            last_t = x.t_ms;
+            last_d = x.distance_m;
+        }
+    }
+    Ok(())
+}
+
+/// Every calendar date anywhere in an event (session dates, pause dates, programme
+/// starts, whatever the event's kind) must lie in the accepted window.
+fn check_dates(
+    v: &serde_json::Value,
+    path: &mut String,
+) -> std::result::Result<(), BackupFileError> {
+    match v {
+        serde_json::Value::String(s) => {
+            let fmt = time::format_description::well_known::Iso8601::DATE;
+            if let Ok(d) = time::Date::parse(s, &fmt) {
+                in_window("date", d).map_err(|e| bad(path.clone(), e.to_string()))?;
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_dates(x, path)?;
+                path.truncate(len);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                check_dates(x, path)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 impl Service {
@@ -138,5 +257,104 @@ mod tests {
         assert!(e.message.contains("missing field `runs`"), "{e}");
         let e = parse_backup(b"{\"format\": 1} trailing").unwrap_err();
         assert_eq!(e.field, "format");
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn backup_with(events: serde_json::Value, samples: serde_json::Value) -> serde_json::Value {
+        json!({
+            "format": "retrowalk-backup", "version": 1, "created_at": 0,
+            "person": {"email": "a@x.org", "display_name": "A"},
+            "profile": null, "programme": null, "events": events,
+            "runs": [{"id": "r1", "user_id": 1, "started_at": 1_700_000_000, "ended_at": null,
+                      "plan": {}, "stop_reason": null, "samples": samples}],
+        })
+    }
+
+    fn sample(t_ms: i64, speed: f64, distance: f64) -> serde_json::Value {
+        json!({"t_ms": t_ms, "speed_kmh": speed, "incline_pct": 0.0, "distance_m": distance,
+               "heart_rate": null})
+    }
+
+    fn parse(v: serde_json::Value) -> std::result::Result<Backup, BackupFileError> {
+        parse_backup(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn plausible_telemetry_restores() {
+        let ok = backup_with(
+            json!([]),
+            json!([sample(0, 0.0, 0.0), sample(1000, 2.0, 0.5)]),
+        );
+        assert!(parse(ok).is_ok());
+    }
+
+    #[test]
+    fn absurd_telemetry_is_refused_naming_the_sample() {
+        let cases = [
+            (
+                json!([sample(0, -3.0, 0.0)]),
+                "runs[0].samples[0].speed_kmh",
+            ),
+            (
+                json!([sample(0, 500.0, 0.0)]),
+                "runs[0].samples[0].speed_kmh",
+            ),
+            (json!([sample(-5, 1.0, 0.0)]), "runs[0].samples[0].t_ms"),
+            (
+                json!([sample(2000, 1.0, 0.0), sample(1000, 1.0, 0.0)]),
+                "runs[0].samples[1].t_ms",
+            ),
+            (
+                json!([sample(0, 1.0, -1.0)]),
+                "runs[0].samples[0].distance_m",
+            ),
+            (
+                json!([sample(0, 1.0, 1e12)]),
+                "runs[0].samples[0].distance_m",
+            ),
+            (
+                json!([sample(0, 1.0, 5.0), sample(1000, 1.0, 2.0)]),
+                "runs[0].samples[1].distance_m",
+            ),
+            (
+                json!([sample(i64::MAX, 1.0, 0.0)]),
+                "runs[0].samples[0].t_ms",
+            ),
+        ];
+        for (samples, field) in cases {
+            let e = parse(backup_with(json!([]), samples.clone())).unwrap_err();
+            assert_eq!(e.field, field, "{samples}: {e}");
+        }
+        let mut steep = backup_with(json!([]), json!([sample(0, 1.0, 0.0)]));
+        steep["runs"][0]["samples"][0]["incline_pct"] = json!(90.0);
+        assert_eq!(
+            parse(steep).unwrap_err().field,
+            "runs[0].samples[0].incline_pct"
+        );
+        let mut back = backup_with(json!([]), json!([]));
+        back["runs"][0]["ended_at"] = json!(5);
+        assert_eq!(parse(back).unwrap_err().field, "runs[0].ended_at");
+    }
+
+    #[test]
+    fn dates_outside_the_window_are_refused_wherever_they_are() {
+        let ev = |d: &str| {
+            json!([{"seq": 1, "data": {"Session": {"date": d}}, "decision": null,
+                    "actor": null, "created_at": 0}])
+        };
+        assert!(parse(backup_with(ev("2026-03-02"), json!([]))).is_ok());
+        for d in ["9999-12-31", "1900-01-01"] {
+            let e = parse(backup_with(ev(d), json!([]))).unwrap_err();
+            assert_eq!(e.field, "events[0].data.Session.date", "{e}");
+            assert!(
+                e.message.contains("between 2000-01-01 and 2099-12-31"),
+                "{e}"
+            );
+        }
     }
 }

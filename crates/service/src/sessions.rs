@@ -1,6 +1,7 @@
 //! Today's session, the coming weeks, and logging what happened.
 
 use crate::{Result, Service, ServiceError};
+use retrowalk_core::dates::{add_days, monday_of};
 use retrowalk_core::prescription::week_index;
 use retrowalk_core::progression::{PauseReason, ProgrammeError};
 use retrowalk_core::session::{self, SessionPlan, NOT_A_MEDICAL_DEVICE};
@@ -9,7 +10,7 @@ use retrowalk_core::{
 };
 use retrowalk_store::{Dated, ProgrammeRecord, UserId};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration};
+use time::Date;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -73,13 +74,13 @@ fn pause_text(p: PauseReason) -> String {
 /// matter, and the last two days' (the morning check is due only when the latest session
 /// is one or two days old, and a later one, if any, is then within the window too).
 fn dated_window_start(today: Date) -> Date {
-    let monday = today - Duration::days(today.weekday().number_days_from_monday() as i64);
-    monday.min(today - Duration::days(2))
+    monday_of(today).min(add_days(today, -2))
 }
 
 /// What every logged session must satisfy, whoever it belongs to.
 fn check_log_input(log: &SessionLog, today: Date) -> Result<()> {
-    if log.date > today + Duration::days(1) {
+    retrowalk_core::dates::in_window("date", log.date)?;
+    if log.date > add_days(today, 1) {
         return Err(ServiceError::Invalid(format!(
             "the session date {} is in the future; log sessions on or after the day you walk",
             log.date
@@ -193,10 +194,7 @@ impl Service {
         out.adherence = Adherence {
             done: logged.iter().filter(|d| week_index(**d) == week).count() as u32,
             planned: (0..7)
-                .map(|i| {
-                    today - Duration::days(today.weekday().number_days_from_monday() as i64)
-                        + Duration::days(i)
-                })
+                .map(|i| add_days(monday_of(today), i))
                 .filter(|d| st.schedule.is_training_day(*d) && *d >= rec.start_date)
                 .count() as u32,
         };
@@ -210,7 +208,7 @@ impl Service {
         out.last_reason = st.last_decision.map(|d| d.sentence(profile.units));
 
         let from = if logged.contains(&today) {
-            today + Duration::days(1)
+            add_days(today, 1)
         } else {
             today
         };
@@ -260,7 +258,7 @@ impl Service {
             // Nothing is planned while clearance is outstanding.
             return Ok(Vec::new());
         }
-        let after_last = rec.state.last_session_date().map(|d| d + Duration::days(1));
+        let after_last = rec.state.last_session_date().map(|d| add_days(d, 1));
         let from = from.max(rec.start_date).max(after_last.unwrap_or(from));
         Ok(rec
             .state
@@ -418,6 +416,7 @@ impl Service {
         session_date: Date,
         pain: Pain,
     ) -> Result<Option<(Decision, String)>> {
+        retrowalk_core::dates::in_window("date", session_date)?;
         let (profile, _) = self.profile_and_programme(user).await?;
         let rec = self
             .store

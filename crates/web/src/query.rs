@@ -15,8 +15,8 @@ pub fn param<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
-    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+pub fn parse_date(field: &'static str, s: &str) -> ApiResult<Date> {
+    let d = Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
         .ok()
         .filter(|_| s.len() == 10)
         .ok_or_else(|| {
@@ -24,7 +24,14 @@ pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
                 field,
                 format!("{field} must be a date like 2026-11-24 (got {s:?})"),
             )
-        })
+        })?;
+    in_window(field, d)
+}
+
+/// Every date a request carries, in the path, the query or the body, passes through here:
+/// dates far outside any training calendar once overflowed the engine's arithmetic.
+pub fn in_window(field: &'static str, d: Date) -> ApiResult<Date> {
+    retrowalk_core::dates::in_window(field, d).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// The server's local date, read per request so a long-running server moves with the

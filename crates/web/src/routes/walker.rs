@@ -3,7 +3,7 @@
 use crate::auth::Walker;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
-use crate::query::{parse_date, Day, Weeks};
+use crate::query::{self, parse_date, Day, Weeks};
 use crate::runs;
 use crate::state::AppState;
 use crate::validate;
@@ -173,6 +173,7 @@ pub async fn log(
     Day(today): Day,
     ApiJson(b): ApiJson<LogBody>,
 ) -> ApiResult<Json<Value>> {
+    query::in_window("date", b.date)?;
     let minutes = validate::range("backward_min", b.backward_min, 0.0, 120.0, "minutes")?;
     if let Some(n) = &b.notes {
         validate::optional_text("notes", n, validate::NOTES_MAX)?;
@@ -241,6 +242,7 @@ pub async fn morning(
     Walker(me): Walker,
     ApiJson(b): ApiJson<MorningBody>,
 ) -> ApiResult<Json<Value>> {
+    query::in_window("date", b.date)?;
     let d = state
         .svc
         .log_morning_pain(me.user_id, b.date, b.pain)
