@@ -181,6 +181,22 @@ fn bad_input_is_refused_with_what_to_do() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("not a date"));
+    for far in ["1900-01-01", "9999-12-31"] {
+        e.cmd()
+            .args(["log", "--date", far, "--effort", "1"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(
+                "between 2000-01-01 and 2099-12-31",
+            ));
+        e.cmd()
+            .args(["today", "--date", far])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(
+                "between 2000-01-01 and 2099-12-31",
+            ));
+    }
     e.cmd()
         .args(["--db", "mysql://nope", "today"])
         .assert()

@@ -97,8 +97,9 @@ pub struct DateArg {
 }
 
 pub fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| format!("{s:?} is not a date like 2026-11-24"))
+    let d = Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| format!("{s:?} is not a date like 2026-11-24"))?;
+    retrowalk_core::dates::in_window("the date", d).map_err(|e| e.to_string())
 }
 
 fn default_db() -> Result<String> {
