@@ -11,6 +11,17 @@ pub struct AuthSession {
     pub user_id: UserId,
     pub csrf: String,
     pub expires_at: i64,
+    /// The sign-in this token belongs to: its first token's hash, shared by its renewals.
+    pub family: String,
+}
+
+/// What a login attempt may do, decided atomically with counting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    /// Go ahead and check the password; this is the key's `failures`th unconfirmed try.
+    Check { failures: i64 },
+    /// Too soon after the last failures: wait this many seconds.
+    Wait { seconds: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,23 +34,26 @@ pub struct Invite {
 
 impl Store {
     /// Stores a session under the hash of its token (the token itself is never stored).
+    /// A renewal names the `family` of the session it renews; a new sign-in starts its own.
     pub async fn create_auth_session(
         &self,
         token_hash: &str,
         user: UserId,
         csrf: &str,
         ttl_s: i64,
+        family: Option<&str>,
     ) -> Result<()> {
         let t = now();
         sqlx::query(
-            "INSERT INTO auth_sessions (token_hash, user_id, csrf, created_at, expires_at, revoked) \
-             VALUES ($1, $2, $3, $4, $5, FALSE)",
+            "INSERT INTO auth_sessions (token_hash, user_id, csrf, created_at, expires_at, revoked, family) \
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
         )
         .bind(token_hash)
         .bind(user)
         .bind(csrf)
         .bind(t)
         .bind(t + ttl_s)
+        .bind(family.unwrap_or(token_hash))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -48,14 +62,15 @@ impl Store {
     /// A live (unexpired, unrevoked) session.
     pub async fn auth_session(&self, token_hash: &str) -> Result<Option<AuthSession>> {
         self.read_optional(
-            "SELECT user_id, csrf, expires_at FROM auth_sessions \
-             WHERE token_hash = $1 AND revoked = FALSE AND expires_at > $2",
+            "SELECT user_id, csrf, expires_at, COALESCE(family, token_hash) AS family \
+             FROM auth_sessions WHERE token_hash = $1 AND revoked = FALSE AND expires_at > $2",
             &[Arg::Text(token_hash), Arg::Int(now())],
             |r| {
                 Ok(AuthSession {
                     user_id: r.int("user_id")?,
                     csrf: r.text("csrf")?,
                     expires_at: r.int("expires_at")?,
+                    family: r.text("family")?,
                 })
             },
         )
@@ -65,6 +80,94 @@ impl Store {
     pub async fn revoke_auth_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("UPDATE auth_sessions SET revoked = TRUE WHERE token_hash = $1")
             .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a sign-in: every token it was given, renewals included.
+    pub async fn revoke_session_family(&self, family: &str) -> Result<()> {
+        sqlx::query("UPDATE auth_sessions SET revoked = TRUE WHERE family = $1")
+            .bind(family)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every sign-in of `user` but the family `keep` (after a password change, the
+    /// person stays signed in where they changed it).
+    pub async fn revoke_other_sessions(&self, user: UserId, keep: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE auth_sessions SET revoked = TRUE \
+             WHERE user_id = $1 AND COALESCE(family, token_hash) <> $2",
+        )
+        .bind(user)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a login attempt for `key` before its password is checked, in one statement,
+    /// so parallel attempts (from any number of processes) each see the ones before them.
+    /// The first `free` tries since the last success (or since `idle_s` of quiet) go
+    /// through at once; after that each must wait twice as long as the one before, from
+    /// one second up to `max_wait_s`. A success calls [`Store::login_succeeded`].
+    pub async fn login_attempt(
+        &self,
+        key: &str,
+        free: i64,
+        idle_s: i64,
+        max_wait_s: i64,
+    ) -> Result<LoginGate> {
+        let t = now();
+        let first_wait: i64 = if free > 1 { 0 } else { 1 };
+        // In SET, the table's columns are the values before this attempt; the new wait is
+        // written out twice (for wait_s and next_at) because SQL cannot refer to it.
+        const NEW_WAIT: &str = "CASE WHEN login_throttle.last_at < $2 - $3 THEN $6 \
+             WHEN login_throttle.failures + 1 < $4 THEN 0 \
+             WHEN login_throttle.wait_s = 0 THEN 1 \
+             WHEN login_throttle.wait_s * 2 > $5 THEN $5 \
+             ELSE login_throttle.wait_s * 2 END";
+        let sql = format!(
+            "INSERT INTO login_throttle (key, failures, last_at, wait_s, next_at) \
+             VALUES ($1, 1, $2, $6, $2 + $6) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN login_throttle.last_at < $2 - $3 THEN 1 \
+                 ELSE login_throttle.failures + 1 END, \
+               last_at = $2, wait_s = {NEW_WAIT}, next_at = $2 + {NEW_WAIT} \
+             WHERE login_throttle.next_at <= $2 OR login_throttle.last_at < $2 - $3 \
+             RETURNING failures"
+        );
+        let row = sqlx::query(&sql)
+            .bind(key)
+            .bind(t)
+            .bind(idle_s)
+            .bind(free)
+            .bind(max_wait_s)
+            .bind(first_wait)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(r) = row {
+            return Ok(LoginGate::Check {
+                failures: r.try_get("failures")?,
+            });
+        }
+        let next: Option<i64> = sqlx::query("SELECT next_at FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("next_at"))
+            .transpose()?;
+        Ok(LoginGate::Wait {
+            seconds: next.map_or(1, |n| (n - t).max(1)),
+        })
+    }
+
+    /// A correct password: the key's count starts again.
+    pub async fn login_succeeded(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
             .execute(&self.pool)
             .await?;
         Ok(())

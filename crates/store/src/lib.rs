@@ -23,7 +23,7 @@ mod users;
 mod write;
 mod writer;
 
-pub use auth::{AuthSession, Invite};
+pub use auth::{AuthSession, Invite, LoginGate};
 pub use backup::{
     Backup, BackupEvent, BackupPerson, BackupProgramme, BackupRun, BACKUP_FORMAT, BACKUP_VERSION,
 };

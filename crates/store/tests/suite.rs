@@ -178,11 +178,11 @@ async fn auth_sessions_throttling_and_links(store: Store) {
         .await
         .unwrap();
     store
-        .create_auth_session("h1", p, "csrf1", 3600)
+        .create_auth_session("h1", p, "csrf1", 3600, None)
         .await
         .unwrap();
     store
-        .create_auth_session("h2", p, "csrf2", -1)
+        .create_auth_session("h2", p, "csrf2", -1, None)
         .await
         .unwrap();
     assert_eq!(store.auth_session("h1").await.unwrap().unwrap().user_id, p);

@@ -32,6 +32,8 @@ pub struct Authed {
     pub csrf: String,
     /// The hash of the token the request carried, and of its renewal if one was issued.
     pub token_hashes: Vec<String>,
+    /// The sign-in these tokens belong to (see `Store::revoke_session_family`).
+    pub family: String,
 }
 
 /// 256 random bits as 64 hex characters.
@@ -194,7 +196,7 @@ pub async fn start_session(
     state
         .svc
         .store
-        .create_auth_session(&token_hash(&token), user, csrf, ttl)
+        .create_auth_session(&token_hash(&token), user, csrf, ttl, None)
         .await?;
     set_session_cookies(out, &token, csrf, ttl, secure(state, req_headers));
     Ok(())
@@ -252,7 +254,8 @@ pub async fn session_layer(
                     let token = new_token();
                     let new_hash = token_hash(&token);
                     // The old token is left to expire on its own rather than revoked, so
-                    // requests already in flight with it do not fail.
+                    // requests already in flight with it do not fail; it shares the new
+                    // one's family, so signing out ends both.
                     if let Err(e) = state
                         .svc
                         .store
@@ -261,6 +264,7 @@ pub async fn session_layer(
                             authed.user_id,
                             &authed.csrf,
                             s.session_idle_s,
+                            Some(&authed.family),
                         )
                         .await
                     {
@@ -351,6 +355,7 @@ async fn resolve(state: &AppState, hash: &str) -> ApiResult<Option<(Authed, i64)
             name,
             csrf: s.csrf,
             token_hashes: vec![hash.to_string()],
+            family: s.family,
         },
         s.expires_at,
     )))
@@ -450,5 +455,22 @@ mod tests {
         assert!(same("abc", "abc"));
         assert!(!same("abc", "abd"));
         assert!(!same("abc", "ab"));
+    }
+}
+
+/// The address a request came from: the TCP peer `retrowalk serve` recorded, or
+/// "unknown" (in-process tests, which add a `ConnectInfo` themselves when they need one).
+/// Forwarded headers are not trusted: anyone could write them.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+        ))
     }
 }

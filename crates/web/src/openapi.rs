@@ -97,8 +97,8 @@ const IMPORT_Q: &[(&str, &str)] = &[
 pub const OPS: &[Op] = &[
     op("GET", "/api/csrf", Public, "The CSRF token to send as X-CSRF-Token on every POST/PUT/PATCH/DELETE; also set as the readable cookie rw_csrf."),
     status(body(op("POST", "/api/signup", Public, "Create an account and sign in (sets the rw_session cookie)."), "Signup"), 201),
-    body(op("POST", "/api/login", Public, "Sign in. 401 on a wrong email or password; 429 (with Retry-After) after 5 failures for one email in 15 minutes."), "Login"),
-    status(op("POST", "/api/logout", Public, "Sign out: revokes this session."), 204),
+    body(op("POST", "/api/login", Public, "Sign in. 401 on a wrong email or password. Attempts are counted per client address and email: the first 5 are answered at once, then each must wait twice as long as the one before (1 s, 2 s, 4 s … up to 15 minutes; 429 with Retry-After); a success or 15 quiet minutes start the count again."), "Login"),
+    status(op("POST", "/api/logout", Public, "Sign out: revokes this sign-in, every token it was renewed into included."), 204),
     status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
     op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units}."),
     query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements) and whether the programme started."), "Profile"), &[DATE_Q]),

@@ -15,9 +15,14 @@ pub struct Settings {
     pub session_idle_s: i64,
     /// How often an active session's token is renewed (which slides its expiry).
     pub session_renew_s: i64,
-    /// Failed logins per email within the window before further attempts get 429.
+    /// Sign-in attempts per client address and email answered at once; after that each
+    /// attempt must wait twice as long as the one before (429 with Retry-After).
     pub login_max_failures: i64,
+    /// Quiet time after which an address and email's count starts again (also the window
+    /// for wrong invitation codes).
     pub login_window_s: i64,
+    /// The longest a run of failed sign-ins makes the next attempt wait.
+    pub login_max_wait_s: i64,
     pub invite_ttl_s: i64,
     /// Wrong invitation codes per person within the login window before 429.
     pub invite_max_failures: i64,
@@ -35,6 +40,7 @@ impl Default for Settings {
             session_renew_s: 15 * 60,
             login_max_failures: 5,
             login_window_s: 15 * 60,
+            login_max_wait_s: 15 * 60,
             invite_ttl_s: 7 * 24 * 3600,
             invite_max_failures: 10,
             heartbeat_timeout: Duration::from_secs(5),

@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sign-out, and who am I.
 
-use crate::auth::{self, MaybeMe, Me};
+use crate::auth::{self, ClientAddr, MaybeMe, Me};
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use retrowalk_store::{Role, StoreError, User};
+use retrowalk_store::{LoginGate, Role, StoreError, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -111,8 +111,24 @@ pub struct Login {
     password: String,
 }
 
+/// "40 seconds", "1 minute", "15 minutes".
+fn wait_words(seconds: i64) -> String {
+    match seconds {
+        ..=59 => format!(
+            "{} second{}",
+            seconds.max(1),
+            if seconds == 1 { "" } else { "s" }
+        ),
+        _ => {
+            let m = (seconds + 59) / 60;
+            format!("{m} minute{}", if m == 1 { "" } else { "s" })
+        }
+    }
+}
+
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(b): ApiJson<Login>,
 ) -> ApiResult<Response> {
@@ -131,11 +147,26 @@ pub async fn login(
     }
     let store = &state.svc.store;
     let s = &state.settings;
-    let key = format!("login:{email}");
-    if store.login_failures(&key, s.login_window_s).await? >= s.login_max_failures {
+    // Counted per address and account, before the password is checked and in one
+    // statement, so parallel guesses cannot outrun the count; someone guessing from
+    // elsewhere cannot lock the real person out, and the wait grows with each failure
+    // instead of a fixed lock.
+    let key = format!("login:{client}:{email}");
+    if let LoginGate::Wait { seconds } = store
+        .login_attempt(
+            &key,
+            s.login_max_failures,
+            s.login_window_s,
+            s.login_max_wait_s,
+        )
+        .await?
+    {
         return Err(ApiError::too_many(
-            "too many failed sign-ins for this email: wait 15 minutes and try again",
-            s.login_window_s as u64,
+            format!(
+                "too many failed sign-ins for this email from here: wait {} and try again",
+                wait_words(seconds)
+            ),
+            seconds as u64,
         ));
     }
     let user = store.user_by_email(&email).await?;
@@ -148,13 +179,12 @@ pub async fn login(
     };
     let ok = auth::verify_password(&state, b.password, hash).await?;
     let Some(user) = user.filter(|_| ok) else {
-        store.note_login_failure(&key, s.login_window_s).await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "wrong email or password: check both and try again",
         ));
     };
-    store.clear_login_failures(&key).await?;
+    store.login_succeeded(&key).await?;
     let csrf = request_csrf(&headers)?;
     let mut res = Json(json!({ "user": user_of(&user) })).into_response();
     auth::start_session(&state, &headers, res.headers_mut(), user.id, &csrf).await?;
@@ -167,9 +197,8 @@ pub async fn logout(
     MaybeMe(authed): MaybeMe,
 ) -> ApiResult<Response> {
     if let Some(a) = authed {
-        for h in &a.token_hashes {
-            state.svc.store.revoke_auth_session(h).await?;
-        }
+        // The whole sign-in ends: tokens it was renewed from stay valid otherwise.
+        state.svc.store.revoke_session_family(&a.family).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     auth::clear_session_cookie(res.headers_mut(), auth::secure(&state, &headers));
