@@ -424,6 +424,23 @@ pub fn role_name(r: Role) -> &'static str {
     }
 }
 
+/// The address a request came from: the TCP peer `retrowalk serve` recorded, or
+/// "unknown" (in-process tests, which add a `ConnectInfo` themselves when they need one).
+/// Forwarded headers are not trusted: anyone could write them.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,22 +472,5 @@ mod tests {
         assert!(same("abc", "abc"));
         assert!(!same("abc", "abd"));
         assert!(!same("abc", "ab"));
-    }
-}
-
-/// The address a request came from: the TCP peer `retrowalk serve` recorded, or
-/// "unknown" (in-process tests, which add a `ConnectInfo` themselves when they need one).
-/// Forwarded headers are not trusted: anyone could write them.
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
-        ))
     }
 }
