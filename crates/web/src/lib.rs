@@ -8,6 +8,7 @@ pub mod auth;
 mod devices;
 mod error;
 mod json;
+pub mod listen;
 mod live;
 pub mod openapi;
 mod query;
@@ -252,15 +253,18 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         out.flush().context("writing to stdout")?;
     }
     let live = state.clone();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
+    listen::serve_http1(
+        listener,
+        app(state),
+        listen::HEADER_READ_TIMEOUT,
+        async move {
             shutdown_signal().await;
             // Every belt this process drives stops before requests are drained (their
             // event streams end with it, so they do not hold the shutdown up).
             live.stop_live_runs("server shutting down").await;
-        })
-        .await
-        .context("serving HTTP")?;
+        },
+    )
+    .await;
     store.close().await;
     Ok(())
 }

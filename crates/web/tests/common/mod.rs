@@ -230,4 +230,5 @@ pub async fn pg_store() -> Option<Store> {
     retrowalk_store::testing::fresh_postgres("rw_web").await
 }
 
+#[allow(unused_imports)]
 pub use retrowalk_store::both_backends;
