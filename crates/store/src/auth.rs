@@ -112,21 +112,22 @@ impl Store {
     /// so parallel attempts (from any number of processes) each see the ones before them.
     /// The first `free` tries since the last success (or since `idle_s` of quiet) go
     /// through at once; after that each must wait twice as long as the one before, from
-    /// one second up to `max_wait_s`. A success calls [`Store::login_succeeded`].
+    /// `backoff.0` seconds up to `backoff.1`. A success calls [`Store::login_succeeded`].
     pub async fn login_attempt(
         &self,
         key: &str,
         free: i64,
         idle_s: i64,
-        max_wait_s: i64,
+        backoff: (i64, i64),
     ) -> Result<LoginGate> {
         let t = now();
-        let first_wait: i64 = if free > 1 { 0 } else { 1 };
+        let (first, max_wait_s) = backoff;
+        let first_wait: i64 = if free > 1 { 0 } else { first };
         // In SET, the table's columns are the values before this attempt; the new wait is
         // written out twice (for wait_s and next_at) because SQL cannot refer to it.
         const NEW_WAIT: &str = "CASE WHEN login_throttle.last_at < $2 - $3 THEN $6 \
              WHEN login_throttle.failures + 1 < $4 THEN 0 \
-             WHEN login_throttle.wait_s = 0 THEN 1 \
+             WHEN login_throttle.wait_s = 0 THEN $7 \
              WHEN login_throttle.wait_s * 2 > $5 THEN $5 \
              ELSE login_throttle.wait_s * 2 END";
         let sql = format!(
@@ -146,6 +147,7 @@ impl Store {
             .bind(free)
             .bind(max_wait_s)
             .bind(first_wait)
+            .bind(first)
             .fetch_optional(&self.pool)
             .await?;
         if let Some(r) = row {

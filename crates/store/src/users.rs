@@ -84,6 +84,19 @@ impl Store {
         Ok(row.try_get("id")?)
     }
 
+    /// Replaces a person's password hash (a change or an administrator's reset).
+    pub async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("person"));
+        }
+        Ok(())
+    }
+
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         self.read_optional(
             &format!("SELECT {USER_COLS} FROM users WHERE id = $1"),

@@ -92,6 +92,7 @@ fn api_routes() -> Api {
         .post("/api/login", account::login)
         .post("/api/logout", account::logout)
         .post("/api/sessions/revoke-all", account::revoke_all)
+        .post("/api/password", account::change_password)
         .get("/api/me", account::me)
         // A person's own programme.
         .put("/api/profile", walker::put_profile)

@@ -99,6 +99,7 @@ pub const OPS: &[Op] = &[
     status(body(op("POST", "/api/signup", Public, "Create an account and sign in (sets the rw_session cookie)."), "Signup"), 201),
     body(op("POST", "/api/login", Public, "Sign in. 401 on a wrong email or password. Attempts are counted per client address and email: the first 5 are answered at once, then each must wait twice as long as the one before (1 s, 2 s, 4 s … up to 15 minutes; 429 with Retry-After); a success or 15 quiet minutes start the count again."), "Login"),
     status(op("POST", "/api/logout", Public, "Sign out: revokes this sign-in, every token it was renewed into included."), 204),
+    status(body(op("POST", "/api/password", Any, "Change my password: {current, new}. 422 (field current) when the current password is wrong, (field new) when the new one is too short, too long or among the commonest passwords; wrong current passwords are throttled like sign-ins. Every other sign-in of mine ends; this one stays."), "PasswordChange"), 204),
     status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
     op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units}."),
     query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements) and whether the programme started."), "Profile"), &[DATE_Q]),
@@ -165,6 +166,11 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["email", "password"],
             "properties": {"email": {"type": "string"}, "password": {"type": "string"}}
+        },
+        "PasswordChange": {
+            "type": "object",
+            "required": ["current", "new"],
+            "properties": {"current": {"type": "string"}, "new": {"type": "string", "minLength": 10, "maxLength": 1024}}
         },
         "Profile": {
             "type": "object",

@@ -21,6 +21,8 @@ pub struct Settings {
     /// Quiet time after which an address and email's count starts again (also the window
     /// for wrong invitation codes).
     pub login_window_s: i64,
+    /// The first wait after the free attempts (1 s); each later one doubles it.
+    pub login_first_wait_s: i64,
     /// The longest a run of failed sign-ins makes the next attempt wait.
     pub login_max_wait_s: i64,
     pub invite_ttl_s: i64,
@@ -40,6 +42,7 @@ impl Default for Settings {
             session_renew_s: 15 * 60,
             login_max_failures: 5,
             login_window_s: 15 * 60,
+            login_first_wait_s: 1,
             login_max_wait_s: 15 * 60,
             invite_ttl_s: 7 * 24 * 3600,
             invite_max_failures: 10,

@@ -84,7 +84,30 @@ pub fn password(value: &str) -> ApiResult<()> {
             format!("password must be at most {PASSWORD_MAX} characters"),
         ));
     }
+    if is_common_password(value) {
+        return Err(ApiError::invalid(
+            "password",
+            "that password is one of the most common ones, which guessers try first: choose another (a few unrelated words make a strong one)",
+        ));
+    }
     Ok(())
+}
+
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// On the embedded list (any case), or one character repeated.
+fn is_common_password(value: &str) -> bool {
+    let v = value.trim().to_lowercase();
+    let mut chars = v.chars();
+    let first = chars.next();
+    if first.is_some() && chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l.to_lowercase() == v)
 }
 
 /// A finite number within `lo..=hi`.

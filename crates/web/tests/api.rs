@@ -609,7 +609,7 @@ async fn login_and_unknown_email(store: Store) {
     let mut d = t.client();
     d.csrf().await;
     let dup = d
-        .post("/api/signup", json!({"email": "known@example.org", "password": "0123456789", "name": "X", "role": "walker"}))
+        .post("/api/signup", json!({"email": "known@example.org", "password": "a fresh 0123456789", "name": "X", "role": "walker"}))
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.field().as_deref(), Some("email"));

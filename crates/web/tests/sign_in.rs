@@ -29,7 +29,12 @@ async fn login_from(c: &mut Client, addr: &str, password: &str) -> Resp {
 /// free tries are checked, the right password from that address waits too, and the real
 /// person signing in from elsewhere is not locked out.
 async fn parallel_guesses_are_all_counted(store: Store) {
-    let t = TestApp::new(store);
+    // A first wait long enough that the right guess right after cannot outlast it.
+    let settings = retrowalk_web::Settings {
+        login_first_wait_s: 600,
+        ..test_settings()
+    };
+    let t = TestApp::with(store, settings);
     t.client().signup(EMAIL, "walker").await;
     let mut attacker = t.client();
     attacker.csrf().await;
@@ -127,7 +132,72 @@ async fn logout_ends_every_token_of_the_sign_in(store: Store) {
     other.get("/api/me").await.expect(StatusCode::OK);
 }
 
+/// Changing the password checks the current one, refuses the commonest passwords, and
+/// signs out every other device while keeping this one.
+async fn password_change_signs_out_other_devices(store: Store) {
+    let t = TestApp::new(store);
+    let mut here = t.client();
+    here.signup(EMAIL, "walker").await;
+    let mut phone = t.client();
+    phone.login(EMAIL, RIGHT).await.expect(StatusCode::OK);
+
+    let r = here
+        .post(
+            "/api/password",
+            json!({"current": "not my password", "new": "a brand new passphrase"}),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.field().as_deref(), Some("current"));
+    for weak in ["Password123", "qwertyuiop", "zzzzzzzzzzzz", "short"] {
+        let r = here
+            .post("/api/password", json!({"current": RIGHT, "new": weak}))
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.field().as_deref(), Some("new"), "{weak}: {}", r.text());
+    }
+    phone.get("/api/me").await.expect(StatusCode::OK);
+
+    here.post(
+        "/api/password",
+        json!({"current": RIGHT, "new": "a brand new passphrase"}),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
+    here.get("/api/me").await.expect(StatusCode::OK);
+    phone.get("/api/me").await.expect(StatusCode::UNAUTHORIZED);
+    let mut again = t.client();
+    again
+        .login(EMAIL, RIGHT)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    again
+        .login(EMAIL, "a brand new passphrase")
+        .await
+        .expect(StatusCode::OK);
+}
+
+/// Sign-up refuses the passwords guessers try first, naming the field.
+async fn signup_refuses_common_passwords(store: Store) {
+    let t = TestApp::new(store);
+    let mut c = t.client();
+    c.csrf().await;
+    for weak in ["1234567890", "PASSWORD123", "iloveyou123", "aaaaaaaaaaaa"] {
+        let r = c
+            .post(
+                "/api/signup",
+                json!({"email": EMAIL, "password": weak, "name": "T", "role": "walker"}),
+            )
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.field().as_deref(), Some("password"), "{weak}");
+        assert!(r.text().contains("most common"), "{}", r.text());
+    }
+}
+
 both_backends!(
+    password_change_signs_out_other_devices,
+    signup_refuses_common_passwords,
     parallel_guesses_are_all_counted,
     waits_double_then_reset_on_success,
     logout_ends_every_token_of_the_sign_in

@@ -157,7 +157,7 @@ pub async fn login(
             &key,
             s.login_max_failures,
             s.login_window_s,
-            s.login_max_wait_s,
+            (s.login_first_wait_s, s.login_max_wait_s),
         )
         .await?
     {
@@ -203,6 +203,66 @@ pub async fn logout(
     let mut res = StatusCode::NO_CONTENT.into_response();
     auth::clear_session_cookie(res.headers_mut(), auth::secure(&state, &headers));
     Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes the signed-in person's password after checking the current one (throttled like
+/// a sign-in, since a stolen session could otherwise guess it), and signs out every other
+/// device: whoever knew the old password should not stay in.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Me(me): Me,
+    ApiJson(b): ApiJson<PasswordChange>,
+) -> ApiResult<Response> {
+    if b.current.chars().count() > validate::PASSWORD_MAX {
+        return Err(ApiError::invalid("current", "wrong current password"));
+    }
+    validate::password(&b.new).map_err(|e| e.with_field("new"))?;
+    let store = &state.svc.store;
+    let s = &state.settings;
+    let key = format!("password:{client}:{}", me.user_id);
+    if let LoginGate::Wait { seconds } = store
+        .login_attempt(
+            &key,
+            s.login_max_failures,
+            s.login_window_s,
+            (s.login_first_wait_s, s.login_max_wait_s),
+        )
+        .await?
+    {
+        return Err(ApiError::too_many(
+            format!(
+                "too many wrong passwords: wait {} and try again",
+                wait_words(seconds)
+            ),
+            seconds as u64,
+        ));
+    }
+    let user = store
+        .user(me.user_id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let hash = match user.password_hash {
+        Some(h) => h,
+        None => auth::dummy_hash(&state).await?,
+    };
+    if !auth::verify_password(&state, b.current, hash).await? {
+        return Err(ApiError::invalid(
+            "current",
+            "that is not your current password",
+        ));
+    }
+    store.login_succeeded(&key).await?;
+    let new_hash = auth::hash_password(&state, b.new).await?;
+    store.set_password_hash(me.user_id, &new_hash).await?;
+    store.revoke_other_sessions(me.user_id, &me.family).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn revoke_all(
