@@ -106,7 +106,12 @@ pub fn bouts(total_s: u32) -> Vec<u32> {
         return Vec::new();
     }
     let max_bout = if total_s < 600 { 300 } else { 600 };
-    let n = total_s.div_ceil(max_bout);
+    // A split costs two turns and a minute of recovery walking; it is not worth that for
+    // up to a minute over the maximum (5:30 stays one bout, not 3:00 + 2:30).
+    let n = total_s
+        .saturating_sub(BOUT_GRACE_S)
+        .div_ceil(max_bout)
+        .max(1);
     let base = total_s / n / 30 * 30;
     let mut out = vec![base; n as usize];
     let mut rest = total_s - base * n;
@@ -123,6 +128,8 @@ pub fn bouts(total_s: u32) -> Vec<u32> {
     out
 }
 
+/// PRE-04: how far one bout may run over its maximum before it is split.
+pub const BOUT_GRACE_S: u32 = 60;
 const TURN_S: u32 = 20;
 const WARM_UP_S: u32 = 180;
 const RECOVERY_S: u32 = 60;
@@ -407,7 +414,13 @@ mod tests {
     #[test]
     fn bouts_split_by_the_rule() {
         assert_eq!(bouts(300), vec![300]);
+        // Regression (issue 12): 5:30 was split into 3:00 + 2:30, adding two turns and a
+        // recovery walk for 30 s of extra walking.
+        assert_eq!(bouts(330), vec![330]);
+        assert_eq!(bouts(360), vec![360]);
+        assert_eq!(bouts(390), vec![210, 180]);
         assert_eq!(bouts(420), vec![210, 210]);
+        assert_eq!(bouts(660), vec![660]);
         assert_eq!(bouts(570), vec![300, 270]);
         assert_eq!(bouts(600), vec![600]);
         assert_eq!(bouts(900), vec![450, 450]);
@@ -416,7 +429,11 @@ mod tests {
             let b = bouts(t);
             assert_eq!(b.iter().sum::<u32>(), t);
             let cap = if t < 600 { 300 } else { 600 };
-            assert!(b.iter().all(|&x| x <= cap + 29), "{t}: {b:?}");
+            assert!(b.iter().all(|&x| x <= cap + BOUT_GRACE_S), "{t}: {b:?}");
+            // A split only happens when one bout would run more than the grace over.
+            if b.len() > 1 {
+                assert!(t > cap * (b.len() as u32 - 1) + BOUT_GRACE_S, "{t}: {b:?}");
+            }
         }
     }
 
