@@ -352,12 +352,21 @@ pub fn build(
         .map(|s| (s.energy, s.duration_s as f64 / 60.0))
         .collect();
 
+    let mut total = Energy::combine(&parts);
+    // ENE-03: the session's figure is marked extrapolated when its backward bouts (the bulk
+    // of the estimate and the part the prescription changes) lie outside the fitted range.
+    // Slow turns, warm-up and cool-down keep the mark on their own segments only; otherwise
+    // every session would be marked because of its 20 s turns at the lowest belt speed.
+    total.extrapolated = segments
+        .iter()
+        .any(|s| s.kind.is_backward() && s.energy.extrapolated);
+
     SessionPlan {
         load: *load,
         tier,
         requirements: req,
         checklist: checklist(load, req),
-        energy: Energy::combine(&parts),
+        energy: total,
         segments,
         notice: NOT_A_MEDICAL_DEVICE.to_string(),
     }
@@ -492,6 +501,43 @@ mod tests {
         assert!(ids.contains(&"spotter") && ids.contains(&"continuous_rails"));
         assert!(ids.contains(&"safety_key"));
         assert!(p.segments[0].cues.iter().any(|c| c.text.contains("km/h")));
+    }
+
+    #[test]
+    fn extrapolated_marks_slow_segments_not_a_session_walked_in_range() {
+        let mass = BodyMass::from_kg(70.0).unwrap();
+        // Regression (issue 12): 2.5 mph backward (67 m/min) lies in the fitted range, yet
+        // the whole session was marked because its turns run at the lowest belt speed.
+        let fast = Load {
+            speed: Speed::from_mph(2.5).unwrap(),
+            ..load(600)
+        };
+        let p = build(
+            &fast,
+            Tier::Standard,
+            Requirements::default(),
+            Units::Mph,
+            mass,
+        );
+        assert!(!p.energy.extrapolated);
+        for s in &p.segments {
+            let outside = s.kind.belt_running()
+                && !crate::energy::VALID_M_PER_MIN.contains(&s.speed.m_per_min());
+            assert_eq!(s.energy.extrapolated, outside, "{:?}", s.kind);
+        }
+        assert!(p
+            .segments
+            .iter()
+            .any(|s| s.kind == SegmentKind::Turn && s.energy.extrapolated));
+        // A beginner's 1.0 mph bouts are below the range: the session is marked.
+        let slow = build(
+            &load(600),
+            Tier::Standard,
+            Requirements::default(),
+            Units::Mph,
+            mass,
+        );
+        assert!(slow.energy.extrapolated);
     }
 
     #[test]
