@@ -178,6 +178,33 @@ fn scenario(db: &str) -> (String, i64, u64, f64, f64) {
         logged.contains(START) && logged.contains("\"backward_s\":270"),
         "{logged}"
     );
+    // The run the dead process drove was closed when this one started: its runner hears
+    // that it has stopped (409), not that another process drives it (503).
+    let r = call(
+        server.addr,
+        &mut jar,
+        "POST",
+        &format!("/api/runs/{run}/heartbeat"),
+        Some(json!({})),
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    // Nor does it block a restore of the person's own backup.
+    let backup = call(
+        server.addr,
+        &mut jar,
+        "GET",
+        "/api/export/backup.json",
+        None,
+    );
+    assert_eq!(backup.status, 200, "{}", backup.body);
+    let r = call(
+        server.addr,
+        &mut jar,
+        "POST",
+        "/api/import/backup?replace=true",
+        Some(backup.json()),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
     drop(server);
     (run, user, last_seen, killed_at, origin)
 }
@@ -196,8 +223,8 @@ async fn check(db: &str) {
         .find(|r| r.id == run)
         .expect("the run is stored");
     assert!(
-        r.ended_at.is_none(),
-        "nobody could end the run: it was killed"
+        r.ended_at.is_some() && r.stop_reason.as_deref() == Some(retrowalk_store::SERVER_DIED),
+        "the next process closed the run its killed predecessor drove: {r:?}"
     );
     store.close().await;
     let last_ms = samples.last().map(|s| s.t_ms).unwrap_or(0);

@@ -199,14 +199,20 @@ impl Service {
     ) -> Result<Restored> {
         // A restore deletes the runs it replaces; one still being walked (its belt may be
         // moving) must end first. An unfinished run older than this was abandoned.
+        // Runs whose server process died are closed first: nobody is walking them.
+        self.store.close_orphaned_runs().await?;
         let since = retrowalk_store::now() - LIVE_RUN_S;
-        if let Some(r) = self
-            .store
-            .runs(user)
-            .await?
-            .iter()
-            .find(|r| r.ended_at.is_none() && r.started_at > since)
-        {
+        let mut live = None;
+        for r in self.store.runs(user).await? {
+            if r.ended_at.is_none()
+                && r.started_at > since
+                && self.store.run_driver_alive(&r.id).await? != Some(false)
+            {
+                live = Some(r);
+                break;
+            }
+        }
+        if let Some(r) = live {
             return Err(ServiceError::Store(StoreError::Conflict(format!(
                 "a session is in progress (run {}); stop it before restoring",
                 r.id

@@ -11,6 +11,7 @@ mod error;
 mod exec;
 mod feeds;
 mod imports;
+mod instances;
 mod programme;
 mod read;
 mod recent;
@@ -29,6 +30,7 @@ pub use backup::{
 };
 pub use error::{Result, StoreError};
 pub use imports::NewRun;
+pub use instances::{INSTANCE_BEAT_S, INSTANCE_DEAD_AFTER_S, SERVER_DIED};
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
 pub use recent::{Among, Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};

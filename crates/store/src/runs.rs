@@ -31,13 +31,28 @@ pub struct Run {
 
 impl Store {
     pub async fn start_run(&self, id: &str, user: UserId, plan: &serde_json::Value) -> Result<()> {
-        sqlx::query("INSERT INTO runs (id, user_id, started_at, plan) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(user)
-            .bind(now())
-            .bind(plan.to_string())
-            .execute(&self.pool)
-            .await?;
+        self.start_run_by(id, user, plan, None).await
+    }
+
+    /// Starts a run that the server process `driver` (see `register_instance`) drives, so
+    /// that if the process dies the run can be closed.
+    pub async fn start_run_by(
+        &self,
+        id: &str,
+        user: UserId,
+        plan: &serde_json::Value,
+        driver: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO runs (id, user_id, started_at, plan, driver) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(now())
+        .bind(plan.to_string())
+        .bind(driver)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

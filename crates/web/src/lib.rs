@@ -7,6 +7,7 @@ mod assets;
 pub mod auth;
 mod devices;
 mod error;
+mod instance;
 mod json;
 pub mod listen;
 mod live;
@@ -238,11 +239,16 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let store = Store::open(&cfg.db)
         .await
         .with_context(|| format!("cannot open the database at {}", cfg.db))?;
-    let state = AppState::new(
+    let mut state = AppState::new(
         Service::new(store.clone()),
         Settings::default(),
         cfg.secure_cookies,
     );
+    let me = instance::register(&store)
+        .await
+        .context("registering this server process in the database")?;
+    instance::keep_alive(store.clone(), me.clone());
+    state.instance = Some(me.clone());
     let listener = tokio::net::TcpListener::bind(cfg.addr)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.addr))?;
@@ -266,6 +272,9 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         },
     )
     .await;
+    if let Err(e) = store.end_instance(&me).await {
+        tracing::warn!(error = %e, "could not record this process's end");
+    }
     store.close().await;
     Ok(())
 }

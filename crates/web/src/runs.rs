@@ -178,7 +178,19 @@ async fn locate(state: &AppState, user: UserId, id: &str) -> ApiResult<Found> {
         return Ok(Found::Here(l));
     }
     let run = owned_run(state, user, id).await?;
-    if run.ended_at.is_some() || treadmill_of(&run) == "none" {
+    if run.ended_at.is_some() {
+        return Ok(Found::Stored(run));
+    }
+    match state.svc.store.run_driver_alive(&run.id).await? {
+        // Its process died (killed, crashed): the run is closed, not "driven elsewhere".
+        Some(false) => {
+            state.svc.store.close_orphaned_runs().await?;
+            return Ok(Found::Stored(owned_run(state, user, id).await?));
+        }
+        Some(true) if treadmill_of(&run) != "none" => return Err(elsewhere()),
+        _ => {}
+    }
+    if treadmill_of(&run) == "none" {
         return Ok(Found::Stored(run));
     }
     if recorded_lately(state, &run).await? {
@@ -294,7 +306,11 @@ pub async fn start(
     if let Some(h) = &hr_strap {
         record["hr_strap"] = json!(h);
     }
-    state.svc.store.start_run(&id, me.user_id, &record).await?;
+    state
+        .svc
+        .store
+        .start_run_by(&id, me.user_id, &record, state.instance.as_deref())
+        .await?;
     if let Some(spec) = spec {
         let store = state.svc.store.clone();
         let started = match connected {

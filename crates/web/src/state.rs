@@ -66,6 +66,9 @@ pub struct AppState {
     pub(crate) dummy_hash: Arc<OnceCell<String>>,
     pub(crate) runs: Arc<RunRegistry>,
     pub(crate) users: Arc<crate::auth::UserCache>,
+    /// This server process as registered in the database (`retrowalk serve` sets it; see
+    /// `instance.rs`); the runs it starts name it as their driver.
+    pub instance: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             dummy_hash: Arc::new(OnceCell::new()),
             runs: Arc::new(RunRegistry::default()),
             users: Arc::new(crate::auth::UserCache::default()),
+            instance: None,
         }
     }
 }
