@@ -187,23 +187,65 @@ pub enum Outcome {
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum Why {
     Fall,
-    NearFall,
-    Dizziness { repeated: bool },
-    PainHigh { pain: Pain },
-    MorningPain { before: Pain, morning: Pain },
-    MorningTrend { last_week: f64, this_week: f64 },
-    PainModerate { pain: Pain },
-    EffortVeryHigh { effort: Effort },
-    EffortHigh { effort: Effort },
-    StoppedEarly { reason: StopReason },
+    /// `slowed` is false when the speed was already the lowest step and could not drop.
+    NearFall {
+        #[serde(default)]
+        slowed: bool,
+    },
+    Dizziness {
+        repeated: bool,
+        #[serde(default)]
+        slowed: bool,
+    },
+    PainHigh {
+        pain: Pain,
+    },
+    MorningPain {
+        before: Pain,
+        morning: Pain,
+    },
+    MorningTrend {
+        last_week: f64,
+        this_week: f64,
+    },
+    PainModerate {
+        pain: Pain,
+    },
+    EffortVeryHigh {
+        effort: Effort,
+    },
+    EffortHigh {
+        effort: Effort,
+    },
+    StoppedEarly {
+        reason: StopReason,
+    },
     NotCompleted,
-    Missed { days: i32 },
-    TimeUp { from_s: u32, to_s: u32 },
-    SpeedUp { from: Speed, to: Speed },
-    InclineUp { from: Incline, to: Incline },
-    RailsDown { from: RailUse, to: RailUse },
-    WeeklyCap { max_week_s: u32 },
-    SpeedWait { days_left: i32 },
+    Missed {
+        days: i32,
+    },
+    TimeUp {
+        from_s: u32,
+        to_s: u32,
+    },
+    SpeedUp {
+        from: Speed,
+        to: Speed,
+    },
+    InclineUp {
+        from: Incline,
+        to: Incline,
+    },
+    RailsDown {
+        from: RailUse,
+        to: RailUse,
+    },
+    WeeklyCap {
+        max_week_s: u32,
+    },
+    SpeedWait {
+        days_left: i32,
+    },
     AllTargetsReached,
     ClinicianCaps,
     ClinicianPause,
@@ -227,15 +269,28 @@ fn mins(s: u32) -> String {
     }
 }
 
+/// Says "slower" only when the speed really dropped (issue 11: "next time is slower
+/// (0.5 mph)" was said while the speed stayed at 0.5 mph, the lowest step).
+fn slower_or_same(slowed: bool, speed: Speed, units: Units) -> String {
+    if slowed {
+        format!("is slower ({})", units.fmt_speed(speed))
+    } else {
+        format!(
+            "stays at {}, the slowest speed we use,",
+            units.fmt_speed(speed)
+        )
+    }
+}
+
 impl Decision {
     /// One sentence a person understands, in their units.
     pub fn sentence(&self, units: Units) -> String {
         let n = &self.next;
         match self.why {
             Why::Fall => "You reported a fall, so the programme is paused until your clinician has reviewed it; it will restart from the beginning.".into(),
-            Why::NearFall => format!("You had a slip or near-fall, so next time is slower ({}) with a firm grip on the rails.", units.fmt_speed(n.speed)),
-            Why::Dizziness { repeated: true } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
-            Why::Dizziness { repeated: false } => format!("You felt dizzy, so next time is slower ({}) with a firm grip on the rails.", units.fmt_speed(n.speed)),
+            Why::NearFall { slowed } => format!("You had a slip or near-fall, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
+            Why::Dizziness { repeated: true, .. } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
+            Why::Dizziness { repeated: false, slowed } => format!("You felt dizzy, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
             Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the 5/10 we accept, so next time is shorter: {} backward.", mins(n.backward_s)),
             Why::MorningPain { before, morning } => format!("Your knee was {morning} the next morning against {before} before the session, so it did not settle overnight; next time is shorter: {} backward.", mins(n.backward_s)),
             Why::MorningTrend { last_week, this_week } => format!("Your morning knee pain rose from {last_week:.1} to {this_week:.1} on average this week, so we ease off to {} backward.", mins(n.backward_s)),
@@ -677,21 +732,29 @@ impl Progression {
             (
                 Outcome::Paused,
                 Rule::Ada03Dizziness,
-                Why::Dizziness { repeated: true },
+                Why::Dizziness {
+                    repeated: true,
+                    slowed: false,
+                },
                 self.start.gentler(base),
             )
         } else if log.dizzy() {
             (
                 Outcome::StepBack,
                 Rule::Ada03Dizziness,
-                Why::Dizziness { repeated: false },
+                Why::Dizziness {
+                    repeated: false,
+                    slowed: slower(base).speed < base.speed,
+                },
                 slower(base),
             )
         } else if log.slipped() {
             (
                 Outcome::StepBack,
                 Rule::Ada02NearFall,
-                Why::NearFall,
+                Why::NearFall {
+                    slowed: slower(base).speed < base.speed,
+                },
                 slower(base),
             )
         } else if log.worst_pain() > 5 || log.stopped_early == Some(StopReason::Pain) {
@@ -991,5 +1054,42 @@ impl fmt::Display for Outcome {
             Outcome::Paused => "paused",
             Outcome::Resumed => "resumed",
         })
+    }
+}
+
+#[cfg(test)]
+mod sentence_tests {
+    use super::*;
+
+    #[test]
+    fn a_step_back_at_the_lowest_speed_does_not_say_slower() {
+        let d = Decision {
+            outcome: Outcome::StepBack,
+            rule: Rule::Ada02NearFall,
+            why: Why::NearFall { slowed: false },
+            next: Load {
+                backward_s: 300,
+                speed: Speed::from_mph(0.5).unwrap(),
+                incline: Incline::FLAT,
+                rails: RailUse::Full,
+            },
+        };
+        let said = d.sentence(Units::Mph);
+        assert!(!said.contains("slower"), "{said}");
+        assert!(said.contains("stays at 0.5 mph"), "{said}");
+    }
+
+    #[test]
+    fn decisions_stored_before_the_slowed_field_still_read() {
+        let w: Why = serde_json::from_str(r#"{"why":"near_fall"}"#).unwrap();
+        assert_eq!(w, Why::NearFall { slowed: false });
+        let w: Why = serde_json::from_str(r#"{"why":"dizziness","repeated":false}"#).unwrap();
+        assert_eq!(
+            w,
+            Why::Dizziness {
+                repeated: false,
+                slowed: false
+            }
+        );
     }
 }

@@ -193,6 +193,11 @@ proptest! {
             let d = prog.apply(&Event::Session(log)).unwrap();
             let next = d.next;
             within_caps(&next, &prog);
+            // Issue 11: the sentence says "slower" only when the speed really dropped.
+            let said = d.sentence(p.units);
+            if said.contains("slower") {
+                prop_assert!(next.speed < base.speed, "{said}: {base:?} -> {next:?}");
+            }
             let (t, sp, inc, rails) = increased(&base, &next);
             // PRG-01: the per-session step, one kind of increase at a time.
             prop_assert!(next.backward_s <= base.backward_s + 120);
