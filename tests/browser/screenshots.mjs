@@ -191,6 +191,23 @@ try {
   await aw.waitForTimeout(3500);
   await shot(aw, 'desktop-runner-running', { full: false });
   await aw.click('#stop');
+
+  // The simulated treadmill, then the connection drops: the server stops the belt when the
+  // heartbeats stop, and the page says so once the belt has stopped.
+  const cy = await newPage(browser, PHONE);
+  await signUp(cy, base, { name: 'Cy Offline' });
+  await onboard(cy, { units: 'kmh' });
+  await cy.click('#to-home');
+  await cy.click('#start-session');
+  await cy.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  await tickAll(cy);
+  await cy.click('label[for="treadmill-sim"]');
+  await cy.click('#start');
+  await cy.waitForFunction(() => /\d/.test(document.querySelector('#live-speed')?.textContent || ''));
+  await cy.context().setOffline(true);
+  await cy.waitForSelector('#stop-sheet:not([hidden])', { timeout: 20000 });
+  await shot(cy, 'phone-runner-connection-lost');
+  await cy.context().setOffline(false);
 } finally {
   await browser.close();
   await server.stop();

@@ -8,6 +8,10 @@ import * as speech from '../speech.js';
 import { keepAwake } from '../wakelock.js';
 import { bluetoothPicker } from './bluetooth-picker.js';
 
+// What to do when retrowalk cannot (or cannot be known to) stop the belt.
+const CONSOLE_STOP = "step onto the side rails and press the console's stop or pull the safety key";
+const STEP_OFF_TITLE = "Step onto the side rails, then press the console's stop or pull the safety key.";
+
 export const STOP_REASONS = [
   // [runs API reason, session-log stop reason, label]
   ['dizziness', 'dizziness', 'Dizziness'],
@@ -113,8 +117,9 @@ export async function render(view, ctx) {
   const sheet = h('div', { class: 'sheet-backdrop', id: 'stop-sheet', hidden: true, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'stop-title' },
     h('div', { class: 'sheet' },
       h('p', { class: 'eyebrow danger' }, 'Session stopped'),
-      h('h2', { id: 'stop-title' }, 'Hold the rails and stand still. What made you stop?'),
-      mk('sheetMsg', 'p', { class: 'muted', hidden: true }, ''),
+      mk('sheetTitle', 'h2', { id: 'stop-title' }, ''),
+      mk('sheetMsg', 'p', { class: 'muted', id: 'stop-detail', hidden: true }, ''),
+      h('p', { class: 'sheet-question' }, 'What made you stop?'),
       h('div', { class: 'reason-grid' }, STOP_REASONS.map(([api, , label]) => h('button', { class: 'btn btn-reason', type: 'button', 'data-reason': api }, label))),
       note));
 
@@ -175,8 +180,12 @@ export async function render(view, ctx) {
       if (el.warn.dataset.kind === 'hb') { el.warn.hidden = true; el.warn.dataset.kind = ''; }
     } catch {
       run.hbFails += 1;
-      if (run.hbFails >= 3) {
-        el.warn.textContent = 'Connection to retrowalk lost: the treadmill link stops the belt for safety. Use the console and the safety key.';
+      if (run.hbFails >= 3 && el.warn.dataset.kind !== 'hb-stopped') {
+        // Only the server can stop a linked belt, and from here nobody can tell whether it
+        // did yet: say what it will do and what the person can do meanwhile.
+        el.warn.textContent = linked()
+          ? `Connection to the app lost. The server stops the belt when it hears nothing from this screen for a few seconds; if the belt keeps moving, ${CONSOLE_STOP}.`
+          : `Connection to the app lost. The timer goes on here; retrowalk has no link to this belt, so ${CONSOLE_STOP} to stop it.`;
         el.warn.dataset.kind = 'hb';
         el.warn.hidden = false;
       }
@@ -208,7 +217,7 @@ export async function render(view, ctx) {
     es.addEventListener('warning', (e) => {
       let d = {};
       try { d = JSON.parse(e.data); } catch { return; }
-      if (!d.message || el.warn.dataset.kind === 'hb') return;
+      if (!d.message || el.warn.dataset.kind === 'hb' || el.warn.dataset.kind === 'hb-stopped') return;
       el.warn.textContent = `Treadmill: ${d.message}`;
       el.warn.dataset.kind = 'tm';
       el.warn.hidden = false;
@@ -219,7 +228,7 @@ export async function render(view, ctx) {
       if (run.phase !== 'running' && run.phase !== 'paused') return;
       // The belt reached the end of the plan: that is the session done, not a stop.
       if (d.reason === 'completed') { finish(); return; }
-      halt(`The treadmill stopped${d.reason ? ` (${String(d.reason).replace(/_/g, ' ')})` : ''}.`);
+      treadmillStopped(d);
     });
   }
 
@@ -283,32 +292,78 @@ export async function render(view, ctx) {
       run.phase = 'paused';
       runner.classList.add('paused');
       clear(pauseBtn).append(icon('play'), 'Resume');
-      speech.say('Paused. Hold the rails.', { interrupt: true });
-      if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
+      if (linked() && run.id) {
+        speech.say('Paused. The belt is stopping. Hold the rails.', { interrupt: true });
+        post(`/api/runs/${run.id}/pause`).catch(() => {});
+      } else {
+        // The timer is all that pauses: the belt is the console's.
+        speech.say('Timer paused. The belt keeps moving: stop it on the console.', { interrupt: true });
+        if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
+        if (!el.warn.dataset.kind) {
+          el.warn.textContent = 'Timer paused. The belt keeps moving until you stop it on the console.';
+          el.warn.dataset.kind = 'pause';
+          el.warn.hidden = false;
+        }
+      }
     } else if (run.phase === 'paused') {
       run.startedAt = Date.now();
       run.phase = 'running';
       runner.classList.remove('paused');
       clear(pauseBtn).append(icon('pause'), 'Pause');
+      if (el.warn.dataset.kind === 'pause') { el.warn.hidden = true; el.warn.dataset.kind = ''; }
       if (run.id) post(`/api/runs/${run.id}/resume`).catch(() => {});
     }
   });
 
-  // STOP first stops everything it can at once (timer, voice, belt), then asks why.
-  function halt(message) {
-    if (run.phase !== 'running' && run.phase !== 'paused') return;
+  function sheetSays(title, message) {
+    el.sheetTitle.textContent = title;
+    el.sheetMsg.textContent = message || '';
+    el.sheetMsg.hidden = !message;
+  }
+
+  // STOP first stops everything it can at once (timer, voice, belt), then asks why. What
+  // it says about the belt is only what is known: without a link the belt is the console's,
+  // and a linked belt is "stopping" only once the server has taken the stop.
+  function halt({ belt = 'person', title, message } = {}) {
+    if (run.phase !== 'running' && run.phase !== 'paused') return false;
     run.accumulated = elapsed();
     run.phase = 'stopping';
     stopTimers();
     speech.cancel();
-    if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
-    el.sheetMsg.textContent = message || '';
-    el.sheetMsg.hidden = !message;
+    if (belt === 'person' && linked() && run.id) {
+      sheetSays('Stopping the belt…', 'Hold the rails.');
+      post(`/api/runs/${run.id}/pause`).then(
+        () => { if (run.phase === 'stopping') sheetSays('The belt is stopping. Hold the rails until it stands still.'); },
+        () => {
+          if (run.phase === 'stopping') sheetSays(STEP_OFF_TITLE, 'retrowalk could not reach the treadmill, so it has not stopped the belt.');
+        });
+    } else if (belt === 'person') {
+      if (run.id) post(`/api/runs/${run.id}/pause`).catch(() => {});
+      sheetSays(STEP_OFF_TITLE, 'The belt is not stopped by retrowalk: without a treadmill link it keeps moving until you stop it.');
+    } else {
+      sheetSays(title, message);
+    }
     sheet.hidden = false;
     document.body.classList.remove('running');
     sheet.querySelector('button')?.focus();
+    return true;
   }
   stopBtn.addEventListener('click', () => halt());
+
+  // The treadmill ended the run by itself; `confirmed` is whether the belt said it stopped.
+  function treadmillStopped(d) {
+    const why = d.reason === 'heartbeat_lost'
+      ? 'Connection to the app lost'
+      : `The treadmill stopped (${String(d.reason || 'no reason given').replace(/_/g, ' ')})`;
+    const shown = d.confirmed
+      ? halt({ belt: 'stopped', title: 'The belt has stopped. Step off carefully.', message: `${why}, belt stopped.` })
+      : halt({ belt: 'unknown', title: STEP_OFF_TITLE, message: `${why}; the treadmill did not confirm that its belt stopped.` });
+    if (shown && d.reason === 'heartbeat_lost' && d.confirmed) {
+      el.warn.textContent = 'Connection to the app lost, belt stopped.';
+      el.warn.dataset.kind = 'hb-stopped';
+      el.warn.hidden = false;
+    }
+  }
   const onKey = (e) => { if (e.key === 'Escape' && (run.phase === 'running' || run.phase === 'paused')) halt(); };
   document.addEventListener('keydown', onKey);
 
