@@ -103,6 +103,10 @@ impl Service {
             };
             sessions.push(stat(log, planned, &profile, tier, req));
         }
+        // Events are in the order they were logged; a late log for an earlier day must land
+        // in its own week, so charts and weeks follow the calendar (stable: same-day logs
+        // keep their order).
+        sessions.sort_by_key(|s| s.date);
         let mut weeks: Vec<WeekStat> = Vec::new();
         for s in &sessions {
             let start = monday(s.date);

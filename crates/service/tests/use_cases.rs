@@ -318,3 +318,34 @@ async fn two_logs_at_once_each_answer_with_the_week_they_left() {
     assert_eq!(last, svc.today(me, wed).await.unwrap());
     assert_eq!(last.adherence.done, 2, "{last:?}");
 }
+
+/// A session logged late, for an earlier week, joins its own week: progress never shows a
+/// week twice or out of order (issue 11; it once tripped the ordering check).
+#[tokio::test]
+async fn a_back_dated_log_joins_its_own_week_in_progress() {
+    let (svc, _d) = service().await;
+    let me = pat(&svc).await;
+    svc.onboard(me, knee_profile(50), MON).await.unwrap();
+    let later = date!(2026 - 01 - 14);
+    let load = svc.today(me, later).await.unwrap().plan.unwrap().load;
+    svc.log_session(me, SessionLog::clean(later, &load), me, later)
+        .await
+        .unwrap();
+    svc.log_session(me, SessionLog::clean(MON, &load), me, later)
+        .await
+        .unwrap();
+
+    let p = svc.progress(me).await.unwrap();
+    let starts: Vec<_> = p.weeks.iter().map(|w| w.week_start).collect();
+    assert_eq!(
+        starts,
+        vec![MON, date!(2026 - 01 - 12)],
+        "one row per week, in order"
+    );
+    assert_eq!(
+        p.weeks.iter().map(|w| w.sessions).collect::<Vec<_>>(),
+        vec![1, 1]
+    );
+    let dates: Vec<_> = p.sessions.iter().map(|s| s.date).collect();
+    assert_eq!(dates, vec![MON, later], "sessions in date order");
+}
