@@ -548,7 +548,52 @@ async fn clinicians_download_linked_patients_files_but_not_backups(store: Store)
     let _: Value = r.json();
 }
 
+/// Stored telemetry that FIT cannot hold (written before the restore checks existed, or by
+/// hand) gets a plain answer naming the value, never a 500; the other formats still export.
+async fn stored_data_fit_cannot_hold_is_refused_plainly(store: Store) {
+    let t = TestApp::new(store.clone());
+    let (mut w, _) = walker_with_programme(&t, "walker@example.org").await;
+    let run = w
+        .post("/api/runs", json!({"date": START, "treadmill": "none"}))
+        .await
+        .expect(StatusCode::CREATED)
+        .json()["run_id"]
+        .as_str()
+        .expect("run id")
+        .to_string();
+    let absurd = retrowalk_store::Sample {
+        t_ms: 1_000,
+        speed_kmh: 1.0e9,
+        incline_pct: Some(0.0),
+        distance_m: 5.0,
+        heart_rate: None,
+        rr_ms: Vec::new(),
+    };
+    store
+        .append_samples(&run, &[absurd])
+        .await
+        .expect("stored as is");
+
+    let r = w.get(&format!("/api/export/session.fit?run={run}")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("FIT cannot hold"), "{}", r.text());
+    assert!(
+        r.text().contains("TCX"),
+        "points to a format that works: {}",
+        r.text()
+    );
+    w.get(&format!("/api/export/session.tcx?run={run}"))
+        .await
+        .expect(StatusCode::OK);
+    for f in ["sessions.csv", "segments.csv", "backup.json"] {
+        w.get(&format!("/api/export/{f}"))
+            .await
+            .expect(StatusCode::OK);
+    }
+}
+
 both_backends!(
+    stored_data_fit_cannot_hold_is_refused_plainly,
     uploads_keep_the_good_files_and_every_download_decodes,
     the_calendar_feed_opens_with_its_link_alone,
     clinicians_download_linked_patients_files_but_not_backups,

@@ -136,6 +136,19 @@ fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Re
     res
 }
 
+/// A stored session FIT cannot represent (a value past a field's range, written before the
+/// checks on input existed or by hand) is a fact about the data, not a server fault: say
+/// which value, and which formats still carry it.
+fn fit_refusal(e: fit::FitError) -> ApiError {
+    match e {
+        fit::FitError::OutOfRange { .. } | fit::FitError::TooLarge(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("this session cannot be written as FIT: {e}. Export it as TCX or CSV instead."),
+        ),
+        other => internal("encoding FIT", other),
+    }
+}
+
 fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
     tracing::error!("{what}: {e}");
     ApiError::internal()
@@ -152,8 +165,8 @@ async fn export(
         Export::SessionFit | Export::SessionTcx => {
             let s = svc.session_export(user, q.run.as_deref(), q.date).await?;
             if what == Export::SessionFit {
-                let bytes = fit::encode(&s.activity, fit::EncodeOptions::default())
-                    .map_err(|e| internal("encoding FIT", e))?;
+                let bytes =
+                    fit::encode(&s.activity, fit::EncodeOptions::default()).map_err(fit_refusal)?;
                 attachment(bytes, "application/vnd.ant.fit", &s.file_name("fit"))
             } else {
                 let text = tcx::write(&s.activity, &s.notes);
