@@ -9,7 +9,9 @@
 //! clinician links are kept; the name shown for them becomes the profile's. It refuses,
 //! changing nothing, while a session is being walked, and when the record holds a change a
 //! clinician made (caps, a pause, a tier) that the file does not carry unchanged: a
-//! patient may take their data anywhere, but not undo their therapist's limits.
+//! patient may take their data anywhere, but not undo their therapist's limits. Nor can
+//! a file put a change in a clinician's name that they did not make here, or leave the
+//! programme less restricted than it is (issue 14; see `Store::restore`).
 
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::dates::in_window;

@@ -3,7 +3,8 @@
 //! telemetry. Restoring what was backed up gives back exactly what was there.
 
 use crate::programme::parse_date;
-use crate::{now, Result, Run, Sample, Store, StoreError, UserId};
+use crate::{now, Result, Role, Run, Sample, Store, StoreError, UserId};
+use retrowalk_core::progression::PauseReason;
 use retrowalk_core::{Profile, Progression};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -128,11 +129,18 @@ impl Store {
     /// programme unless `replace` is set; either all of it lands or none of it does.
     ///
     /// The restored record is `user`'s whatever the file says: the backup's person and each
-    /// run's `user_id` are ignored, a run id another person already holds is given a new
-    /// one, and a change is attributed to someone else only if that someone is a clinician
-    /// linked to `user` now (otherwise it is kept without an author), so a file cannot put
-    /// words in another account's mouth. A change someone else (a clinician) made that the
-    /// backup does not carry unchanged is a conflict: a restore cannot undo it.
+    /// run's `user_id` are ignored, and a run id another person already holds is given a
+    /// new one. Authorship is checked against what this database holds, never taken from
+    /// the file (issue 14):
+    /// - a change the file puts down to another account here must be one that account
+    ///   made to this record, identical and at the same seq; anything else naming them is
+    ///   refused ([`StoreError::Invalid`]), so a file cannot put words in their mouth;
+    /// - a change someone else made that the file does not carry is a conflict: a restore
+    ///   cannot undo it;
+    /// - a change naming someone with no account here (a file from another server) is
+    ///   kept as history without an author, never as a clinician's act;
+    /// - whatever the events, a pause and a clinician's caps and tier in force here stay
+    ///   in force (no looser) in what is restored.
     pub async fn restore(&self, user: UserId, b: &Backup, replace: bool) -> Result<()> {
         check(b)?;
         if self.programme(user).await?.is_some() && !replace {
@@ -140,36 +148,66 @@ impl Store {
                 "this person already has a programme; restore with replace to overwrite it".into(),
             ));
         }
-        let mut actors = std::collections::HashMap::new();
-        for email in b.events.iter().filter_map(|e| e.actor.as_deref()) {
-            if email == b.person.email || actors.contains_key(email) {
-                continue;
+        let me = self
+            .user(user)
+            .await?
+            .ok_or(StoreError::NotFound("person"))?;
+        let person = email_key(&b.person.email);
+        let mut accounts = std::collections::HashMap::new();
+        let named = b.events.iter().filter_map(|e| e.actor.as_deref());
+        for email in named.chain([person.as_str()]) {
+            let email = email_key(email);
+            if let std::collections::hash_map::Entry::Vacant(v) = accounts.entry(email) {
+                let found = self.user_by_email(v.key()).await?;
+                v.insert(found.map(|u| (u.id, u.role)));
             }
-            let id = match self.user_by_email(email).await? {
-                Some(u) if u.id != user && self.is_linked(u.id, user).await? => Some(u.id),
-                _ => None,
-            };
-            actors.insert(email.to_string(), id);
         }
+        // A backup is of a person's record; clinicians have none. A file whose person is a
+        // clinician here was edited so that their changes would pass as the person's own.
+        if let Some(Some((id, Role::Clinician))) = accounts.get(&person) {
+            if *id != user {
+                return Err(StoreError::Invalid(format!(
+                    "person.email: {person} is a clinician's account here, and a backup is a person's own record; the file was edited"
+                )));
+            }
+        }
+        let own = |email: &str| {
+            let email = email_key(email);
+            email == me.email || email == person
+        };
         let mut tx = self.write_tx().await?;
-        // What is deleted is checked inside the transaction, so a clinician's change that
-        // lands while the file is read is either seen here or waits for the restore.
+        // The programme row goes first: on PostgreSQL that waits for an append in flight
+        // and holds off the next, so the events deleted below are all there are, and a
+        // clinician's change that lands while the file is read is checked here.
+        let held_state: Option<Progression> =
+            match sqlx::query("DELETE FROM programmes WHERE user_id = $1 RETURNING state")
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?
+            {
+                Some(r) => Some(serde_json::from_str(&r.try_get::<String, _>("state")?)?),
+                None => None,
+            };
         let gone = sqlx::query(
-            "DELETE FROM events WHERE user_id = $1 RETURNING data, actor_id, created_at",
+            "DELETE FROM events WHERE user_id = $1 \
+             RETURNING seq, data, decision, actor_id, created_at, note",
         )
         .bind(user)
         .fetch_all(&mut *tx)
         .await?;
-        if let Some(msg) = others_change_dropped(&mut tx, user, b, &gone).await? {
+        let others = others_changes(&mut tx, user, &gone).await?;
+        let refused = forged_author(b, &others, &accounts, &own)
+            .map(StoreError::Invalid)
+            .or_else(|| others_change_dropped(b, &others).map(StoreError::Conflict))
+            .or_else(|| limits_lifted(held_state.as_ref(), b, &others).map(StoreError::Invalid));
+        if let Some(e) = refused {
             tx.rollback().await?;
-            return Err(StoreError::Conflict(msg));
+            return Err(e);
         }
-        for table in ["programmes", "profiles"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("DELETE FROM profiles WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM runs WHERE user_id = $1")
             .bind(user)
             .execute(&mut *tx)
@@ -196,10 +234,12 @@ impl Store {
             .await?;
         }
         for e in &b.events {
-            let actor = match e.actor.as_deref() {
-                Some(email) if email == b.person.email => Some(user),
-                Some(email) => actors.get(email).copied().flatten(),
-                None => None,
+            // Checked above: an event at another's seq is theirs, unchanged; any other
+            // naming an account here names this person; the rest have no author here.
+            let actor = match (others.get(&e.seq), e.actor.as_deref()) {
+                (Some(h), _) => Some(h.actor),
+                (None, Some(email)) if own(email) => Some(user),
+                _ => None,
             };
             sqlx::query(
                 "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -252,15 +292,48 @@ impl Store {
     }
 }
 
-/// A change someone else (a clinician) made to this programme that the backup does not
-/// carry unchanged, described; `None` when the backup keeps every one. A restore replaces
-/// the person's own record, but it must not undo a clinician's caps, pause or tier.
-async fn others_change_dropped(
+/// Emails as accounts are keyed: trimmed and lower-case.
+fn email_key(email: &str) -> String {
+    email.trim().to_ascii_lowercase()
+}
+
+/// A change held for this record that someone other than its person made (a clinician).
+#[derive(Debug, Clone, PartialEq)]
+struct OthersChange {
+    actor: UserId,
+    email: String,
+    name: String,
+    data: serde_json::Value,
+    decision: Option<serde_json::Value>,
+    created_at: i64,
+    note: Option<String>,
+}
+
+impl OthersChange {
+    fn kind(&self) -> &str {
+        self.data
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("a change")
+    }
+
+    /// Whether `e` is this change exactly: what, when, the decision, the note and who.
+    fn is(&self, e: &BackupEvent) -> bool {
+        e.data == self.data
+            && e.decision == self.decision
+            && e.created_at == self.created_at
+            && e.note == self.note
+            && e.actor.as_deref().map(email_key).as_deref() == Some(self.email.as_str())
+    }
+}
+
+/// The changes among `deleted` made by someone other than `user`, by seq.
+async fn others_changes(
     conn: &mut sqlx::AnyConnection,
     user: UserId,
-    b: &Backup,
     deleted: &[sqlx::any::AnyRow],
-) -> Result<Option<String>> {
+) -> Result<std::collections::BTreeMap<i64, OthersChange>> {
+    let mut out = std::collections::BTreeMap::new();
     for row in deleted {
         let Some(actor) = row.try_get::<Option<UserId>, _>("actor_id")? else {
             continue;
@@ -268,33 +341,158 @@ async fn others_change_dropped(
         if actor == user {
             continue;
         }
-        let data: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("data")?)?;
-        let created_at: i64 = row.try_get("created_at")?;
         let who = sqlx::query("SELECT email, display_name FROM users WHERE id = $1")
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(who) = who else { continue };
-        let email: String = who.try_get("email")?;
-        let kept = b.events.iter().any(|e| {
-            e.data == data && e.created_at == created_at && e.actor.as_deref() == Some(&email)
-        });
-        if !kept {
-            let name: String = who.try_get("display_name")?;
-            let kind = data
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .unwrap_or("a change");
-            let when = time::OffsetDateTime::from_unix_timestamp(created_at)
+        out.insert(
+            row.try_get::<i64, _>("seq")?,
+            OthersChange {
+                actor,
+                email: email_key(&who.try_get::<String, _>("email")?),
+                name: who.try_get("display_name")?,
+                data: serde_json::from_str(&row.try_get::<String, _>("data")?)?,
+                decision: row
+                    .try_get::<Option<String>, _>("decision")?
+                    .map(|d| serde_json::from_str(&d))
+                    .transpose()?,
+                created_at: row.try_get("created_at")?,
+                note: row.try_get("note")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The first event of the file that names another account here as its author without
+/// being a change that account made to this record (same seq, same content), described
+/// with where it is; `None` when there is none.
+fn forged_author(
+    b: &Backup,
+    others: &std::collections::BTreeMap<i64, OthersChange>,
+    accounts: &std::collections::HashMap<String, Option<(UserId, Role)>>,
+    own: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    b.events.iter().enumerate().find_map(|(i, e)| {
+        let email = email_key(e.actor.as_deref()?);
+        if own(&email) {
+            return None;
+        }
+        let (id, _) = (*accounts.get(&email)?)?;
+        let theirs = others
+            .get(&e.seq)
+            .is_some_and(|h| h.actor == id && h.is(e));
+        (!theirs).then(|| {
+            let kind = e.data.get("kind").and_then(|k| k.as_str()).unwrap_or("change");
+            format!(
+                "events[{i}].actor: the backup says {email} made this change ({kind}, event {}), but this server holds no such change by them: a backup cannot add or change someone else's changes. Restore the file as it was downloaded",
+                e.seq
+            )
+        })
+    })
+}
+
+/// A change someone else (a clinician) made to this programme that the backup does not
+/// carry unchanged at its place, described; `None` when the backup keeps every one. A
+/// restore replaces the person's own record, but it must not undo a clinician's caps,
+/// pause or tier.
+fn others_change_dropped(
+    b: &Backup,
+    others: &std::collections::BTreeMap<i64, OthersChange>,
+) -> Option<String> {
+    others.iter().find_map(|(seq, h)| {
+        let kept = usize::try_from(seq - 1)
+            .ok()
+            .and_then(|i| b.events.get(i))
+            .is_some_and(|e| h.is(e));
+        (!kept).then(|| {
+            let when = time::OffsetDateTime::from_unix_timestamp(h.created_at)
                 .map(|t| t.date().to_string())
                 .unwrap_or_default();
-            return Ok(Some(format!(
-                "{name} changed this programme ({kind}, {when}) and the backup does not have that change: \
-                 a restore cannot undo a clinician's changes. Make a new backup, or ask them"
-            )));
+            format!(
+                "{} changed this programme ({}, {when}) and the backup does not have that change: \
+                 a restore cannot undo a clinician's changes. Make a new backup, or ask them",
+                h.name,
+                h.kind()
+            )
+        })
+    })
+}
+
+/// How the restored programme would be looser than the one held here, described: a
+/// pause lifted, a clinician's cap removed or raised, or a tier below the one a
+/// clinician last set. The events may all be the person's own (or an unknown author's)
+/// and still do that, so the states themselves are compared.
+fn limits_lifted(
+    held: Option<&Progression>,
+    b: &Backup,
+    others: &std::collections::BTreeMap<i64, OthersChange>,
+) -> Option<String> {
+    let held = held?;
+    let restored = b.programme.as_ref().map(|p| &p.state);
+    const ASK: &str = "a restore cannot lift it; ask your clinician";
+    if let Some(reason) = held.paused {
+        if restored.and_then(|r| r.paused) != Some(reason) {
+            let why = match reason {
+                PauseReason::Clinician => "by your clinician",
+                PauseReason::Fall => "after a fall",
+                PauseReason::RepeatedDizziness => "after repeated dizziness",
+            };
+            return Some(format!(
+                "programme.state: the programme is paused here {why}, and the backup's would not be: {ASK}"
+            ));
         }
     }
-    Ok(None)
+    let caps = restored.map(|r| r.caps).unwrap_or_default();
+    let looser = |held: Option<f64>, restored: Option<f64>| match (held, restored) {
+        (Some(h), Some(r)) => r > h,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let lifted = [
+        (
+            "maximum speed",
+            looser(
+                held.caps.max_speed.map(|s| s.kmh()),
+                caps.max_speed.map(|s| s.kmh()),
+            ),
+        ),
+        (
+            "maximum incline",
+            looser(
+                held.caps.max_incline.map(|i| i.percent()),
+                caps.max_incline.map(|i| i.percent()),
+            ),
+        ),
+        (
+            "maximum backward time",
+            looser(
+                held.caps.max_backward_s.map(f64::from),
+                caps.max_backward_s.map(f64::from),
+            ),
+        ),
+    ];
+    if let Some((what, _)) = lifted.iter().find(|(_, l)| *l) {
+        return Some(format!(
+            "programme.state: the backup removes or raises the {what} your clinician set: {ASK}"
+        ));
+    }
+    let clinicians_tier = others.values().rev().find_map(|h| {
+        match serde_json::from_value::<retrowalk_core::Event>(h.data.clone()) {
+            Ok(retrowalk_core::Event::Retiered { tier, .. }) => Some(tier),
+            _ => None,
+        }
+    });
+    if let Some(tier) = clinicians_tier {
+        if restored.is_none_or(|r| r.tier < tier) {
+            return Some(format!(
+                "programme.state: the backup's tier is below the tier your clinician set ({}): {ASK}",
+                tier.label()
+            ));
+        }
+    }
+    None
 }
 
 async fn run_holder(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<UserId>> {

@@ -358,6 +358,227 @@ async fn a_restore_cannot_undo_a_clinicians_change(store: Store) {
     );
 }
 
+/// Ada, linked to her clinician Lin, whom Lin has paused and capped at 6 minutes.
+async fn ada_paused_and_capped_by_lin(t: &TestApp) -> (Client, i64, Client) {
+    let (mut ada, ada_id) = ada_with_history(t, "ada@example.org").await;
+    let mut lin = t.client();
+    lin.signup("lin@example.org", "clinician").await;
+    let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
+    ada.post("/api/invites/accept", json!({ "code": code }))
+        .await
+        .expect(StatusCode::OK);
+    lin.post(
+        &format!("/api/patients/{ada_id}/pause"),
+        json!({"reason": "knee swollen, see me first"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let seq = ada.get("/api/today?date=2026-01-12").await.json()["seq"].clone();
+    lin.put(
+        &format!("/api/patients/{ada_id}/caps"),
+        json!({"max_backward_min": 6, "expected_seq": seq}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    (ada, ada_id, lin)
+}
+
+/// The file with `edit` applied to its backup, its programme made consistent again (the
+/// state replayed from the initial one, the seq the number of events), as a careful
+/// forger would leave it.
+fn edited(file: &[u8], edit: impl FnOnce(&mut Backup)) -> Vec<u8> {
+    let mut b: Backup = serde_json::from_slice(file).unwrap();
+    edit(&mut b);
+    for (i, e) in b.events.iter_mut().enumerate() {
+        e.seq = i as i64 + 1;
+    }
+    let p = b.programme.as_mut().unwrap();
+    let mut state = p.initial.clone();
+    for e in &b.events {
+        state.apply(&serde_json::from_value(e.data.clone()).unwrap());
+    }
+    p.state = state;
+    p.seq = b.events.len() as i64;
+    serde_json::to_vec(&b).unwrap()
+}
+
+/// An event as a forger appends it: a resume and caps lifted, naming `actor`.
+fn forged(actor: &str) -> Vec<retrowalk_store::BackupEvent> {
+    [
+        json!({"kind": "resumed", "date": "2026-01-12"}),
+        json!({"kind": "caps_set", "caps": {"max_speed": null, "max_incline": null, "max_backward_s": null}}),
+    ]
+    .into_iter()
+    .map(|data| retrowalk_store::BackupEvent {
+        seq: 0,
+        data,
+        decision: None,
+        actor: Some(actor.into()),
+        created_at: 1_767_900_000,
+        note: Some("cleared to walk again".into()),
+    })
+    .collect()
+}
+
+/// What must stay as Lin left it: the pause, the 6-minute cap, and an audit of Lin's
+/// two changes and nothing else.
+async fn still_as_lin_left_it(ada: &mut Client, before: &Value) {
+    let (_, now) = download(ada).await;
+    assert_eq!(&comparable(now.clone()), before, "nothing changed");
+    let state = &now.programme.as_ref().unwrap().state;
+    assert_eq!(
+        state.paused,
+        Some(retrowalk_core::progression::PauseReason::Clinician)
+    );
+    assert_eq!(state.caps.max_backward_s, Some(360));
+    let audit = ada.get("/api/audit").await.expect(StatusCode::OK).json();
+    let notes: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["note"])
+        .collect();
+    assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
+    assert!(!notes.contains(&&json!("cleared to walk again")), "{audit}");
+}
+
+/// Issue 14: an edited backup cannot lift a clinician's pause and caps, whoever the
+/// appended events name, nor change the clinician's own events in place.
+async fn a_forged_backup_cannot_lift_a_clinicians_pause_or_caps(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, _, _lin) = ada_paused_and_capped_by_lin(&t).await;
+    let (file, _) = download(&mut ada).await;
+    let before = comparable(serde_json::from_slice(&file).unwrap());
+
+    // Events appended in Lin's name: she made no such change, so the file is refused.
+    let r = restore(
+        &mut ada,
+        "?replace=true",
+        edited(&file, |b| b.events.extend(forged("lin@example.org"))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let message = r.json()["error"].as_str().unwrap().to_string();
+    assert!(message.contains("lin@example.org"), "{message}");
+    assert!(message.contains("someone else's"), "{message}");
+    assert!(r.json()["field"].as_str().unwrap().starts_with("events["));
+    still_as_lin_left_it(&mut ada, &before).await;
+
+    // The same events as Ada's own, or a stranger's: they would lift the pause and caps.
+    for actor in [
+        "ada@example.org",
+        "dr.who@elsewhere.example",
+        "LIN@example.org",
+    ] {
+        let r = restore(
+            &mut ada,
+            "?replace=true",
+            edited(&file, |b| b.events.extend(forged(actor))),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{actor}: {}",
+            r.text()
+        );
+        let message = r.json()["error"].as_str().unwrap().to_string();
+        assert!(
+            message.contains("pause") || message.contains("someone else's"),
+            "{actor}: {message}"
+        );
+        still_as_lin_left_it(&mut ada, &before).await;
+    }
+
+    // Lin's caps loosened where they stand, keeping her name and the seq.
+    let r = restore(
+        &mut ada,
+        "?replace=true",
+        edited(&file, |b| {
+            let caps = b
+                .events
+                .iter_mut()
+                .rev()
+                .find(|e| e.data["kind"] == "caps_set")
+                .unwrap();
+            caps.data["caps"]["max_backward_s"] = json!(3600);
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("lin@example.org"), "{}", r.text());
+    still_as_lin_left_it(&mut ada, &before).await;
+
+    // The file passed off as Lin's own record, so her name would read as Ada's.
+    let r = restore(
+        &mut ada,
+        "?replace=true",
+        edited(&file, |b| {
+            b.person.email = "lin@example.org".into();
+            b.events.extend(forged("lin@example.org"));
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    still_as_lin_left_it(&mut ada, &before).await;
+
+    // The file as it was made restores, Lin's changes still hers.
+    let (_, plain) = download(&mut ada).await;
+    restore(&mut ada, "?replace=true", file)
+        .await
+        .expect(StatusCode::OK);
+    let (_, after) = download(&mut ada).await;
+    assert_eq!(comparable(after), comparable(plain));
+    still_as_lin_left_it(&mut ada, &before).await;
+}
+
+/// A file from elsewhere restored into a fresh account: a clinician's changes in it are
+/// not trusted as a clinician's here. One who has an account here but made no such
+/// change is refused; one unknown here is kept as history without an author.
+async fn a_foreign_clinicians_changes_are_not_trusted(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, _, mut lin) = ada_paused_and_capped_by_lin(&t).await;
+    let (file, _) = download(&mut ada).await;
+
+    let mut carl = t.client();
+    let carl_id = carl.signup("carl@example.org", "walker").await["id"]
+        .as_i64()
+        .unwrap();
+    let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
+    carl.post("/api/invites/accept", json!({ "code": code }))
+        .await
+        .expect(StatusCode::OK);
+    // Lin is Carl's clinician here too, but these changes of hers were made to Ada.
+    let r = restore(&mut carl, "", file.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("lin@example.org"), "{}", r.text());
+    assert!(t
+        .state
+        .svc
+        .store
+        .programme(carl_id)
+        .await
+        .unwrap()
+        .is_none());
+
+    // From another server, whose clinician has no account here.
+    let foreign = String::from_utf8(file)
+        .unwrap()
+        .replace("lin@example.org", "lin@other-clinic.example");
+    restore(&mut carl, "", foreign.into_bytes())
+        .await
+        .expect(StatusCode::OK);
+    let events = t.state.svc.store.events(carl_id).await.unwrap();
+    let by_clinician: Vec<_> = events
+        .iter()
+        .filter(|e| e.actor_id != Some(carl_id))
+        .collect();
+    assert_eq!(by_clinician.len(), 2, "the pause and the caps");
+    assert!(by_clinician.iter().all(|e| e.actor_id.is_none()));
+    let audit = carl.get("/api/audit").await.expect(StatusCode::OK).json();
+    assert_eq!(audit, json!([]), "nobody here made those changes");
+}
+
 /// The file without its last event, its programme made consistent (replayed) without it.
 fn without_last_event(file: &[u8]) -> Vec<u8> {
     let mut b: Backup = serde_json::from_slice(file).unwrap();
@@ -377,4 +598,6 @@ both_backends!(
     malformed_backups_say_where,
     a_file_cannot_reach_another_account,
     a_restore_cannot_undo_a_clinicians_change,
+    a_forged_backup_cannot_lift_a_clinicians_pause_or_caps,
+    a_foreign_clinicians_changes_are_not_trusted,
 );
