@@ -212,7 +212,7 @@ impl Service {
         let s = screen(&profile);
         // Starts the programme, or records the tier clearance brings (the clinician's act,
         // with their note, as the reason for the new tier).
-        let running = self
+        let (running, _) = self
             .ensure_programme(patient, &profile, &s, schedule, today, clinician, note)
             .await?;
         if !running {

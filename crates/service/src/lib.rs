@@ -13,7 +13,7 @@ mod summaries;
 pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
 pub use exchange::{CalendarExport, ImportAnswers, Imported, SessionExport};
-pub use onboarding::Onboarding;
+pub use onboarding::{ClinicianTier, Onboarding};
 pub use progress::{HistoryEntry, Progress, SessionStat, WeekStat};
 pub use restore::{parse_backup, BackupFileError, Restored};
 pub use sessions::{Adherence, Status, Today, Upcoming};

@@ -1,5 +1,5 @@
 use crate::{Result, Service, ServiceError};
-use retrowalk_core::{screen, Profile, Progression, Schedule, Screening};
+use retrowalk_core::{screen, Event, Profile, Progression, Schedule, Screening, Tier};
 use retrowalk_store::UserId;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -9,6 +9,27 @@ pub struct Onboarding {
     pub screening: Screening,
     /// False while clearance is outstanding (SCR-13).
     pub programme_started: bool,
+    /// Set when the tier in force is the one a clinician chose, not the answers' own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clinician_tier: Option<ClinicianTier>,
+}
+
+/// A clinician's tier that stands over what the person's answers screen to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClinicianTier {
+    pub tier: Tier,
+    /// The clinician's name.
+    pub by: String,
+    /// What this means, for the person.
+    pub message: String,
+}
+
+/// The tier a clinician last set, the event that set it, who, and the tier it replaced.
+struct ClinicianSet {
+    tier: Tier,
+    event: Event,
+    by: String,
+    replaced: Tier,
 }
 
 impl Service {
@@ -22,19 +43,45 @@ impl Service {
         })?;
         self.store.save_profile(user, &profile).await?;
         let screening = screen(&profile);
-        let started = self
+        let (started, clinician_tier) = self
             .ensure_programme(user, &profile, &screening, schedule, start, user, None)
             .await?;
         Ok(Onboarding {
             screening,
             programme_started: started,
+            clinician_tier,
         })
+    }
+
+    /// The last tier change someone other than `user` (their clinician) made, if any.
+    async fn clinicians_tier(&self, user: UserId) -> Result<Option<ClinicianSet>> {
+        let mut tier = self.store.initial_state(user).await?.tier;
+        let mut found = None;
+        for e in self.store.events(user).await? {
+            if let Event::Retiered { tier: to, .. } = e.event {
+                if e.actor_id.is_some_and(|a| a != user) {
+                    found = Some(ClinicianSet {
+                        tier: to,
+                        event: e.event,
+                        by: e.actor_name.unwrap_or_else(|| "your clinician".into()),
+                        replaced: tier,
+                    });
+                }
+                tier = to;
+            }
+        }
+        Ok(found)
     }
 
     /// Starts a programme if none exists and screening allows; if one exists, records the
     /// new tier and schedule as events, made by `actor` (the person, or the clinician
     /// whose clearance brought the change) with `note`. Returns whether a programme is
-    /// running.
+    /// running, and the clinician's tier when it stands over the person's answers.
+    ///
+    /// The person's own answers do not undo a tier their clinician set (issue 14): the
+    /// clinician weighed the answers they had, so only answers calling for a stricter
+    /// tier than both the clinician's and the one the clinician replaced change it. When
+    /// they stop doing so, the clinician's tier is back in force.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn ensure_programme(
         &self,
@@ -45,11 +92,12 @@ impl Service {
         start: Date,
         actor: UserId,
         note: Option<&str>,
-    ) -> Result<bool> {
+    ) -> Result<(bool, Option<ClinicianTier>)> {
         if !screening.may_start() {
-            return Ok(false);
+            return Ok((false, None));
         }
         retrowalk_core::dates::in_window("start date", start)?;
+        let mut kept = None;
         match self.store.programme(user).await? {
             None => {
                 let prog = Progression::new(profile, screening, schedule, start)
@@ -59,8 +107,25 @@ impl Service {
                     .await?;
             }
             Some(rec) => {
-                let ev = Progression::retier_event(profile, screening)
+                let mut ev = Progression::retier_event(profile, screening)
                     .map_err(|_| ServiceError::NeedsClearance)?;
+                if actor == user {
+                    if let Some(set) = self.clinicians_tier(user).await? {
+                        if screening.tier <= set.tier.max(set.replaced) {
+                            kept = Some(ClinicianTier {
+                                tier: set.tier,
+                                message: format!(
+                                    "Your clinician, {}, set your tier to {}. It stays until they change it, unless your answers call for a stricter one; your answers alone would give {}.",
+                                    set.by,
+                                    set.tier.label(),
+                                    screening.tier.label()
+                                ),
+                                by: set.by,
+                            });
+                            ev = set.event;
+                        }
+                    }
+                }
                 let changed = match &ev {
                     retrowalk_core::Event::Retiered {
                         tier,
@@ -90,7 +155,7 @@ impl Service {
                 }
             }
         }
-        Ok(true)
+        Ok((true, kept))
     }
 
     pub async fn screening(&self, user: UserId) -> Result<Screening> {

@@ -102,7 +102,7 @@ pub const OPS: &[Op] = &[
     status(body(op("POST", "/api/password", Any, "Change my password: {current, new}. 422 (field current) when the current password is wrong, (field new) when the new one is too short, too long or among the commonest passwords; wrong current passwords are throttled like sign-ins. Every other sign-in of mine ends; this one stays."), "PasswordChange"), 204),
     status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
     op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units}."),
-    query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements) and whether the programme started."), "Profile"), &[DATE_Q]),
+    query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements), whether the programme started, and clinician_tier (tier, by, message) when a tier the clinician set stands over the answers' own."), "Profile"), &[DATE_Q]),
     op("GET", "/api/profile", Walker, "The saved profile (404 before onboarding)."),
     op("GET", "/api/screening", Walker, "The risk tier, its reasons and requirements."),
     query(op("GET", "/api/today", Walker, "Today: status, the next session's plan (segments, cues, checklist), adherence, the morning check due, the last decision and its reason, and the programme version seq."), &[DATE_Q]),

@@ -206,6 +206,9 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
     }
     println!();
     super::show::print_screening(&outcome.screening);
+    if let Some(kept) = &outcome.clinician_tier {
+        println!("\n{}", kept.message);
+    }
     if outcome.programme_started {
         println!("\nYour programme is ready: run `retrowalk today` to see your first session.");
     } else {

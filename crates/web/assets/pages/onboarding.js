@@ -197,6 +197,10 @@ function renderResult(result, ctx) {
         ? h('ul', { class: 'requirements' }, reqs.map(([, t, d]) => h('li', {}, icon('shield'), h('div', {}, h('strong', {}, t), h('span', {}, d)))))
         : h('p', { class: 'muted' }, 'No spotter or clearance needed. The safety checklist before every session still applies.'),
     ),
+    result.clinician_tier
+      ? h('section', { class: 'card callout', id: 'clinician-tier' }, h('h3', {}, 'Your clinician’s tier stands'),
+        h('p', {}, result.clinician_tier.message))
+      : null,
     result.programme_started === false
       ? h('section', { class: 'card callout' }, h('h3', {}, 'Your programme starts after clearance'),
         h('p', {}, 'Ask your physical therapist for an invite code and enter it in Settings; they can then record your clearance.'),
