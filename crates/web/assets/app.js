@@ -21,7 +21,9 @@ const NAV = {
   clinician: [['/clinician', 'Patients', 'people'], ['/settings', 'Settings', 'settings']],
 };
 
-const state = { me: null, cleanup: null, rendering: 0 };
+// me: undefined until the server has been asked, then the person or null (signed out), so
+// one page load asks /api/me once, redirects included.
+const state = { me: undefined, cleanup: null, rendering: 0 };
 
 export function navigate(path, { replace = false } = {}) {
   if (replace) history.replaceState(null, '', path);
@@ -83,8 +85,8 @@ async function route() {
     try { state.cleanup(); } catch { /* a page's cleanup must not block navigation */ }
     state.cleanup = null;
   }
-  if (state.me === undefined || state.me === null) await refreshMe().catch(() => null);
-  const me = state.me;
+  if (state.me === undefined) await refreshMe().catch(() => null);
+  const me = state.me ?? null;
   if (!match) match = { page: 'notfound', opts: {}, params: [] };
   if (!match.opts.public && !me) return navigate('/signin', { replace: true });
   if (match.opts.public && me) return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });
@@ -132,5 +134,4 @@ document.addEventListener('click', (e) => {
   navigate(url.pathname + url.search);
 });
 window.addEventListener('popstate', () => route());
-state.me = null;
 route();

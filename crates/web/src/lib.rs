@@ -33,6 +33,7 @@ use axum::{middleware, Json, Router};
 use retrowalk_service::Service;
 use retrowalk_store::Store;
 use std::net::SocketAddr;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -198,7 +199,13 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000"),
         ));
     }
-    router.layer(TraceLayer::new_for_http())
+    // The pages' scripts and styles and the API's JSON shrink several-fold, which matters on
+    // a phone on weak Wi-Fi. The default predicate leaves event streams alone (so a live
+    // run's events are never held in a compressor's buffer), images, and bodies too small to
+    // gain. Level 4 rather than brotli's slow default keeps the CPU cost per response small.
+    router
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn fallback(method: Method, uri: Uri, headers: axum::http::HeaderMap) -> Response {
