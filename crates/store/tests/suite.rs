@@ -761,6 +761,113 @@ async fn a_write_from_a_stale_read_lands_on_the_newer_programme(store: Store) {
     assert_eq!(evs.last().unwrap().note.as_deref(), Some("n"));
 }
 
+/// The backup with `ev` appended as `actor`'s change, its programme replayed to match,
+/// as an edited file would be.
+fn appended(b: &Backup, ev: &Event, actor: &str) -> Backup {
+    let mut b = b.clone();
+    b.events.push(BackupEvent {
+        seq: b.events.len() as i64 + 1,
+        data: serde_json::to_value(ev).unwrap(),
+        decision: None,
+        actor: Some(actor.into()),
+        created_at: 1_767_900_000,
+        note: None,
+    });
+    let p = b.programme.as_mut().unwrap();
+    let mut state = p.initial.clone();
+    for e in &b.events {
+        state.apply(&serde_json::from_value(e.data.clone()).unwrap());
+    }
+    p.state = state;
+    p.seq = b.events.len() as i64;
+    b
+}
+
+/// Issue 14: whatever the events of a restored file say, and whoever they name, the
+/// programme is never left looser than a clinician left it: no cap removed or raised,
+/// no tier below theirs. Stricter is fine.
+async fn a_restore_keeps_a_clinicians_caps_and_tier(s: Store) {
+    let (id, _) = person_with_programme(&s, "pat@x.org").await;
+    let doc = s
+        .create_user("doc@x.org", "Dr D", None, Role::Clinician)
+        .await
+        .unwrap();
+    let mut supervised = screen(&profile());
+    supervised.tier = Tier::Supervised;
+    let retier = Progression::retier_event(&profile(), &supervised).unwrap();
+    s.record(id, &retier, Some(doc)).await.unwrap();
+    let caps = |kmh: f64, min: u32| ClinicianCaps {
+        max_speed: Some(Speed::from_kmh(kmh).unwrap()),
+        max_incline: None,
+        max_backward_s: Some(min * 60),
+    };
+    s.record(
+        id,
+        &Event::CapsSet {
+            caps: caps(2.0, 10),
+        },
+        Some(doc),
+    )
+    .await
+    .unwrap();
+    let b = s.backup(id).await.unwrap();
+    let me = "pat@x.org";
+
+    let mut standard = screen(&profile());
+    standard.tier = Tier::Standard;
+    let lower = Progression::retier_event(&profile(), &standard).unwrap();
+    let looser = [
+        (
+            appended(
+                &b,
+                &Event::CapsSet {
+                    caps: caps(5.0, 10),
+                },
+                me,
+            ),
+            "maximum speed",
+        ),
+        (
+            appended(
+                &b,
+                &Event::CapsSet {
+                    caps: caps(2.0, 20),
+                },
+                me,
+            ),
+            "maximum backward time",
+        ),
+        (
+            appended(
+                &b,
+                &Event::CapsSet {
+                    caps: ClinicianCaps::default(),
+                },
+                "someone@elsewhere.example",
+            ),
+            "maximum speed",
+        ),
+        (appended(&b, &lower, me), "tier"),
+    ];
+    for (file, what) in looser {
+        let err = s.restore(id, &file, true).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid(m) if m.contains(what) && m.contains("clinician")),
+            "{what}: {err}"
+        );
+        assert_same(
+            &comparable(s.backup(id).await.unwrap()),
+            &comparable(b.clone()),
+        );
+    }
+    // Stricter than the clinician's limits restores.
+    let stricter = appended(&b, &Event::CapsSet { caps: caps(1.5, 5) }, me);
+    s.restore(id, &stricter, true).await.unwrap();
+    let state = s.programme(id).await.unwrap().unwrap().state;
+    assert_eq!(state.caps, caps(1.5, 5));
+    assert_eq!(state.tier, Tier::Supervised);
+}
+
 retrowalk_store::both_backends!(
     profiles_and_users,
     events_fold_into_state,
@@ -772,6 +879,7 @@ retrowalk_store::both_backends!(
     simultaneous_writers_wait_instead_of_failing,
     notes_are_kept_with_their_events,
     a_restore_belongs_to_its_target,
+    a_restore_keeps_a_clinicians_caps_and_tier,
     a_session_and_its_run_land_together_or_not_at_all,
 );
 
