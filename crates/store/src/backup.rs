@@ -480,19 +480,38 @@ fn limits_lifted(
     }
     let clinicians_tier = others.values().rev().find_map(|h| {
         match serde_json::from_value::<retrowalk_core::Event>(h.data.clone()) {
-            Ok(retrowalk_core::Event::Retiered { tier, .. }) => Some(tier),
+            Ok(retrowalk_core::Event::Retiered { tier, limits, .. }) => Some((tier, limits)),
             _ => None,
         }
     });
-    if let Some(tier) = clinicians_tier {
-        if restored.is_none_or(|r| r.tier < tier) {
+    if let Some((tier, theirs)) = clinicians_tier {
+        let Some(r) = restored.filter(|r| r.tier >= tier) else {
             return Some(format!(
                 "programme.state: the backup's tier is below the tier your clinician set ({}): {ASK}",
+                tier.label()
+            ));
+        };
+        // A tier event the person made (their screening) is not checked against their
+        // answers here, so its limits must be no looser than the clinician's, unless they
+        // are the ones in force now (a stricter tier the person's answers brought).
+        if r.limits != held.limits && !no_looser(&r.limits, &theirs) {
+            return Some(format!(
+                "programme.state: the backup's limits (target time, speed, incline or rails) are looser than the {} tier your clinician set allows: {ASK}",
                 tier.label()
             ));
         }
     }
     None
+}
+
+/// Whether `a` lets progression go no further than `b` in any respect.
+fn no_looser(a: &retrowalk_core::Limits, b: &retrowalk_core::Limits) -> bool {
+    a.target_backward_s <= b.target_backward_s
+        && a.target_speed.kmh() <= b.target_speed.kmh()
+        && a.max_incline.percent() <= b.max_incline.percent()
+        && a.rail_floor >= b.rail_floor
+        && a.min_speed.kmh() <= b.min_speed.kmh()
+        && a.speed_step.kmh() <= b.speed_step.kmh()
 }
 
 async fn run_holder(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<UserId>> {

@@ -848,6 +848,28 @@ async fn a_restore_keeps_a_clinicians_caps_and_tier(s: Store) {
             "maximum speed",
         ),
         (appended(&b, &lower, me), "tier"),
+        (
+            appended(
+                &b,
+                &match retier.clone() {
+                    Event::Retiered {
+                        tier,
+                        mut limits,
+                        start,
+                    } => {
+                        limits.target_speed = Speed::from_kmh(9.0).unwrap();
+                        Event::Retiered {
+                            tier,
+                            limits,
+                            start,
+                        }
+                    }
+                    other => other,
+                },
+                me,
+            ),
+            "limits",
+        ),
     ];
     for (file, what) in looser {
         let err = s.restore(id, &file, true).await.unwrap_err();
