@@ -21,6 +21,8 @@ fn help_is_everywhere() {
         &["history"],
         &["progress"],
         &["screening"],
+        &["admin"],
+        &["admin", "approve"],
     ] {
         e.cmd()
             .args(sub)
@@ -250,4 +252,73 @@ fn backup_and_restore_through_files() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("not a retrowalk backup"));
+}
+
+/// Issue 14: `retrowalk admin` approves clinicians (and withdraws approval) and makes
+/// administrators, on the server's database, without creating the CLI's local person.
+#[test]
+fn admin_approves_clinicians_and_grants_administrators() {
+    use retrowalk_store::{Role, Store};
+    let e = Env::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // Two web sign-ups, as `serve` makes them: the first administers the server.
+        let store = Store::open(&e.db).await.unwrap();
+        store
+            .create_user("owner@example.org", "Owner", Some("hash"), Role::Person)
+            .await
+            .unwrap();
+        store
+            .create_user("rex@example.org", "Dr Rex", Some("hash"), Role::Clinician)
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let ok = |args: &[&str]| e.cmd().arg("admin").args(args).assert().success();
+
+    ok(&["list-pending"]).stdout(predicate::str::contains(
+        "Dr Rex <rex@example.org>: waiting for approval",
+    ));
+    let pending = e.json(&["admin", "list-pending"]);
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+    assert_eq!(pending[0]["email"], "rex@example.org");
+    assert_eq!(pending[0]["approved"], false);
+
+    ok(&["approve", "REX@example.org"]).stdout(predicate::str::contains("Approved"));
+    assert_eq!(e.json(&["admin", "list-pending"]), serde_json::json!([]));
+    let all = e.json(&["admin", "list"]);
+    let by = |email: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .cloned()
+            .unwrap_or_else(|| panic!("{email} in {all}"))
+    };
+    assert_eq!(by("rex@example.org")["approved"], true);
+    assert_eq!(by("owner@example.org")["admin"], true);
+    assert_eq!(all.as_array().unwrap().len(), 2, "no local person: {all}");
+
+    ok(&["revoke", "rex@example.org"]).stdout(predicate::str::contains("withdrawn"));
+    assert_eq!(
+        e.json(&["admin", "list-pending"])[0]["email"],
+        "rex@example.org"
+    );
+
+    ok(&["grant", "rex@example.org"]);
+    assert_eq!(e.json(&["admin", "list-pending"])[0]["admin"], true);
+    ok(&["ungrant", "rex@example.org"]);
+    assert_eq!(e.json(&["admin", "list-pending"])[0]["admin"], false);
+
+    // A walker needs no approval, and an unknown email is named.
+    e.cmd()
+        .args(["admin", "approve", "owner@example.org"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a clinician"));
+    e.cmd()
+        .args(["admin", "approve", "nobody@example.org"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no web account"));
 }

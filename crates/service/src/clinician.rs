@@ -3,11 +3,14 @@
 
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::dates::add_days;
+use retrowalk_core::progression::PauseReason;
 use retrowalk_core::SessionLog;
 use retrowalk_core::{
     screen, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
 };
-use retrowalk_store::{Among, ProgrammeRecord, ProgrammeVersion, UserId, LAST_SESSIONS};
+use retrowalk_store::{
+    Among, ProgrammeRecord, ProgrammeVersion, StoreError, StoredEvent, UserId, LAST_SESSIONS,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use time::Date;
@@ -119,14 +122,84 @@ impl Service {
                 ));
             }
         }
+        self.ensure_clinician_of(clinician, patient).await?;
+        let rec = self.programme_at(patient, expected_seq).await?;
+        if loosens(&rec.state.caps, &caps) {
+            let setter = self
+                .store
+                .newest_events_like(patient, &Event::CapsSet { caps }, 1)
+                .await?
+                .pop();
+            self.ensure_not_overriding(
+                clinician,
+                patient,
+                setter,
+                "the limits in force",
+                "loosen or remove",
+            )
+            .await?;
+        }
+        // At the version just checked: a change made meanwhile is refused, not overridden.
         self.clinician_event(
             clinician,
             patient,
             Event::CapsSet { caps },
-            expected_seq,
+            Some(rec.seq),
             None,
         )
         .await
+    }
+
+    /// The patient's programme, refused as changed meanwhile if it is not at `expected_seq`.
+    async fn programme_at(
+        &self,
+        patient: UserId,
+        expected_seq: Option<i64>,
+    ) -> Result<ProgrammeRecord> {
+        let rec = self
+            .store
+            .programme(patient)
+            .await?
+            .ok_or(StoreError::NotFound("programme"))?;
+        if let Some(expected) = expected_seq.filter(|e| *e != rec.seq) {
+            return Err(StoreError::Conflict(format!(
+                "the programme changed since you loaded it (version {expected}, now {}); reload and try again",
+                rec.seq
+            ))
+            .into());
+        }
+        Ok(rec)
+    }
+
+    /// Refuses a change that lifts or loosens `what`, set by the event `setter`, when that
+    /// was another clinician who still looks after the patient (approved, linked): a second
+    /// clinician must not silently undo the first one's safety settings. Someone no longer
+    /// approved or linked holds nothing back, or the patient would be stuck for ever.
+    async fn ensure_not_overriding(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        setter: Option<StoredEvent>,
+        what: &str,
+        verb: &str,
+    ) -> Result<()> {
+        let Some(set) = setter else {
+            return Ok(());
+        };
+        let Some(by) = set.actor_id.filter(|a| *a != clinician) else {
+            return Ok(());
+        };
+        let holds = match self.store.user(by).await? {
+            Some(u) if u.approved_clinician() => self.store.is_linked(by, patient).await?,
+            _ => false,
+        };
+        if !holds {
+            return Ok(());
+        }
+        let name = set.actor_name.unwrap_or_else(|| "another clinician".into());
+        Err(ServiceError::SetByAnother(format!(
+            "{name} set {what}; only {name} can {verb} them. Ask {name}, who sees this patient on their list too"
+        )))
     }
 
     pub async fn pause(
@@ -166,11 +239,37 @@ impl Service {
         patient: UserId,
         today: Date,
     ) -> Result<Option<Decision>> {
+        self.ensure_clinician_of(clinician, patient).await?;
+        let rec = self.programme_at(patient, None).await?;
+        if rec.state.paused == Some(PauseReason::Clinician) {
+            let like = Event::Paused {
+                date: today,
+                by_clinician: true,
+            };
+            // The pause in force is the newest one a clinician made (a person's own pause
+            // events do not pause the programme).
+            let setter = self
+                .store
+                .newest_events_like(patient, &like, 50)
+                .await?
+                .into_iter()
+                .find(|e| {
+                    matches!(
+                        e.event,
+                        Event::Paused {
+                            by_clinician: true,
+                            ..
+                        }
+                    )
+                });
+            self.ensure_not_overriding(clinician, patient, setter, "this pause", "lift")
+                .await?;
+        }
         self.clinician_event(
             clinician,
             patient,
             Event::Resumed { date: today },
-            None,
+            Some(rec.seq),
             None,
         )
         .await
@@ -375,6 +474,7 @@ impl Service {
     /// patient's programme is at the same version (one index-only query checks them all);
     /// the ones that changed are made again together, in two queries whatever their number.
     pub async fn patients(&self, clinician: UserId, today: Date) -> Result<Vec<PatientSummary>> {
+        self.ensure_approved_clinician(clinician).await?;
         let versions = self.store.patient_versions(clinician).await?;
         let mut out: Vec<Option<PatientSummary>> = versions
             .iter()
@@ -477,6 +577,20 @@ impl Service {
         out.reverse();
         Ok(out)
     }
+}
+
+/// Whether `new` allows more than `old` on any limit: a higher maximum, or none at all.
+fn loosens(old: &ClinicianCaps, new: &ClinicianCaps) -> bool {
+    fn looser<T: PartialOrd>(old: Option<T>, new: Option<T>) -> bool {
+        match (old, new) {
+            (Some(_), None) => true,
+            (Some(o), Some(n)) => n > o,
+            (None, _) => false,
+        }
+    }
+    looser(old.max_speed, new.max_speed)
+        || looser(old.max_incline, new.max_incline)
+        || looser(old.max_backward_s, new.max_backward_s)
 }
 
 fn describe_change(e: &Event, units: retrowalk_core::Units) -> String {

@@ -13,6 +13,12 @@ pub enum ServiceError {
     Paused(String),
     #[error("not allowed: {0}")]
     Forbidden(&'static str),
+    /// A clinician whom no server administrator has approved (yet, or any more).
+    #[error("your clinician account is waiting for approval by this server's administrator; until then you cannot see or change any patient")]
+    NotApproved,
+    /// Another linked clinician set the pause or limits this change would lift or loosen.
+    #[error("{0}")]
+    SetByAnother(String),
     #[error("{0}")]
     Invalid(String),
     /// Something asked for by date or id that is not there (a session, a run).

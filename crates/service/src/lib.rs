@@ -46,7 +46,7 @@ impl Service {
         let Some(v) = self.store.user(viewer).await? else {
             return Ok(false);
         };
-        Ok(v.role == Role::Clinician && self.store.is_linked(viewer, subject).await?)
+        Ok(v.approved_clinician() && self.store.is_linked(viewer, subject).await?)
     }
 
     pub async fn ensure_access(&self, viewer: UserId, subject: UserId) -> Result<()> {
@@ -59,12 +59,24 @@ impl Service {
         }
     }
 
+    /// A clinician may act only once a server administrator has approved them.
+    pub async fn ensure_approved_clinician(&self, clinician: UserId) -> Result<()> {
+        match self.store.user(clinician).await? {
+            Some(u) if u.approved_clinician() => Ok(()),
+            Some(u) if u.role == Role::Clinician => Err(ServiceError::NotApproved),
+            _ => Err(ServiceError::Forbidden("only a clinician can do that")),
+        }
+    }
+
     pub async fn ensure_clinician_of(&self, clinician: UserId, patient: UserId) -> Result<()> {
-        let is_clinician = self
-            .store
-            .user(clinician)
-            .await?
-            .is_some_and(|u| u.role == Role::Clinician);
+        let user = self.store.user(clinician).await?;
+        if user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Clinician && !u.approved_clinician())
+        {
+            return Err(ServiceError::NotApproved);
+        }
+        let is_clinician = user.is_some_and(|u| u.approved_clinician());
         if is_clinician && self.store.is_linked(clinician, patient).await? {
             Ok(())
         } else {

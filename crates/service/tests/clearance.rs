@@ -23,10 +23,14 @@ fn needs_clearance(age: u8) -> Profile {
 }
 
 async fn clinician(svc: &Service) -> UserId {
-    svc.store
+    let id = svc
+        .store
         .create_user("c@x.org", "Dr Okafor", None, Role::Clinician)
         .await
-        .unwrap()
+        .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store.set_clinician_approved(id, true).await.unwrap();
+    id
 }
 
 async fn patient_of(svc: &Service, doc: UserId, i: u32) -> UserId {

@@ -96,6 +96,11 @@ async fn recent_reads_give_what_the_whole_log_gives() {
         .create_user("c@x.org", "C", None, Role::Clinician)
         .await
         .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store
+        .set_clinician_approved(clinician, true)
+        .await
+        .unwrap();
     let mut ids = Vec::new();
     for i in 0..16 {
         ids.push(patient(&svc, i, clinician).await);
@@ -157,6 +162,11 @@ async fn a_remembered_patient_list_follows_every_change() {
     let clinician = svc
         .store
         .create_user("c@x.org", "C", None, Role::Clinician)
+        .await
+        .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store
+        .set_clinician_approved(clinician, true)
         .await
         .unwrap();
     let mut ids = Vec::new();

@@ -100,6 +100,8 @@ async fn clearance_clinician_caps_flags_and_audit() {
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
         .await
         .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store.set_clinician_approved(doc, true).await.unwrap();
     let mut p = knee_profile(70);
     p.flags.poor_balance_or_falls = true;
     let o = svc.onboard(me, p, MON).await.unwrap();
@@ -191,6 +193,8 @@ async fn notes_reasons_and_clearance_notes_are_kept_and_shown() {
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
         .await
         .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store.set_clinician_approved(doc, true).await.unwrap();
     let mut p = knee_profile(70);
     p.flags.poor_balance_or_falls = true;
     svc.onboard(me, p, MON).await.unwrap();
@@ -254,6 +258,8 @@ async fn a_rescreen_that_needs_clearance_holds_the_programme() {
         .create_user("c@x.org", "Dr Who", None, Role::Clinician)
         .await
         .unwrap();
+    // Clinicians act once an administrator approves them (issue 14).
+    svc.store.set_clinician_approved(doc, true).await.unwrap();
     assert!(
         svc.onboard(me, knee_profile(50), MON)
             .await

@@ -13,6 +13,11 @@ pub struct AuthSession {
     pub expires_at: i64,
     /// The sign-in this token belongs to: its first token's hash, shared by its renewals.
     pub family: String,
+    /// Whether the account is, at this moment, an approved clinician and a server
+    /// administrator: read with the session on every request, so approving or revoking
+    /// takes effect at once on every process.
+    pub approved: bool,
+    pub admin: bool,
 }
 
 /// What a login attempt may do, decided atomically with counting it.
@@ -62,8 +67,10 @@ impl Store {
     /// A live (unexpired, unrevoked) session.
     pub async fn auth_session(&self, token_hash: &str) -> Result<Option<AuthSession>> {
         self.read_optional(
-            "SELECT user_id, csrf, expires_at, COALESCE(family, token_hash) AS family \
-             FROM auth_sessions WHERE token_hash = $1 AND revoked = FALSE AND expires_at > $2",
+            "SELECT s.user_id, s.csrf, s.expires_at, COALESCE(s.family, s.token_hash) AS family, \
+             u.approved_at, u.admin_at \
+             FROM auth_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.revoked = FALSE AND s.expires_at > $2",
             &[Arg::Text(token_hash), Arg::Int(now())],
             |r| {
                 Ok(AuthSession {
@@ -71,6 +78,8 @@ impl Store {
                     csrf: r.text("csrf")?,
                     expires_at: r.int("expires_at")?,
                     family: r.text("family")?,
+                    approved: r.opt_int("approved_at")?.is_some(),
+                    admin: r.opt_int("admin_at")?.is_some(),
                 })
             },
         )

@@ -34,7 +34,7 @@ pub use instances::{INSTANCE_BEAT_S, INSTANCE_DEAD_AFTER_S, SERVER_DIED};
 pub use programme::{ProgrammeRecord, Recorded, StoredEvent};
 pub use recent::{Among, Dated, PatientRow, ProgrammeVersion, RecentSession, LAST_SESSIONS};
 pub use runs::{Run, Sample};
-pub use users::{Role, User, UserId};
+pub use users::{Role, User, UserId, LOCAL_EMAIL};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

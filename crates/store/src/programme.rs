@@ -424,22 +424,28 @@ impl Store {
         .bind(user)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredEvent {
-                    seq: r.try_get("seq")?,
-                    event: serde_json::from_str(&r.try_get::<String, _>("data")?)?,
-                    decision: r
-                        .try_get::<Option<String>, _>("decision")?
-                        .map(|d| serde_json::from_str(&d))
-                        .transpose()?,
-                    actor_id: r.try_get("actor_id")?,
-                    actor_name: r.try_get("actor_name")?,
-                    created_at: r.try_get("created_at")?,
-                    note: r.try_get("note")?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored_event).collect()
+    }
+
+    /// The newest `limit` events of the same kind as `like` (its data is ignored), newest
+    /// first: who set the caps in force, who paused.
+    pub async fn newest_events_like(
+        &self,
+        user: UserId,
+        like: &Event,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.data, e.decision, e.actor_id, u.display_name AS actor_name, e.created_at, e.note \
+             FROM events e LEFT JOIN users u ON u.id = e.actor_id \
+             WHERE e.user_id = $1 AND e.kind = $2 ORDER BY e.seq DESC LIMIT $3",
+        )
+        .bind(user)
+        .bind(kind(like))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_event).collect()
     }
 
     /// Rebuilds the state from the initial state and every event: proof that the cache
@@ -463,6 +469,21 @@ impl Store {
             .ok_or(StoreError::NotFound("programme"))?;
         Ok(serde_json::from_str(&row.try_get::<String, _>("initial")?)?)
     }
+}
+
+fn stored_event(r: &sqlx::any::AnyRow) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        seq: r.try_get("seq")?,
+        event: serde_json::from_str(&r.try_get::<String, _>("data")?)?,
+        decision: r
+            .try_get::<Option<String>, _>("decision")?
+            .map(|d| serde_json::from_str(&d))
+            .transpose()?,
+        actor_id: r.try_get("actor_id")?,
+        actor_name: r.try_get("actor_name")?,
+        created_at: r.try_get("created_at")?,
+        note: r.try_get("note")?,
+    })
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<Date> {

@@ -37,6 +37,24 @@ pub struct User {
     pub password_hash: Option<String>,
     pub role: Role,
     pub created_at: i64,
+    /// When a server administrator approved this clinician; a clinician without it can
+    /// sign in but cannot see or change any patient.
+    #[serde(default)]
+    pub approved_at: Option<i64>,
+    /// Since when this account administers the server (approves clinicians).
+    #[serde(default)]
+    pub admin_at: Option<i64>,
+}
+
+impl User {
+    /// A clinician an administrator has approved (people who walk need no approval).
+    pub fn approved_clinician(&self) -> bool {
+        self.role == Role::Clinician && self.approved_at.is_some()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.admin_at.is_some()
+    }
 }
 
 /// The email the CLI's single local person is stored under.
@@ -50,12 +68,19 @@ fn user_from(row: &dyn Cols) -> Result<User> {
         password_hash: row.opt_text("password_hash")?,
         role: Role::parse(&row.text("role")?)?,
         created_at: row.int("created_at")?,
+        approved_at: row.opt_int("approved_at")?,
+        admin_at: row.opt_int("admin_at")?,
     })
 }
 
-const USER_COLS: &str = "id, email, display_name, password_hash, role, created_at";
+const USER_COLS: &str =
+    "id, email, display_name, password_hash, role, created_at, approved_at, admin_at";
 
 impl Store {
+    /// Creates an account. The first account made with a password on a server that has
+    /// never had one becomes its administrator (and, if a clinician, is approved): decided
+    /// in the same transaction, so two sign-ups racing on an empty server cannot both win.
+    /// Any other clinician starts unapproved.
     pub async fn create_user(
         &self,
         email: &str,
@@ -64,6 +89,8 @@ impl Store {
         role: Role,
     ) -> Result<UserId> {
         let email = email.trim().to_ascii_lowercase();
+        let t = now();
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO users (email, display_name, password_hash, role, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -72,8 +99,8 @@ impl Store {
         .bind(display_name.trim())
         .bind(password_hash)
         .bind(role.as_str())
-        .bind(now())
-        .fetch_one(&self.pool)
+        .bind(t)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Conflict(_) => {
@@ -81,7 +108,105 @@ impl Store {
             }
             other => other,
         })?;
-        Ok(row.try_get("id")?)
+        let id: UserId = row.try_get("id")?;
+        // The CLI's local person (no password) never takes the server's first account.
+        if password_hash.is_some() {
+            let first = sqlx::query(
+                "INSERT INTO server_once (name, user_id, at) VALUES ('first_account', $1, $2) \
+                 ON CONFLICT (name) DO NOTHING RETURNING user_id",
+            )
+            .bind(id)
+            .bind(t)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+            if first {
+                sqlx::query(
+                    "UPDATE users SET admin_at = $1, \
+                     approved_at = CASE WHEN role = 'clinician' THEN $1 ELSE NULL END \
+                     WHERE id = $2",
+                )
+                .bind(t)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Approves a clinician (`true`) or withdraws the approval (`false`); an approval
+    /// keeps its first date. Refused for an account that is not a clinician's.
+    pub async fn set_clinician_approved(&self, id: UserId, approved: bool) -> Result<User> {
+        let user = self
+            .user(id)
+            .await?
+            .ok_or(StoreError::NotFound("account"))?;
+        if user.role != Role::Clinician {
+            return Err(StoreError::Invalid(format!(
+                "{} is not a clinician's account: only clinicians need approval",
+                user.email
+            )));
+        }
+        let t = now();
+        let (sql, args) = if approved {
+            (
+                "UPDATE users SET approved_at = COALESCE(approved_at, $1) WHERE id = $2",
+                vec![Arg::Int(t), Arg::Int(id)],
+            )
+        } else {
+            (
+                "UPDATE users SET approved_at = NULL WHERE id = $1",
+                vec![Arg::Int(id)],
+            )
+        };
+        self.exec_once(sql, &args).await?;
+        self.user(id).await?.ok_or(StoreError::NotFound("account"))
+    }
+
+    /// Makes an account a server administrator (`true`) or no longer one (`false`).
+    pub async fn set_admin(&self, id: UserId, admin: bool) -> Result<User> {
+        let t = now();
+        let (sql, args) = if admin {
+            (
+                "UPDATE users SET admin_at = COALESCE(admin_at, $1) WHERE id = $2",
+                vec![Arg::Int(t), Arg::Int(id)],
+            )
+        } else {
+            (
+                "UPDATE users SET admin_at = NULL WHERE id = $1",
+                vec![Arg::Int(id)],
+            )
+        };
+        if self.exec_once(sql, &args).await? == 0 {
+            return Err(StoreError::NotFound("account"));
+        }
+        self.user(id).await?.ok_or(StoreError::NotFound("account"))
+    }
+
+    /// Every clinician's account, oldest first, approved or not.
+    pub async fn clinicians(&self) -> Result<Vec<User>> {
+        self.read_all(
+            &format!(
+                "SELECT {USER_COLS} FROM users WHERE role = 'clinician' ORDER BY created_at, id"
+            ),
+            &[],
+            user_from,
+        )
+        .await
+    }
+
+    /// Every server administrator, oldest first.
+    pub async fn admins(&self) -> Result<Vec<User>> {
+        self.read_all(
+            &format!(
+                "SELECT {USER_COLS} FROM users WHERE admin_at IS NOT NULL ORDER BY admin_at, id"
+            ),
+            &[],
+            user_from,
+        )
+        .await
     }
 
     /// Replaces a person's password hash (a change or an administrator's reset).

@@ -890,7 +890,63 @@ async fn a_restore_keeps_a_clinicians_caps_and_tier(s: Store) {
     assert_eq!(state.tier, Tier::Supervised);
 }
 
+/// Issue 14: of sign-ups racing on an empty server exactly one becomes its administrator
+/// (approved, if a clinician); the CLI's local person never does; other clinicians start
+/// unapproved until an administrator approves them, and a withdrawal takes effect.
+async fn exactly_one_first_account_administers_the_server(store: Store) {
+    store.local_user().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        let role = if i % 2 == 0 {
+            Role::Clinician
+        } else {
+            Role::Person
+        };
+        tasks.push(tokio::spawn(async move {
+            s.create_user(&format!("u{i}@x.org"), "U", Some("hash"), role)
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let admins = store.admins().await.unwrap();
+    assert_eq!(admins.len(), 1, "{admins:?}");
+    let first = &admins[0];
+    let clinicians = store.clinicians().await.unwrap();
+    assert_eq!(clinicians.len(), 4);
+    for c in &clinicians {
+        assert_eq!(c.approved_clinician(), c.id == first.id, "{c:?}");
+    }
+    let later = store
+        .create_user("late@x.org", "Late", Some("hash"), Role::Clinician)
+        .await
+        .unwrap();
+    let u = store.user(later).await.unwrap().unwrap();
+    assert!(!u.is_admin() && !u.approved_clinician());
+    assert!(store
+        .set_clinician_approved(later, true)
+        .await
+        .unwrap()
+        .approved_clinician());
+    assert!(!store
+        .set_clinician_approved(later, false)
+        .await
+        .unwrap()
+        .approved_clinician());
+    let walker = admins
+        .iter()
+        .chain(&clinicians)
+        .find(|u| u.role == Role::Person);
+    if let Some(w) = walker {
+        assert!(store.set_clinician_approved(w.id, true).await.is_err());
+    }
+}
+
 retrowalk_store::both_backends!(
+    exactly_one_first_account_administers_the_server,
     profiles_and_users,
     events_fold_into_state,
     stale_edits_are_refused_not_lost,

@@ -34,6 +34,10 @@ pub struct Authed {
     pub token_hashes: Vec<String>,
     /// The sign-in these tokens belong to (see `Store::revoke_session_family`).
     pub family: String,
+    /// An approved clinician (read with the session, so never stale).
+    pub approved: bool,
+    /// A server administrator (read with the session, so never stale).
+    pub admin: bool,
 }
 
 /// 256 random bits as 64 hex characters.
@@ -356,6 +360,8 @@ async fn resolve(state: &AppState, hash: &str) -> ApiResult<Option<(Authed, i64)
             csrf: s.csrf,
             token_hashes: vec![hash.to_string()],
             family: s.family,
+            approved: s.approved,
+            admin: s.admin,
         },
         s.expires_at,
     )))
@@ -367,8 +373,11 @@ pub struct Me(pub Authed);
 pub struct MaybeMe(pub Option<Authed>);
 /// A signed-in person who walks (acting on their own data).
 pub struct Walker(pub Authed);
-/// A signed-in clinician.
+/// A signed-in clinician whom a server administrator has approved: every route that
+/// reads or changes a patient (or invites one) takes this.
 pub struct Clinician(pub Authed);
+/// A signed-in server administrator.
+pub struct Admin(pub Authed);
 
 fn authed(parts: &Parts) -> ApiResult<Authed> {
     parts
@@ -412,7 +421,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Clinician {
         if a.role != Role::Clinician {
             return Err(ApiError::forbidden("only a clinician account can do this"));
         }
+        if !a.approved {
+            return Err(retrowalk_service::ServiceError::NotApproved.into());
+        }
         Ok(Clinician(a))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let a = authed(parts)?;
+        if !a.admin {
+            return Err(ApiError::forbidden(
+                "only this server's administrator can do this (`retrowalk admin grant EMAIL` makes one)",
+            ));
+        }
+        Ok(Admin(a))
     }
 }
 

@@ -129,7 +129,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::NoProgramme | ServiceError::NeedsClearance | ServiceError::Paused(_) => {
                 ApiError::conflict(e.to_string())
             }
-            ServiceError::Forbidden(_) => ApiError::forbidden(e.to_string()),
+            ServiceError::Forbidden(_) | ServiceError::NotApproved => {
+                ApiError::forbidden(e.to_string())
+            }
+            ServiceError::SetByAnother(m) => ApiError::forbidden(m),
             ServiceError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
             ServiceError::NotFound(m) => ApiError::not_found(m),
             ServiceError::Store(s) => s.into(),

@@ -86,7 +86,7 @@ impl Api {
 }
 
 fn api_routes() -> Api {
-    use routes::{account, clinician, exchange, walker};
+    use routes::{account, admin, clinician, exchange, walker};
     Api::new()
         // Signing in.
         .get("/api/csrf", account::csrf)
@@ -144,6 +144,10 @@ fn api_routes() -> Api {
             "/api/import/backup",
             post(exchange::import_backup).layer(DefaultBodyLimit::max(exchange::RESTORE_LIMIT)),
         )
+        // The server's administrators.
+        .get("/api/admin/clinicians", admin::clinicians)
+        .post("/api/admin/clinicians/{id}/approve", admin::approve)
+        .post("/api/admin/clinicians/{id}/revoke", admin::revoke)
         // About the API.
         .get("/api/openapi.json", openapi_json)
 }

@@ -12,8 +12,10 @@ pub enum Access {
     Any,
     /// A signed-in walker, acting on their own data.
     Walker,
-    /// A signed-in clinician, for linked patients only.
+    /// A signed-in clinician a server administrator has approved, for linked patients only.
     Clinician,
+    /// A signed-in server administrator.
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +103,7 @@ pub const OPS: &[Op] = &[
     status(op("POST", "/api/logout", Public, "Sign out: revokes this sign-in, every token it was renewed into included."), 204),
     status(body(op("POST", "/api/password", Any, "Change my password: {current, new}. 422 (field current) when the current password is wrong, (field new) when the new one is too short, too long or among the commonest passwords; wrong current passwords are throttled like sign-ins. Every other sign-in of mine ends; this one stays."), "PasswordChange"), 204),
     status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
-    op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units}."),
+    op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units, admin, approved}. approved is false for a clinician still waiting for a server administrator's approval (every patient route answers 403 until then), null for a walker."),
     query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements), whether the programme started, and clinician_tier (tier, by, message) when a tier the clinician set stands over the answers' own."), "Profile"), &[DATE_Q]),
     op("GET", "/api/profile", Walker, "The saved profile (404 before onboarding)."),
     op("GET", "/api/screening", Walker, "The risk tier, its reasons and requirements."),
@@ -122,11 +124,11 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/runs/{id}/live", Walker, "Live treadmill events as Server-Sent Events: telemetry {speed_kmh, incline_pct, distance_m, hr_bpm, ...}, state, segment, cue, warning, and stopped {reason, detail, confirmed} last; 409 for a run without a treadmill or one that has stopped; 503 when another server process drives the run's treadmill."),
     query(op("GET", "/api/devices", Walker, "Bluetooth treadmills and heart-rate straps in range, strongest first: {seconds, devices: [{name, address, kind (treadmill, heart_rate_strap), label, rssi}]}; pass name or address as device / hr_strap to POST /api/runs. 501 with how to build with Bluetooth when this server has none; 503 without an adapter."), &[("seconds", "How long to listen, 1–20 (default 5).")]),
     status(op("POST", "/api/invites", Clinician, "Create an invitation code for a patient: {code, expires_at} (Unix seconds)."), 201),
-    query(op("GET", "/api/patients", Clinician, "My linked patients with their flags."), &[DATE_Q]),
+    query(op("GET", "/api/patients", Clinician, "My linked patients with their flags. Every clinician route answers 403 while the clinician is not approved by a server administrator."), &[DATE_Q]),
     query(op("GET", "/api/patients/{id}", Clinician, "One linked patient: {user, profile, screening, today, history, progress, audit, flags, caps, seq}. 404 for anyone who is not a linked patient."), &[DATE_Q]),
-    body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme)."), "Caps"),
+    body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme); 403 naming the clinician when the new caps would loosen or remove limits another clinician still linked to the patient set (tightening is always allowed)."), "Caps"),
     query(body(op("POST", "/api/patients/{id}/pause", Clinician, "Pause the patient's programme."), "Reason"), &[DATE_Q]),
-    query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme."), &[DATE_Q]),
+    query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme. 403 naming the clinician when another clinician still linked to the patient paused it: only they can lift their pause."), &[DATE_Q]),
     query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier."), "Tier"),
     query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
@@ -135,6 +137,9 @@ pub const OPS: &[Op] = &[
     status(op("POST", "/api/calendar/feed", Walker, "Make a new calendar feed link, {path, url, created_at}; any earlier link stops working. The URL carries a secret token (calendar apps cannot send cookies): share it only with your calendar."), 201),
     query(op("POST", "/api/import/fit", Walker, "Upload FIT activity files (multipart/form-data, any number of file parts, or one file as the raw body named by ?name=), up to 8 MiB in all. Each becomes a logged session with its telemetry, or an error for that file; good files are kept. {imported, failed, files: [{name, ok, date, backward_min, records, run} or {name, ok: false, error}]}; 422 when no file could be imported."), IMPORT_Q),
     query(op("POST", "/api/import/backup", Walker, "Restore my JSON backup (the body is the file from GET /api/export/backup.json or `retrowalk backup`, up to 64 MiB), by the same rules as `retrowalk restore`: it replaces my profile, programme, history and runs in one transaction; 409 when I already have a programme unless ?replace=true, and 409 when the file lacks a change my clinician made (a restore cannot undo it). The data always becomes the signed-in person's, whatever the file names. {restored, events, runs, samples}; 422 with `field` (a path into the file, e.g. runs[0].samples[3].t_ms) for a malformed file."), &[("replace", "true to overwrite the programme already here (after the person confirms).")]),
+    op("GET", "/api/admin/clinicians", Admin, "Every clinician account, oldest first: [{id, email, name, approved, approved_at, created_at, admin}]. For the server's administrators only."),
+    op("POST", "/api/admin/clinicians/{id}/approve", Admin, "Approve a clinician, who can then invite and look after patients; returns the clinician as in the list."),
+    op("POST", "/api/admin/clinicians/{id}/revoke", Admin, "Withdraw a clinician's approval: from the next request on they cannot see or change any patient; returns the clinician as in the list."),
     op("GET", "/api/openapi.json", Public, "This document."),
     op("GET", "/healthz", Public, "Health: {ok, db}; 503 when the database is unreachable."),
     op("GET", "/assets/{*path}", Public, "The web UI's static files."),
@@ -363,6 +368,7 @@ fn operation(o: &Op) -> Value {
     }
     let tag = match o.access {
         Access::Clinician => "clinician",
+        Access::Admin => "admin",
         Access::Walker => "walker",
         Access::Any | Access::Public if o.path.starts_with("/api/") => "account",
         _ => "meta",

@@ -133,6 +133,7 @@ async fn clinician_flow(store: Store) {
     let (mut walker, walker_id) = walker_with_programme(&t, "pat@example.org").await;
     let mut doc = t.client();
     doc.signup("doc@example.org", "clinician").await;
+    t.approve("doc@example.org").await;
 
     // Not linked yet: the patient is invisible.
     doc.get(&format!("/api/patients/{walker_id}"))
@@ -327,6 +328,7 @@ async fn clearance_starts_a_programme(store: Store) {
 
     let mut doc = t.client();
     doc.signup("doc2@example.org", "clinician").await;
+    t.approve("doc2@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()
@@ -380,6 +382,7 @@ async fn clearance_is_shown_to_the_patient_and_flagged_on_the_list(store: Store)
     )
     .await
     .expect(StatusCode::CREATED);
+    t.approve("okafor@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()
@@ -829,6 +832,7 @@ async fn input_limits(store: Store) {
     // Clinician caps and notes.
     let mut doc = t.client();
     doc.signup("capdoc@example.org", "clinician").await;
+    t.approve("capdoc@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()

@@ -14,6 +14,7 @@ enum Who {
     Any,
     Walker,
     Clinician,
+    Admin,
 }
 
 struct Case {
@@ -134,6 +135,9 @@ fn table() -> Vec<Case> {
         case("POST", "/api/calendar/feed", Walker, empty),
         case("POST", "/api/import/fit", Walker, empty),
         case("POST", "/api/import/backup", Walker, empty),
+        case("GET", "/api/admin/clinicians", Admin, empty),
+        case("POST", "/api/admin/clinicians/{id}/approve", Admin, empty),
+        case("POST", "/api/admin/clinicians/{id}/revoke", Admin, empty),
         case("GET", "/api/openapi.json", Public, empty),
         case("GET", "/healthz", Public, empty),
         case("GET", "/assets/{*path}", Public, empty),
@@ -197,6 +201,7 @@ async fn every_route_refuses_strangers(store: Store) {
         .to_string();
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let code = lin.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()
@@ -205,7 +210,36 @@ async fn every_route_refuses_strangers(store: Store) {
         .await
         .expect(StatusCode::OK);
     let mut moe = t.client();
-    moe.signup("moe@example.org", "clinician").await;
+    let moe_id = moe.signup("moe@example.org", "clinician").await["id"]
+        .as_i64()
+        .unwrap();
+    t.approve("moe@example.org").await;
+    // Dr Pat was approved, linked to Ada, and then had the approval withdrawn (issue 14).
+    let mut pat = t.client();
+    pat.signup("pat@example.org", "clinician").await;
+    t.approve("pat@example.org").await;
+    let code = pat.post("/api/invites", json!({})).await.json()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ada.post("/api/invites/accept", json!({"code": code}))
+        .await
+        .expect(StatusCode::OK);
+    let pat_id = t
+        .state
+        .svc
+        .store
+        .user_by_email("pat@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    t.state
+        .svc
+        .store
+        .set_clinician_approved(pat_id, false)
+        .await
+        .unwrap();
     let guessed_run = "0123456789abcdef0123456789abcdef";
 
     let mut anon = t.client();
@@ -214,7 +248,9 @@ async fn every_route_refuses_strangers(store: Store) {
     for c in table() {
         let body = (c.body)();
         let body = mutating(c.method).then_some(body);
-        let ada_path = fill(c.path, &ada_run, ada_id);
+        // The administrator's routes act on a clinician (Dr Moe); the others on Ada.
+        let subject = if c.who == Who::Admin { moe_id } else { ada_id };
+        let ada_path = fill(c.path, &ada_run, subject);
         let what = format!("{} {}", c.method, c.path);
 
         if c.who != Who::Public {
@@ -280,7 +316,32 @@ async fn every_route_refuses_strangers(store: Store) {
                     );
                 }
             }
+            Who::Admin => {
+                // Ada, the server's first account, administers it; nobody else does.
+                for who in [&mut bob, &mut lin, &mut moe] {
+                    let r = who.call(c.method, &ada_path, body.clone()).await;
+                    assert_eq!(
+                        r.status,
+                        StatusCode::FORBIDDEN,
+                        "{what} by someone who is not an administrator: {}",
+                        r.text()
+                    );
+                }
+            }
             Who::Clinician => {
+                // A clinician no administrator approves can do nothing, linked or not.
+                let r = pat.call(c.method, &ada_path, body.clone()).await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{what} by an unapproved linked clinician: {}",
+                    r.text()
+                );
+                assert!(
+                    r.text().contains("waiting for approval"),
+                    "{what}: {}",
+                    r.text()
+                );
                 // A walker has no clinician routes, even for themselves.
                 let r = bob
                     .call(c.method, &fill(c.path, &bob_run, bob_id), body.clone())
@@ -344,7 +405,8 @@ async fn every_route_refuses_strangers(store: Store) {
             Who::Clinician => &mut lin,
             _ => &mut ada,
         };
-        let path = fill(c.path, &ada_run, ada_id);
+        let subject = if c.who == Who::Admin { moe_id } else { ada_id };
+        let path = fill(c.path, &ada_run, subject);
         let r = who.call(c.method, &path, body).await;
         let ok = !matches!(r.status.as_u16(), 401 | 403 | 404 | 405)
             || (c.path == "/assets/{*path}" && r.status == StatusCode::NOT_FOUND)

@@ -33,6 +33,7 @@ async fn the_device_list_says_how_to_get_bluetooth(store: Store) {
     );
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     assert_eq!(lin.get("/api/devices").await.status, StatusCode::FORBIDDEN);
 }
 

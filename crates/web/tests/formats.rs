@@ -507,12 +507,14 @@ async fn clinicians_download_linked_patients_files_but_not_backups(store: Store)
         .expect(StatusCode::OK);
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
     ada.post("/api/invites/accept", json!({ "code": code }))
         .await
         .expect(StatusCode::OK);
     let mut moe = t.client();
     moe.signup("moe@example.org", "clinician").await;
+    t.approve("moe@example.org").await;
 
     let own = ada
         .get("/api/export/sessions.csv")

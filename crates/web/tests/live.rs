@@ -389,6 +389,7 @@ async fn the_persons_caps_reach_the_belt(store: Store) {
     let (mut c, uid) = walker_with_programme(&t, "capped@example.org").await;
     let mut doc = t.client();
     doc.signup("doc-live@example.org", "clinician").await;
+    t.approve("doc-live@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"].clone();
     c.post("/api/invites/accept", json!({ "code": code }))
         .await

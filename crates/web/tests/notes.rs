@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 async fn link(t: &TestApp, walker: &mut Client, doc_email: &str) -> Client {
     let mut doc = t.client();
     doc.signup(doc_email, "clinician").await;
+    t.approve(doc_email).await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()

@@ -292,6 +292,7 @@ async fn a_file_cannot_reach_another_account(store: Store) {
     // A clinician has no backup to restore, not even a patient's.
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let r = restore(&mut lin, "?replace=true", file).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     let (_, bob_last) = download(&mut bob).await;
@@ -306,6 +307,7 @@ async fn a_restore_cannot_undo_a_clinicians_change(store: Store) {
     let (mut ada, ada_id) = ada_with_history(&t, "ada@example.org").await;
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
     ada.post("/api/invites/accept", json!({ "code": code }))
         .await

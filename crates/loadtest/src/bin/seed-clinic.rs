@@ -65,6 +65,8 @@ async fn main() -> Result<()> {
                 Role::Clinician,
             )
             .await?;
+        // A generated clinic's clinicians are approved, as a real one's would be.
+        store.set_clinician_approved(id, true).await?;
         clinicians.push(id);
     }
     let clinicians = Arc::new(clinicians);

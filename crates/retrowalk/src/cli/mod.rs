@@ -1,5 +1,6 @@
 //! The command line: every job the web app does, for people who live in a terminal.
 
+mod admin;
 mod backup;
 mod devices;
 mod export;
@@ -85,6 +86,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// List the Bluetooth treadmills and heart-rate straps in range.
     Devices(devices::DevicesArgs),
+    /// The web server's administrators, and the clinicians they approve before a
+    /// clinician can see or change any patient.
+    #[command(subcommand)]
+    Admin(admin::AdminCmd),
     /// Drive a treadmill through today's session, with a live view; Ctrl-C or `s` stops it.
     Run(run::RunArgs),
 }
@@ -131,6 +136,10 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         return devices::devices(args, cli.global.json).await;
     }
     let svc = open(&cli.global).await?;
+    // Accounts on the server, not the local person's data: no local person is made.
+    if let Command::Admin(cmd) = cli.command {
+        return admin::run(&svc, cmd, cli.global.json).await;
+    }
     let me = svc.store.local_user().await?;
     let json = cli.global.json;
     match cli.command {
@@ -150,7 +159,7 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Export(a) => export::export(&svc, me, a, json, today).await,
         Command::Import(a) => export::import(&svc, me, a, json, today).await,
         Command::Run(a) => run::run(&svc, me, a, json, today).await,
-        Command::Serve(_) | Command::Devices(_) => Ok(()),
+        Command::Serve(_) | Command::Devices(_) | Command::Admin(_) => Ok(()),
     }
 }
 

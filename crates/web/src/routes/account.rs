@@ -285,5 +285,8 @@ pub async fn me(State(state): State<AppState>, Me(me): Me) -> ApiResult<Json<Val
         "role": auth::role_name(me.role),
         "has_profile": profile.is_some(),
         "units": profile.map(|p| p.units).unwrap_or_default(),
+        "admin": me.admin,
+        // A clinician waiting for approval sees why their patient pages stay empty.
+        "approved": (me.role == Role::Clinician).then_some(me.approved),
     })))
 }

@@ -39,6 +39,14 @@ impl TestApp {
             state,
         }
     }
+    /// Approves a clinician as a server administrator would: clinicians start unapproved
+    /// (issue 14) unless theirs was the server's first account.
+    pub async fn approve(&self, email: &str) {
+        let store = &self.state.svc.store;
+        let u = store.user_by_email(email).await.unwrap().unwrap();
+        store.set_clinician_approved(u.id, true).await.unwrap();
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
