@@ -150,3 +150,31 @@ test('a patient who needs clearance starts once their clinician records it', asy
   assert.deepEqual(doc.errors, []);
   assert.deepEqual(pat.errors, []);
 });
+
+test('a new clinician waits for approval until the server administrator approves them', async () => {
+  // A server of its own, so its first account (the administrator) is known here.
+  const own = await startServer();
+  try {
+    const base = own.url;
+    const admin = await newPage(browser);
+    await signUp(admin, base, { name: 'Owner Admin' });
+    const doc = await newPage(browser);
+    const email = await signUp(doc, base, { name: 'Dr New Comer', role: 'clinician', approve: false });
+    await doc.waitForSelector('#awaiting-approval');
+    assert.equal(await doc.isVisible('#create-invite'), false);
+
+    await admin.goto(`${base}/settings`);
+    const row = admin.locator(`li[data-clinician="${email}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /waiting for approval/);
+    await admin.click(`button[data-approve="${email}"]`);
+    await admin.waitForFunction((e) => /approved/.test(document.querySelector(`li[data-clinician="${e}"]`)?.textContent || '')
+      && !/waiting/.test(document.querySelector(`li[data-clinician="${e}"]`)?.textContent || ''), email);
+
+    await doc.reload();
+    await doc.waitForSelector('#create-invite');
+    assert.deepEqual([...doc.errors, ...admin.errors], []);
+  } finally {
+    await own.stop();
+  }
+});

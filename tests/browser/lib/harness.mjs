@@ -1,6 +1,6 @@
 // Starts the real retrowalk binary on a free port with a fresh database, and Debian's
 // Chromium through playwright-core; both are torn down by the caller's `after` hook.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -16,6 +16,9 @@ export function binaryPath() {
   }
   return bin;
 }
+
+// Each running server's database, by its URL, so a test's clinicians can be approved.
+const databases = new Map();
 
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'rw-browser-'));
@@ -36,6 +39,7 @@ export async function startServer() {
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited early (${code})\n${stderr}`)); });
   });
   child.stdout.resume();
+  databases.set(url, join(dir, 't.db'));
   return {
     url,
     get stderr() { return stderr; },
@@ -87,7 +91,7 @@ export function uniqueEmail(who) {
   return `${who}.${process.pid}.${Date.now()}.${seq}@example.test`;
 }
 
-export async function signUp(page, base, { name, role = 'walker', email = uniqueEmail(role) }) {
+export async function signUp(page, base, { name, role = 'walker', email = uniqueEmail(role), approve = true }) {
   await page.goto(`${base}/signup`);
   await page.fill('#name', name);
   await page.fill('#email', email);
@@ -95,6 +99,13 @@ export async function signUp(page, base, { name, role = 'walker', email = unique
   await page.click(`label[for="role-${role}"]`);
   await page.click('#submit');
   await page.waitForURL(role === 'clinician' ? /\/clinician$/ : /\/onboarding$/);
+  if (role === 'clinician' && approve) {
+    // Clinicians wait for a server administrator's approval (issue 14); the tests approve
+    // theirs the way an operator would, then reload the page they were shown.
+    execFileSync(binaryPath(), ['--db', databases.get(base), 'admin', 'approve', email], { stdio: 'pipe' });
+    await page.reload();
+    await page.waitForSelector('#create-invite');
+  }
   return email;
 }
 

@@ -25,6 +25,13 @@ export function flagChips(flags) {
 }
 
 export async function render(view, ctx) {
+  if (ctx.me && ctx.me.approved === false) {
+    view.append(
+      h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Clinician'), h('h1', {}, 'Waiting for approval')),
+      h('section', { class: 'card empty-state', id: 'awaiting-approval' }, h('h2', {}, 'Your account is waiting for approval'),
+        h('p', { class: 'muted' }, 'This server\'s administrator approves every clinician before they can invite patients or see their data. Once approved, reload this page.')));
+    return;
+  }
   const patients = await get('/api/patients');
   const inviteOut = h('div', { class: 'invite-out', id: 'invite-out', hidden: true });
   const inviteBtn = h('button', { class: 'btn btn-primary', type: 'button', id: 'create-invite' }, icon('people'), 'Create invite code');

@@ -47,6 +47,8 @@ export async function render(view, ctx) {
     sections.push(exportCard(ctx), importCard(ctx));
   }
 
+  if (ctx.me.admin) sections.push(await adminCard(ctx));
+
   const revoke = h('button', { class: 'btn btn-ghost', type: 'button', id: 'revoke-all' }, 'Sign out on every device');
   revoke.addEventListener('click', async () => {
     try { await post('/api/sessions/revoke-all'); } catch { /* signed out either way */ }
@@ -206,4 +208,26 @@ function importCard(ctx) {
 
 function exportLink(href, title, sub, id) {
   return h('li', {}, h('a', { href, download: '', class: 'export-link', id }, icon('download'), h('span', {}, h('strong', {}, title), h('span', { class: 'muted small' }, sub))));
+}
+
+/** Clinician accounts for a server administrator to approve or withdraw (issue 14). */
+async function adminCard(ctx) {
+  const list = await get('/api/admin/clinicians');
+  const body = h('ul', { class: 'patient-list', id: 'admin-clinicians' });
+  const draw = (rows) => body.replaceChildren(...rows.map((c) => {
+    const action = c.approved ? 'revoke' : 'approve';
+    const btn = h('button', { class: `btn ${c.approved ? '' : 'btn-primary'}`, type: 'button', 'data-approve': c.email }, c.approved ? 'Withdraw approval' : 'Approve');
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      try {
+        await post(`/api/admin/clinicians/${c.id}/${action}`);
+        draw(await get('/api/admin/clinicians'));
+      } catch (ex) { ctx.toast(ex.message, 'bad'); btn.disabled = false; }
+    });
+    return h('li', { class: 'admin-row', 'data-clinician': c.email },
+      h('strong', {}, c.name), ' ', h('span', { class: 'muted small' }, c.email, ' · ', c.approved ? 'approved' : 'waiting for approval'), ' ', btn);
+  }));
+  draw(list);
+  return h('section', { class: 'card', id: 'admin-card' }, h('h2', { class: 'card-title' }, 'Clinician accounts'),
+    h('p', { class: 'muted small' }, 'As this server\'s administrator you approve clinicians before they can see or change any patient.'), body);
 }
