@@ -160,6 +160,7 @@ async fn every_route_survives_any_date(store: Store) {
         .expect("id");
     let mut doc = t.client();
     doc.signup("doc@example.org", "clinician").await;
+    t.approve("doc@example.org").await;
     for c in [&mut w, &mut probe] {
         let code = doc.post("/api/invites", json!({})).await.json()["code"].clone();
         c.post("/api/invites/accept", json!({ "code": code }))

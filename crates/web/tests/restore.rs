@@ -365,6 +365,7 @@ async fn ada_paused_and_capped_by_lin(t: &TestApp) -> (Client, i64, Client) {
     let (mut ada, ada_id) = ada_with_history(t, "ada@example.org").await;
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
     ada.post("/api/invites/accept", json!({ "code": code }))
         .await

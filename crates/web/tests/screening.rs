@@ -15,6 +15,7 @@ async fn ada_and_lin(t: &TestApp) -> (Client, i64, Client) {
     let (mut ada, ada_id) = walker_with_programme(t, "ada@example.org").await;
     let mut lin = t.client();
     lin.signup("lin@example.org", "clinician").await;
+    t.approve("lin@example.org").await;
     let code = lin.post("/api/invites", json!({})).await.json()["code"].clone();
     ada.post("/api/invites/accept", json!({ "code": code }))
         .await
