@@ -4,9 +4,10 @@
 // RETROWALK_BIN picks another binary. It seeds six weeks of history through the API
 // (the `?date=` parameter moves "today"), then drives the pages like a person would.
 import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, newPage, signUp, onboard, PHONE, DESKTOP } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, binaryPath, PHONE, DESKTOP } from './lib/harness.mjs';
 
 // SCREENSHOT_DIR writes elsewhere, to compare before replacing the committed images.
 const out = process.env.SCREENSHOT_DIR
@@ -83,6 +84,15 @@ try {
   await first.goto(`${base}/signup`);
   await first.waitForSelector('#submit');
   await shot(first, 'phone-signup');
+  // The form's own checks, before anything is sent.
+  await first.fill('#email', 'ada.example.com');
+  await first.fill('#password', 'short');
+  await first.click('#submit');
+  await first.waitForSelector('#password-error:not([hidden])');
+  await shot(first, 'phone-signup-checks');
+  await first.goto(`${base}/signin`);
+  await first.click('#forgot summary');
+  await shot(first, 'phone-signin-forgot');
   const ada = await newPage(browser, PHONE);
   await ada.clock.install();
   await signUp(ada, base, { name: 'Ada Lovelace', email: 'ada@example.com' });
@@ -208,6 +218,16 @@ try {
   await cy.waitForSelector('#stop-sheet:not([hidden])', { timeout: 20000 });
   await shot(cy, 'phone-runner-connection-lost');
   await cy.context().setOffline(false);
+
+  // A one-time reset link from the server's administrator (`retrowalk user reset-password`).
+  const out = execFileSync(binaryPath(), ['--db', server.db, '--json', 'user', 'reset-password', 'ada@example.com', '--url', base], { encoding: 'utf8' });
+  const reset = await newPage(browser, PHONE);
+  await reset.goto(JSON.parse(out).link);
+  await reset.fill('#password', 'a new long passphrase');
+  await reset.fill('#password2', 'a new long passphrasf');
+  await reset.click('#submit');
+  await reset.waitForSelector('#password2-error:not([hidden])');
+  await shot(reset, 'phone-reset-password');
 } finally {
   await browser.close();
   await server.stop();

@@ -15,6 +15,7 @@ mod instances;
 mod programme;
 mod read;
 mod recent;
+mod resets;
 mod runs;
 mod sqlite;
 mod sqlite_reads;

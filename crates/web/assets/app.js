@@ -5,6 +5,8 @@ import { h, clear, icon } from './dom.js';
 const ROUTES = [
   [/^\/signin$/, 'auth', { public: true }],
   [/^\/signup$/, 'auth', { public: true }],
+  // Opened from a reset link, perhaps on a device someone else is signed in on.
+  [/^\/reset-password$/, 'reset', { public: true, anyone: true }],
   [/^\/onboarding$/, 'onboarding', { role: 'walker' }],
   [/^\/$/, 'home', {}],
   [/^\/programme$/, 'programme', { role: 'walker' }],
@@ -89,7 +91,7 @@ async function route() {
   const me = state.me ?? null;
   if (!match) match = { page: 'notfound', opts: {}, params: [] };
   if (!match.opts.public && !me) return navigate('/signin', { replace: true });
-  if (match.opts.public && me) return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });
+  if (match.opts.public && !match.opts.anyone && me) return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });
   if (me && match.page === 'home' && me.role === 'clinician') return navigate('/clinician', { replace: true });
   if (me && match.opts.role && match.opts.role !== me.role) {
     return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });

@@ -95,6 +95,7 @@ fn api_routes() -> Api {
         .post("/api/logout", account::logout)
         .post("/api/sessions/revoke-all", account::revoke_all)
         .post("/api/password", account::change_password)
+        .post("/api/password-reset", account::reset_password)
         .get("/api/me", account::me)
         // A person's own programme.
         .put("/api/profile", walker::put_profile)

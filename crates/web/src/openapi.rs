@@ -102,6 +102,7 @@ pub const OPS: &[Op] = &[
     body(op("POST", "/api/login", Public, "Sign in. 401 on a wrong email or password. Attempts are counted per client address and email: the first 5 are answered at once, then each must wait twice as long as the one before (1 s, 2 s, 4 s … up to 15 minutes; 429 with Retry-After); a success or 15 quiet minutes start the count again."), "Login"),
     status(op("POST", "/api/logout", Public, "Sign out: revokes this sign-in, every token it was renewed into included."), 204),
     status(body(op("POST", "/api/password", Any, "Change my password: {current, new}. 422 (field current) when the current password is wrong, (field new) when the new one is too short, too long or among the commonest passwords; wrong current passwords are throttled like sign-ins. Every other sign-in of mine ends; this one stays."), "PasswordChange"), 204),
+    status(body(op("POST", "/api/password-reset", Public, "Choose a new password with a one-time reset link from the server's administrator (`retrowalk user reset-password EMAIL` prints it; the token is the link's #token=…). 422 (field token) when the link is malformed, unknown, used or expired; (field password) when the password breaks the sign-up rules. The link works once; every sign-in of the account ends."), "PasswordReset"), 204),
     status(op("POST", "/api/sessions/revoke-all", Any, "Sign out everywhere: revokes every session of this account."), 204),
     op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units, admin, approved}. approved is false for a clinician still waiting for a server administrator's approval (every patient route answers 403 until then), null for a walker."),
     query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements), whether the programme started, and clinician_tier (tier, by, message) when a tier the clinician set stands over the answers' own."), "Profile"), &[DATE_Q]),
@@ -171,6 +172,11 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["email", "password"],
             "properties": {"email": {"type": "string"}, "password": {"type": "string"}}
+        },
+        "PasswordReset": {
+            "type": "object",
+            "required": ["token", "password"],
+            "properties": {"token": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "password": {"type": "string", "minLength": 10, "maxLength": 1024}}
         },
         "PasswordChange": {
             "type": "object",

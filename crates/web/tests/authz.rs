@@ -54,6 +54,12 @@ fn table() -> Vec<Case> {
             || json!({"email": "x@example.org", "password": "a fresh 0123456789"}),
         ),
         case("POST", "/api/logout", Public, empty),
+        case(
+            "POST",
+            "/api/password-reset",
+            Public,
+            || json!({"token": "ab".repeat(32), "password": "a brand new passphrase"}),
+        ),
         case("POST", "/api/sessions/revoke-all", Any, empty),
         case(
             "POST",

@@ -42,6 +42,7 @@ export async function startServer() {
   databases.set(url, join(dir, 't.db'));
   return {
     url,
+    db: join(dir, 't.db'),
     get stderr() { return stderr; },
     async stop() {
       if (child.exitCode === null) {

@@ -10,6 +10,7 @@ mod prompt;
 mod run;
 mod serve;
 mod show;
+mod user;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -92,6 +93,9 @@ pub enum Command {
     Admin(admin::AdminCmd),
     /// Drive a treadmill through today's session, with a live view; Ctrl-C or `s` stops it.
     Run(run::RunArgs),
+    /// Manage the server's accounts (a password-reset link).
+    #[command(subcommand)]
+    User(user::UserCmd),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -131,6 +135,10 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
     if let Command::Serve(args) = cli.command {
         return serve::run(&cli.global, args).await;
     }
+    // Account administration works on the server's accounts, not the terminal's person.
+    if let Command::User(cmd) = cli.command {
+        return user::run(&cli.global, cmd).await;
+    }
     // Scanning needs no database.
     if let Command::Devices(args) = cli.command {
         return devices::devices(args, cli.global.json).await;
@@ -159,7 +167,7 @@ pub async fn run(cli: Cli, today: Date) -> Result<()> {
         Command::Export(a) => export::export(&svc, me, a, json, today).await,
         Command::Import(a) => export::import(&svc, me, a, json, today).await,
         Command::Run(a) => run::run(&svc, me, a, json, today).await,
-        Command::Serve(_) | Command::Devices(_) | Command::Admin(_) => Ok(()),
+        Command::Serve(_) | Command::Devices(_) | Command::Admin(_) | Command::User(_) => Ok(()),
     }
 }
 

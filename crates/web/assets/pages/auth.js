@@ -1,6 +1,7 @@
 // Sign in and sign up (one page, two modes by path).
 import { post } from '../api.js';
 import { h, field, segmented, radioValue } from '../dom.js';
+import { report, required, emailProblem, newPasswordProblem, showServerError, sentence, PASSWORD_MIN } from '../forms.js';
 
 export async function render(view, ctx) {
   const signup = ctx.path === '/signup';
@@ -8,14 +9,14 @@ export async function render(view, ctx) {
   const email = h('input', { type: 'email', name: 'email', id: 'email', autocomplete: 'email', required: true });
   const password = h('input', {
     type: 'password', name: 'password', id: 'password', required: true,
-    autocomplete: signup ? 'new-password' : 'current-password', minlength: signup ? 10 : null,
+    autocomplete: signup ? 'new-password' : 'current-password', minlength: signup ? PASSWORD_MIN : null,
   });
   const name = h('input', { type: 'text', name: 'name', id: 'name', autocomplete: 'name', required: true, maxlength: 80 });
   const submit = h('button', { class: 'btn btn-primary btn-block', type: 'submit', id: 'submit' }, signup ? 'Create account' : 'Sign in');
   const form = h('form', { class: 'stack', novalidate: true },
     signup ? field('Your name', name) : null,
     field('Email', email),
-    field('Password', password, signup ? 'At least 10 characters.' : null),
+    field('Password', password, signup ? `At least ${PASSWORD_MIN} characters.` : null),
     signup ? segmented('role', 'I am…', [['walker', 'Walking for myself'], ['clinician', 'A clinician']], 'walker') : null,
     err,
     submit,
@@ -23,6 +24,14 @@ export async function render(view, ctx) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     err.hidden = true;
+    // Caught here with a sentence under the field, rather than sent for the server's terse one.
+    const ok = report(form, signup
+      ? [[name, required(name.value, 'Enter your name, as your clinician would know you.')],
+        [email, emailProblem(email.value)],
+        [password, newPasswordProblem(password.value)]]
+      : [[email, emailProblem(email.value)],
+        [password, required(password.value, 'Enter your password.')]]);
+    if (!ok) return;
     submit.disabled = true;
     try {
       if (signup) {
@@ -34,8 +43,10 @@ export async function render(view, ctx) {
       if (!me) throw new Error('Signed in, but the session cookie was not kept. Allow cookies for this site.');
       ctx.navigate(me.role === 'clinician' ? '/clinician' : me.has_profile ? '/' : '/onboarding', { replace: true });
     } catch (ex) {
-      err.textContent = ex.message;
-      err.hidden = false;
+      if (!showServerError(form, ex)) {
+        err.textContent = sentence(ex.message);
+        err.hidden = false;
+      }
       submit.disabled = false;
     }
   });
@@ -50,6 +61,10 @@ export async function render(view, ctx) {
       h('section', { class: 'card auth-card' },
         h('h2', {}, signup ? 'Create your account' : 'Welcome back'),
         form,
+        signup ? null : h('details', { class: 'forgot', id: 'forgot' },
+          h('summary', {}, 'Forgot your password?'),
+          h('p', { class: 'muted' }, 'This retrowalk server sends no email, so ask the person who runs it (your clinic, or whoever set it up) for a password-reset link. They make one with ',
+            h('code', {}, 'retrowalk user reset-password'), ' and your email; it works once, for an hour.')),
         h('p', { class: 'muted center' }, signup
           ? ['Already have an account? ', h('a', { href: '/signin', 'data-link': true }, 'Sign in')]
           : ['New here? ', h('a', { href: '/signup', 'data-link': true }, 'Create an account')]),

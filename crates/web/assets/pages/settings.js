@@ -1,6 +1,7 @@
 // Settings: units, linking a clinician by invite code, exports, and the account.
 import { get, post, put, sendFile } from '../api.js';
 import { h, icon, segmented, radioValue, field, clear } from '../dom.js';
+import { report, required, newPasswordProblem, sameProblem, showServerError, sentence, PASSWORD_MIN } from '../forms.js';
 
 export async function render(view, ctx) {
   const walker = ctx.me.role === 'walker';
@@ -54,12 +55,49 @@ export async function render(view, ctx) {
     try { await post('/api/sessions/revoke-all'); } catch { /* signed out either way */ }
     ctx.signOut();
   });
+  sections.push(passwordCard(ctx));
   sections.push(h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Account'),
     h('div', { class: 'actions wrap' },
       h('button', { class: 'btn', type: 'button', id: 'signout', onclick: () => ctx.signOut() }, icon('signout'), 'Sign out'), revoke)));
   view.append(...sections);
 }
 
+
+// Changing the password: checked here first (length, the two new ones equal), then by the
+// server, whose answer lands under the field it names.
+function passwordCard(ctx) {
+  const current = h('input', { type: 'password', name: 'current', id: 'current-password', autocomplete: 'current-password', required: true });
+  const fresh = h('input', { type: 'password', name: 'new', id: 'new-password', autocomplete: 'new-password', required: true, minlength: PASSWORD_MIN });
+  const again = h('input', { type: 'password', name: 'new2', id: 'new-password2', autocomplete: 'new-password', required: true });
+  const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const save = h('button', { class: 'btn btn-primary', type: 'submit', id: 'change-password' }, 'Change password');
+  const form = h('form', { class: 'stack', novalidate: true, id: 'password-form' },
+    field('Current password', current),
+    field('New password', fresh, `At least ${PASSWORD_MIN} characters.`),
+    field('New password again', again),
+    err, h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    const ok = report(form, [
+      [current, required(current.value, 'Enter your current password.')],
+      [fresh, newPasswordProblem(fresh.value)],
+      [again, fresh.value ? sameProblem(fresh.value, again.value) : ''],
+    ]);
+    if (!ok) return;
+    save.disabled = true;
+    try {
+      await post('/api/password', { current: current.value, new: fresh.value });
+      form.reset();
+      ctx.toast('Password changed. Your other devices are signed out.', 'good');
+    } catch (ex) {
+      if (!showServerError(form, ex)) { err.textContent = sentence(ex.message); err.hidden = false; }
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return h('section', { class: 'card', id: 'password-card' }, h('h2', { class: 'card-title' }, 'Password'), form);
+}
 
 // "Export my data": every download, and the calendar feed link with a copy button.
 function exportCard(ctx) {

@@ -265,6 +265,53 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize)]
+pub struct PasswordReset {
+    token: String,
+    password: String,
+}
+
+fn dead_link() -> ApiError {
+    ApiError::invalid(
+        "token",
+        "this reset link is unknown, already used or expired: ask the server's administrator for a new one",
+    )
+}
+
+/// `POST /api/password-reset`: the person chooses a new password with the one-time link an
+/// administrator printed (`retrowalk user reset-password EMAIL`). The link works once, and
+/// every sign-in of theirs ends: whoever knew the old password should not stay in.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<PasswordReset>,
+) -> ApiResult<Response> {
+    let token = b.token.trim();
+    if !auth::well_formed(token) {
+        return Err(ApiError::invalid(
+            "token",
+            "this reset link is incomplete: open the whole link the administrator gave you",
+        ));
+    }
+    let token_hash = auth::token_hash(token);
+    let store = &state.svc.store;
+    // Checked before the password is hashed, so made-up links cost no hashing.
+    if store.password_reset_user(&token_hash).await?.is_none() {
+        return Err(dead_link());
+    }
+    validate::password(&b.password)?;
+    let hash = auth::hash_password(&state, b.password).await?;
+    match store.reset_password(&token_hash, &hash).await {
+        Ok(_) => {}
+        // Used by another request in the meantime.
+        Err(StoreError::Invalid(_)) => return Err(dead_link()),
+        Err(e) => return Err(e.into()),
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    auth::clear_session_cookie(res.headers_mut(), auth::secure(&state, &headers));
+    Ok(res)
+}
+
 pub async fn revoke_all(
     State(state): State<AppState>,
     headers: HeaderMap,
