@@ -351,7 +351,22 @@ impl Service {
         s.requirements.continuous_rails = tier >= Tier::Supervised;
         let ev =
             Progression::retier_event(&profile, &s).map_err(|_| ServiceError::NeedsClearance)?;
-        self.store.record(patient, &ev, Some(clinician)).await?;
+        let rec = self.programme_at(patient, None).await?;
+        if tier < rec.state.tier {
+            // The tier in force is the newest one someone other than the patient set (a
+            // re-screening is the patient's own).
+            let setter = self
+                .store
+                .newest_events_like(patient, &ev, 50)
+                .await?
+                .into_iter()
+                .find(|e| e.actor_id.is_some_and(|a| a != patient));
+            self.ensure_not_overriding(clinician, patient, setter, "this tier", "lower")
+                .await?;
+        }
+        self.store
+            .record_if(patient, &ev, Some(clinician), Some(rec.seq))
+            .await?;
         Ok(())
     }
 

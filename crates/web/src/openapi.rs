@@ -131,7 +131,7 @@ pub const OPS: &[Op] = &[
     query(body(op("POST", "/api/patients/{id}/pause", Clinician, "Pause the patient's programme."), "Reason"), &[DATE_Q]),
     query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme. 403 naming the clinician when another clinician still linked to the patient paused it: only they can lift their pause."), &[DATE_Q]),
     query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
-    body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier."), "Tier"),
+    body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier. 403 naming the clinician when a lower tier would undo one another clinician still linked to the patient set."), "Tier"),
     query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
     query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),
     op("GET", "/api/calendar/feed", Walker, "Whether my calendar feed exists: {active, created_at}."),

@@ -240,6 +240,24 @@ async fn a_second_clinician_cannot_lift_the_firsts_pause_or_limits(store: Store)
         .any(|f| f["flag"] == "paused"));
     assert_eq!(page["caps"]["max_backward_s"], json!(600));
 
+    // Nor lower the tier Lin chose.
+    lin.put(&format!("{p}/tier"), json!({"tier": "supervised"}))
+        .await
+        .expect(StatusCode::OK);
+    let r = rex
+        .put(&format!("{p}/tier"), json!({"tier": "standard"}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(r.text().contains("Dr Lin"), "{}", r.text());
+    let page = lin.get(&p).await.expect(StatusCode::OK).json();
+    assert_eq!(
+        page["today"]["tier"],
+        json!("supervised"),
+        "{}",
+        page["today"]
+    );
+    let seq_paused = page["seq"].as_i64().unwrap();
+
     // Tightening is always allowed; Lin lifts her own pause.
     rex.put(
         &format!("{p}/caps"),
