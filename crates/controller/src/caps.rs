@@ -7,7 +7,7 @@
 //! range, and only ever rounds down. So no code path in the controller can command a speed or
 //! incline above any of them.
 
-use retrowalk_core::prescription::{BACKWARD_SPEED_CEILING, MAX_INCLINE};
+use retrowalk_core::prescription::{session_speed_ceiling, MAX_INCLINE};
 use retrowalk_core::session::Segment;
 use retrowalk_core::{ClinicianCaps, Limits};
 use retrowalk_ftms::{Capabilities, ControlRequest, Range};
@@ -56,13 +56,8 @@ pub struct SessionCeiling {
 
 impl SessionCeiling {
     pub fn new(limits: &Limits, clinician: &ClinicianCaps, machine: Capabilities) -> Self {
-        let mut max_speed = limits
-            .target_speed
-            .max(limits.min_speed)
-            .min(BACKWARD_SPEED_CEILING);
-        if let Some(s) = clinician.max_speed {
-            max_speed = max_speed.min(s);
-        }
+        // The same ceiling the session plan shows and speaks for every segment.
+        let max_speed = session_speed_ceiling(limits, clinician);
         // ADA-11: a clinician's incline cap replaces the engine's (it may lift a supervised
         // person's flat-only limit), but never above the programme's absolute maximum.
         let max_incline = match clinician.max_incline {

@@ -17,6 +17,8 @@ pub use progression::{
     Decision, Event, Outcome, Planned, Progression, SessionLog, StopReason, Why,
 };
 pub use rules::Rule;
-pub use screening::{screen, Goal, KneeCondition, Profile, RiskFlags, Screening, Sex, Tier};
+pub use screening::{
+    screen, ClearedBy, Goal, KneeCondition, Profile, RiskFlags, Screening, Sex, Tier,
+};
 pub use session::SessionPlan;
 pub use units::{Age, BodyMass, Effort, Incline, InvalidValue, Pain, RailUse, Speed, Units};

@@ -49,9 +49,63 @@ pub struct ClinicianCaps {
     pub max_backward_s: Option<u32>,
 }
 
+/// The slowest speed cap a clinician may set: the lowest belt speed (0.5 mph), as a km/h
+/// screen rounds it, so that "0.8 km/h" is accepted (ADA-11).
+pub const MIN_SPEED_CAP: Speed = Speed::from_kmh_const(0.8);
+
 impl ClinicianCaps {
     pub fn is_empty(&self) -> bool {
         self.max_speed.is_none() && self.max_incline.is_none() && self.max_backward_s.is_none()
+    }
+
+    /// ADA-11: caps the engine could only ignore are refused, naming the engine's limit,
+    /// instead of being clamped without a word: a speed cap between the lowest belt speed
+    /// and the backward walk-to-jog ceiling (SAF-03), an incline cap no higher than the
+    /// programme's maximum (PRE-09), and 1 to 120 minutes of backward walking.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if let Some(s) = self.max_speed {
+            if s.kmh() < MIN_SPEED_CAP.kmh() - 1e-9 || s > BACKWARD_SPEED_CEILING {
+                return Err(InvalidValue {
+                    what: "max speed",
+                    accepted: "from the lowest belt speed, 0.8 km/h (0.5 mph), up to the engine's backward-walking ceiling, 5.76 km/h (3.6 mph, SAF-03)",
+                    got: format!("{:.2} km/h", s.kmh()),
+                });
+            }
+        }
+        if let Some(i) = self.max_incline {
+            if i > MAX_INCLINE {
+                return Err(InvalidValue {
+                    what: "max incline",
+                    accepted: "0% up to the engine's maximum incline, 3% (PRE-09)",
+                    got: format!("{}%", i.percent()),
+                });
+            }
+        }
+        if let Some(m) = self.max_backward_s {
+            if !(60..=7200).contains(&m) {
+                return Err(InvalidValue {
+                    what: "max backward time",
+                    accepted: "between 1 and 120 minutes",
+                    got: format!("{m} s"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The fastest any segment of a session may go, forward warm-up and cool-down included:
+/// the tier's target speed (never below the lowest belt speed), the backward ceiling and
+/// the clinician's speed cap (ADA-11). The session plan shows and speaks it, and the
+/// controller commands no more than it.
+pub fn session_speed_ceiling(limits: &Limits, caps: &ClinicianCaps) -> Speed {
+    let s = limits
+        .target_speed
+        .max(limits.min_speed)
+        .min(BACKWARD_SPEED_CEILING);
+    match caps.max_speed {
+        Some(c) => s.min(c),
+        None => s,
     }
 }
 
@@ -161,14 +215,7 @@ pub fn limits(screening: &Screening, profile: &Profile) -> Limits {
 /// Applies the clinician's caps and the absolute ceilings to a load.
 pub fn capped(load: Load, limits: &Limits, caps: &ClinicianCaps) -> Load {
     let mut l = load;
-    let mut max_speed = limits
-        .target_speed
-        .max(limits.min_speed)
-        .min(BACKWARD_SPEED_CEILING);
-    if let Some(s) = caps.max_speed {
-        max_speed = max_speed.min(s);
-    }
-    l.speed = l.speed.min(max_speed);
+    l.speed = l.speed.min(session_speed_ceiling(limits, caps));
     let mut max_incline = limits.max_incline;
     if let Some(i) = caps.max_incline {
         max_incline = i.min(MAX_INCLINE);
@@ -343,6 +390,47 @@ mod tests {
         let l = start_load(&s, &p);
         assert!((l.speed.kmh() - 1.6).abs() < 1e-9);
         assert!((limits(&s, &p).speed_step.kmh() - 0.8).abs() < 1e-9);
+    }
+
+    /// Regression (issue 12): a 10% incline cap was accepted and silently clamped to 3%.
+    #[test]
+    fn caps_beyond_the_engines_limits_are_refused() {
+        let ok = ClinicianCaps {
+            max_speed: Some(MIN_SPEED_CAP),
+            max_incline: Some(MAX_INCLINE),
+            max_backward_s: Some(60),
+        };
+        assert!(ok.validate().is_ok());
+        assert!(ClinicianCaps {
+            max_speed: Some(BACKWARD_SPEED_CEILING),
+            ..Default::default()
+        }
+        .validate()
+        .is_ok());
+        let steep = ClinicianCaps {
+            max_incline: Some(Incline::from_percent(10.0).unwrap()),
+            ..Default::default()
+        };
+        let e = steep.validate().unwrap_err();
+        assert_eq!(e.what, "max incline");
+        assert!(e.to_string().contains("3%"), "{e}");
+        for kmh in [0.5, 6.0] {
+            let e = ClinicianCaps {
+                max_speed: Some(Speed::from_kmh(kmh).unwrap()),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.what, "max speed");
+        }
+        for s in [30, 7201] {
+            assert!(ClinicianCaps {
+                max_backward_s: Some(s),
+                ..Default::default()
+            }
+            .validate()
+            .is_err());
+        }
     }
 
     #[test]

@@ -117,6 +117,13 @@ impl SessionLog {
     fn slipped(&self) -> bool {
         self.near_fall || self.stopped_early == Some(StopReason::SlipOrNearFall)
     }
+    /// A STOP for pain or for discomfort: the runner offers both for a hurting knee.
+    fn stopped_for_pain(&self) -> bool {
+        matches!(
+            self.stopped_early,
+            Some(StopReason::Pain | StopReason::Discomfort)
+        )
+    }
     fn fell(&self) -> bool {
         self.fall || self.stopped_early == Some(StopReason::Fall)
     }
@@ -187,6 +194,10 @@ pub enum Outcome {
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum Why {
     Fall,
+    /// A red flag paused the programme (ADA-12).
+    RedFlag {
+        flag: RedFlag,
+    },
     /// `slowed` is false when the speed was already the lowest step and could not drop.
     NearFall {
         #[serde(default)]
@@ -288,6 +299,8 @@ impl Decision {
         let n = &self.next;
         match self.why {
             Why::Fall => "You reported a fall, so the programme is paused until your clinician has reviewed it; it will restart from the beginning.".into(),
+            Why::RedFlag { flag: RedFlag::DizzinessWithNearFall } => "You felt dizzy and had a slip or near-fall in the same session. That is a warning sign, so the programme is paused: please contact your clinician (your physical therapist or doctor) before you walk backward again.".into(),
+            Why::RedFlag { flag: RedFlag::RepeatedPainStops } => "You stopped for pain or discomfort in two sessions in a row, even after the step back, so the programme is paused: please contact your clinician (your physical therapist or doctor) before you walk backward again.".into(),
             Why::NearFall { slowed } => format!("You had a slip or near-fall, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
             Why::Dizziness { repeated: true, .. } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
             Why::Dizziness { repeated: false, slowed } => format!("You felt dizzy, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
@@ -321,6 +334,30 @@ pub enum PauseReason {
     Fall,
     RepeatedDizziness,
     Clinician,
+    /// ADA-12: a red flag; the person is told to contact their clinician.
+    RedFlag(RedFlag),
+}
+
+/// Signs that call for a clinician before any more backward walking (ADA-12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedFlag {
+    /// Dizziness and a slip or near-fall in the same session.
+    DizzinessWithNearFall,
+    /// Stopped for pain or discomfort in [`PAIN_STOPS_IN_A_ROW`] sessions in a row.
+    RepeatedPainStops,
+}
+
+/// ADA-12: stops for pain or discomfort in this many sessions in a row pause the programme.
+pub const PAIN_STOPS_IN_A_ROW: u8 = 2;
+
+impl RedFlag {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RedFlag::DizzinessWithNearFall => "dizziness together with a slip or near-fall",
+            RedFlag::RepeatedPainStops => "stopped for pain or discomfort in two sessions in a row",
+        }
+    }
 }
 
 /// The next session for a given day.
@@ -373,6 +410,9 @@ pub struct Progression {
     rails_streak: u8,
     target_streak: u8,
     dizzy_streak: u8,
+    /// Sessions in a row stopped for pain or discomfort (ADA-12).
+    #[serde(default)]
+    pain_stop_streak: u8,
     week: i32,
     week_done_s: u32,
     prev_week_done_s: u32,
@@ -425,6 +465,7 @@ impl Progression {
             rails_streak: 0,
             target_streak: 0,
             dizzy_streak: 0,
+            pain_stop_streak: 0,
             week: week_index(start_date),
             week_done_s: 0,
             prev_week_done_s: 0,
@@ -613,10 +654,15 @@ impl Progression {
             Event::Resumed { .. } => {
                 let from_start = matches!(
                     self.paused,
-                    Some(PauseReason::Fall | PauseReason::RepeatedDizziness)
+                    Some(
+                        PauseReason::Fall
+                            | PauseReason::RepeatedDizziness
+                            | PauseReason::RedFlag(_)
+                    )
                 );
                 self.paused = None;
                 self.dizzy_streak = 0;
+                self.pain_stop_streak = 0;
                 if from_start {
                     self.next = self.start.gentler(self.next);
                     self.reset_streaks();
@@ -709,6 +755,18 @@ impl Progression {
         } else {
             self.dizzy_streak = 0;
         }
+        if log.stopped_for_pain() {
+            self.pain_stop_streak = self.pain_stop_streak.saturating_add(1);
+        } else {
+            self.pain_stop_streak = 0;
+        }
+        let red_flag = if log.dizzy() && log.slipped() {
+            Some(RedFlag::DizzinessWithNearFall)
+        } else if self.pain_stop_streak >= PAIN_STOPS_IN_A_ROW {
+            Some(RedFlag::RepeatedPainStops)
+        } else {
+            None
+        };
         if log.adverse() {
             self.reset_streaks();
         }
@@ -725,6 +783,14 @@ impl Progression {
                 Outcome::Paused,
                 Rule::Ada01Fall,
                 Why::Fall,
+                self.start.gentler(base),
+            )
+        } else if let Some(flag) = red_flag {
+            self.paused = Some(PauseReason::RedFlag(flag));
+            (
+                Outcome::Paused,
+                Rule::Ada12RedFlags,
+                Why::RedFlag { flag },
                 self.start.gentler(base),
             )
         } else if log.dizzy() && self.dizzy_streak >= 2 {

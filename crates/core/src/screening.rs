@@ -151,9 +151,13 @@ pub struct Profile {
     /// Seconds for the 3-m backward walk test, if it was measured.
     #[serde(default)]
     pub backward_walk_test_s: Option<f64>,
-    /// A clinician has cleared this person to start.
+    /// Someone has cleared this person to start: who, in [`Profile::clearance_by`].
     #[serde(default)]
     pub clearance: bool,
+    /// Who gave the clearance (SCR-12, SCR-14). The service sets it, never the person's own
+    /// answers: a clearance stored before this was kept reads as self-attested.
+    #[serde(default)]
+    pub clearance_by: Option<ClearedBy>,
     /// The weekdays chosen for training; kept here so a person waiting for clearance
     /// need not choose again.
     #[serde(default)]
@@ -176,8 +180,15 @@ impl Profile {
             flags: RiskFlags::default(),
             backward_walk_test_s: None,
             clearance: false,
+            clearance_by: None,
             schedule: None,
         }
+    }
+
+    /// True when the clearance rests on the person's word alone (SCR-14), including one
+    /// stored before retrowalk kept who gave it.
+    pub fn clearance_self_attested(&self) -> bool {
+        self.clearance && !matches!(self.clearance_by, Some(ClearedBy::Clinician { .. }))
     }
 
     /// Checks what the types cannot: the name, and the walk test's plausibility.
@@ -206,6 +217,17 @@ impl Profile {
     pub fn measured_backward_mps(&self) -> Option<f64> {
         self.backward_walk_test_s.map(|t| 3.0 / t)
     }
+}
+
+/// Who cleared a person whose screening asks for clearance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum ClearedBy {
+    /// A linked clinician recorded it in retrowalk and chose the tier to start in (SCR-12).
+    Clinician { tier: Tier },
+    /// The person said a doctor or physical therapist cleared them; nobody in retrowalk
+    /// has confirmed it (SCR-14).
+    SelfAttested,
 }
 
 /// Risk tiers, lowest to highest.
@@ -294,7 +316,14 @@ pub struct Screening {
     pub screened_tier: Tier,
     pub reasons: Vec<TierReason>,
     pub requirements: Requirements,
+    /// The start rests on a self-attested clearance (SCR-14): every page that shows the
+    /// tier says so.
+    #[serde(default)]
+    pub clearance_self_attested: bool,
 }
+
+/// What every screen says beside the tier of a person whose clearance is self-attested.
+pub const SELF_ATTESTED_NOTE: &str = "Clearance self-attested: you told retrowalk a doctor or physical therapist cleared you; no clinician has confirmed it here.";
 
 impl Screening {
     /// SCR-13: no programme while clearance is outstanding.
@@ -383,15 +412,27 @@ pub fn screen(p: &Profile) -> Screening {
     }
 
     let screened_tier = reasons.iter().map(|r| r.tier).max().unwrap_or(Standard);
-    let tier = if screened_tier == ClearanceRequired && p.clearance {
+    let cleared = screened_tier == ClearanceRequired && p.clearance;
+    let self_attested = cleared && p.clearance_self_attested();
+    let tier = if !cleared {
+        screened_tier
+    } else if let Some(ClearedBy::Clinician { tier }) = p.clearance_by.filter(|_| !self_attested) {
+        // The clinician who cleared the person chose the tier (SCR-12); clearance itself
+        // can never be the result.
+        let tier = tier.min(Supervised);
+        reasons.push(TierReason {
+            tier,
+            rule: Rule::Scr12Clearance,
+            text: format!("Your clinician cleared you to start, in the {tier} tier."),
+        });
+        tier
+    } else {
         reasons.push(TierReason {
             tier: Supervised,
-            rule: Rule::Scr12Clearance,
-            text: "A clinician has cleared you to start; sessions stay supervised until your clinician changes that.".into(),
+            rule: Rule::Scr14SelfAttestedClearance,
+            text: "You said a doctor or physical therapist cleared you. That is self-attested: no clinician has confirmed it in retrowalk, so you start in the supervised tier (a spotter beside you, hands on the rails throughout, the slowest start) until a clinician records clearance.".into(),
         });
         Supervised
-    } else {
-        screened_tier
     };
     let supervised = tier >= Supervised;
     Screening {
@@ -403,6 +444,7 @@ pub fn screen(p: &Profile) -> Screening {
             spotter: supervised,
             continuous_rails: supervised,
         },
+        clearance_self_attested: self_attested,
     }
 }
 
@@ -458,16 +500,50 @@ mod tests {
     }
 
     #[test]
-    fn clearance_lifts_to_supervised_not_standard() {
+    fn self_attested_clearance_starts_supervised_and_says_so() {
         let mut p = profile(70);
         p.flags.poor_balance_or_falls = true;
         p.clearance = true;
-        let s = screen(&p);
-        assert_eq!(s.screened_tier, Tier::ClearanceRequired);
-        assert_eq!(s.tier, Tier::Supervised);
-        assert!(s.may_start());
-        assert!(s.requirements.spotter && s.requirements.continuous_rails);
-        assert!(s.reasons.iter().any(|r| r.rule == Rule::Scr12Clearance));
+        // A clearance stored before its source was kept reads as self-attested.
+        for by in [None, Some(ClearedBy::SelfAttested)] {
+            p.clearance_by = by;
+            let s = screen(&p);
+            assert_eq!(s.screened_tier, Tier::ClearanceRequired);
+            assert_eq!(s.tier, Tier::Supervised);
+            assert!(s.may_start());
+            assert!(s.requirements.spotter && s.requirements.continuous_rails);
+            assert!(s.clearance_self_attested);
+            let r = s
+                .reasons
+                .iter()
+                .find(|r| r.rule == Rule::Scr14SelfAttestedClearance)
+                .expect("the self-attested reason");
+            assert!(r.text.contains("self-attested"), "{}", r.text);
+            assert!(!s.reasons.iter().any(|r| r.rule == Rule::Scr12Clearance));
+        }
+    }
+
+    #[test]
+    fn a_clinicians_clearance_starts_in_the_tier_they_chose() {
+        let mut p = profile(70);
+        p.flags.poor_balance_or_falls = true;
+        p.clearance = true;
+        for tier in [Tier::Standard, Tier::Caution, Tier::Supervised] {
+            p.clearance_by = Some(ClearedBy::Clinician { tier });
+            let s = screen(&p);
+            assert_eq!(s.tier, tier);
+            assert!(!s.clearance_self_attested);
+            assert!(s.reasons.iter().any(|r| r.rule == Rule::Scr12Clearance));
+            assert_eq!(s.requirements.spotter, tier == Tier::Supervised);
+        }
+        // Clearance that names the clearance tier still lets the person start, supervised.
+        p.clearance_by = Some(ClearedBy::Clinician {
+            tier: Tier::ClearanceRequired,
+        });
+        assert_eq!(screen(&p).tier, Tier::Supervised);
+        // Without clearance the source changes nothing.
+        p.clearance = false;
+        assert_eq!(screen(&p).tier, Tier::ClearanceRequired);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! checklist to tick before the belt starts, and the energy it costs.
 
 use crate::energy::{self, Activity, Energy};
-use crate::prescription::{Load, LOWEST_SPEED};
+use crate::prescription::{Load, BACKWARD_SPEED_CEILING, LOWEST_SPEED};
 use crate::screening::{Requirements, Tier};
 use crate::units::{BodyMass, Incline, RailUse, Speed, Units};
 use serde::{Deserialize, Serialize};
@@ -173,7 +173,8 @@ fn cue(at_s: u32, kind: CueKind, text: impl Into<String>) -> Cue {
     }
 }
 
-/// Builds the session a load describes (PRE-04, PRE-05, SAF-01, SAF-02).
+/// Builds the session a load describes (PRE-04, PRE-05, SAF-01, SAF-02), with no ceiling
+/// but the backward one (SAF-03); [`build_within`] for a programme with its caps.
 pub fn build(
     load: &Load,
     tier: Tier,
@@ -181,14 +182,34 @@ pub fn build(
     units: Units,
     mass: BodyMass,
 ) -> SessionPlan {
+    build_within(load, tier, req, units, mass, BACKWARD_SPEED_CEILING)
+}
+
+/// Builds the session a load describes with no segment faster than `max_speed`
+/// ([`crate::prescription::session_speed_ceiling`]): a clinician's speed cap holds for the
+/// forward warm-up, recoveries and cool-down too, in what is shown, spoken and commanded
+/// (ADA-11).
+pub fn build_within(
+    load: &Load,
+    tier: Tier,
+    req: Requirements,
+    units: Units,
+    mass: BodyMass,
+    max_speed: Speed,
+) -> SessionPlan {
     let forward_speed = if tier == Tier::Standard {
         Speed::from_mph_const(2.0)
     } else {
         Speed::from_mph_const(1.5)
     }
-    .rounded();
-    let cool_speed = Speed::from_mph_const(1.5).min(forward_speed).rounded();
-    let lowest = LOWEST_SPEED.min(load.speed).rounded();
+    .rounded()
+    .min(max_speed);
+    let cool_speed = Speed::from_mph_const(1.5).rounded().min(forward_speed);
+    let load = &Load {
+        speed: load.speed.min(max_speed),
+        ..*load
+    };
+    let lowest = LOWEST_SPEED.min(load.speed).rounded().min(load.speed);
     let fs = |s: Speed| units.fmt_speed(s);
 
     let mut segs: Vec<Segment> = Vec::new();
@@ -417,6 +438,49 @@ mod tests {
             speed: Speed::from_mph(1.0).unwrap(),
             incline: Incline::FLAT,
             rails: RailUse::Light,
+        }
+    }
+
+    /// Regression (issue 12): with a 1.2 km/h cap the warm-up said and ran "3.2 km/h".
+    #[test]
+    fn a_speed_ceiling_holds_on_every_segment_and_cue() {
+        let cap = Speed::from_kmh(1.2).unwrap();
+        for tier in [Tier::Standard, Tier::Caution, Tier::Supervised] {
+            let fast = Load {
+                speed: Speed::from_kmh(2.4).unwrap(),
+                ..load(900)
+            };
+            let p = build_within(
+                &fast,
+                tier,
+                Requirements::default(),
+                Units::Kmh,
+                BodyMass::from_kg(70.0).unwrap(),
+                cap,
+            );
+            for s in &p.segments {
+                assert!(s.speed <= cap, "{} at {:?}", s.label, s.speed);
+                for c in &s.cues {
+                    assert!(
+                        !c.text.contains("3.2 km/h") && !c.text.contains("2.4 km/h"),
+                        "{}",
+                        c.text
+                    );
+                }
+            }
+            assert!(p.segments[0]
+                .cues
+                .iter()
+                .any(|c| c.text.contains("at 1.2 km/h")));
+            // Without a ceiling nothing changes.
+            let free = build(
+                &load(300),
+                tier,
+                Requirements::default(),
+                Units::Kmh,
+                BodyMass::from_kg(70.0).unwrap(),
+            );
+            assert!(free.segments[0].speed > cap);
         }
     }
 

@@ -6,7 +6,7 @@ use retrowalk_core::dates::add_days;
 use retrowalk_core::progression::PauseReason;
 use retrowalk_core::SessionLog;
 use retrowalk_core::{
-    screen, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
+    screen, ClearedBy, ClinicianCaps, Decision, Event, Profile, Progression, StopReason, Tier,
 };
 use retrowalk_store::{
     Among, ProgrammeRecord, ProgrammeVersion, StoreError, StoredEvent, UserId, LAST_SESSIONS,
@@ -23,7 +23,8 @@ pub enum Flag {
         from: u8,
         to: u8,
     },
-    /// A stop or report of dizziness, a slip, a near-fall or a fall in the last 14 days.
+    /// A stop or report of dizziness, a slip, a near-fall or a fall, or a stop for pain or
+    /// discomfort, in the last 14 days.
     SafetyEvent {
         date: Date,
         what: String,
@@ -37,6 +38,10 @@ pub enum Flag {
         days: i64,
     },
     Paused,
+    /// ADA-12: a red flag paused the programme; the patient was told to contact you.
+    RedFlag {
+        what: String,
+    },
     NeedsClearance,
 }
 
@@ -52,6 +57,7 @@ impl Flag {
             }
             Flag::NoLogFor { days } => format!("No session logged for {days} days"),
             Flag::Paused => "Programme paused".into(),
+            Flag::RedFlag { what } => format!("Red flag: {what}; programme paused"),
             Flag::NeedsClearance => "Waiting for clearance".into(),
         }
     }
@@ -115,13 +121,7 @@ impl Service {
         caps: ClinicianCaps,
         expected_seq: Option<i64>,
     ) -> Result<Option<Decision>> {
-        if let Some(m) = caps.max_backward_s {
-            if !(60..=7200).contains(&m) {
-                return Err(ServiceError::Invalid(
-                    "max backward time must be between 1 and 120 minutes".into(),
-                ));
-            }
-        }
+        caps.validate()?;
         self.ensure_clinician_of(clinician, patient).await?;
         let rec = self.programme_at(patient, expected_seq).await?;
         if loosens(&rec.state.caps, &caps) {
@@ -296,6 +296,25 @@ impl Service {
         today: Date,
         note: Option<&str>,
     ) -> Result<bool> {
+        self.record_clearance_in_tier(clinician, patient, today, note, Tier::Supervised)
+            .await
+    }
+
+    /// SCR-12: the clinician's clearance, starting the person in the `tier` they chose
+    /// (standard, caution or supervised), with their note.
+    pub async fn record_clearance_in_tier(
+        &self,
+        clinician: UserId,
+        patient: UserId,
+        today: Date,
+        note: Option<&str>,
+        tier: Tier,
+    ) -> Result<bool> {
+        if tier == Tier::ClearanceRequired {
+            return Err(ServiceError::Invalid(
+                "a clearance starts the person in the standard, caution or supervised tier".into(),
+            ));
+        }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         self.ensure_clinician_of(clinician, patient).await?;
         let mut profile = self
@@ -304,6 +323,7 @@ impl Service {
             .await?
             .ok_or(ServiceError::NoProfile)?;
         profile.clearance = true;
+        profile.clearance_by = Some(ClearedBy::Clinician { tier });
         self.store.save_profile(patient, &profile).await?;
         let schedule = profile.schedule.clone().ok_or_else(|| {
             ServiceError::Invalid("the patient has not chosen training days yet".into())
@@ -432,8 +452,12 @@ impl Service {
         today: Date,
     ) -> Vec<Flag> {
         let mut flags = Vec::new();
-        if rec.state.paused.is_some() {
-            flags.push(Flag::Paused);
+        match rec.state.paused {
+            Some(PauseReason::RedFlag(flag)) => flags.push(Flag::RedFlag {
+                what: flag.describe().into(),
+            }),
+            Some(_) => flags.push(Flag::Paused),
+            None => {}
         }
         let pains: Vec<u8> = logs
             .iter()
@@ -456,6 +480,10 @@ impl Service {
                 Some("Slip or near-fall")
             } else if l.dizziness || l.stopped_early == Some(StopReason::Dizziness) {
                 Some("Dizziness")
+            } else if l.stopped_early == Some(StopReason::Pain) {
+                Some("Stopped for pain")
+            } else if l.stopped_early == Some(StopReason::Discomfort) {
+                Some("Stopped for discomfort")
             } else {
                 None
             };

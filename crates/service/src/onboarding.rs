@@ -1,5 +1,5 @@
 use crate::{Result, Service, ServiceError};
-use retrowalk_core::{screen, Event, Profile, Progression, Schedule, Screening, Tier};
+use retrowalk_core::{screen, ClearedBy, Event, Profile, Progression, Schedule, Screening, Tier};
 use retrowalk_store::UserId;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -35,9 +35,15 @@ struct ClinicianSet {
 impl Service {
     /// Saves the profile and screens it; starts the programme when screening allows, or
     /// carries an existing programme over to the new tier without losing its history.
-    pub async fn onboard(&self, user: UserId, profile: Profile, start: Date) -> Result<Onboarding> {
+    pub async fn onboard(
+        &self,
+        user: UserId,
+        mut profile: Profile,
+        start: Date,
+    ) -> Result<Onboarding> {
         retrowalk_core::dates::in_window("start date", start)?;
         profile.validate()?;
+        self.settle_clearance(user, &mut profile).await?;
         let schedule = profile.schedule.clone().ok_or_else(|| {
             ServiceError::Invalid("choose 2 or 3 training days, e.g. mon,wed,fri".into())
         })?;
@@ -71,6 +77,29 @@ impl Service {
             }
         }
         Ok(found)
+    }
+
+    /// Decides who a clearance in the person's own answers comes from (SCR-12, SCR-14),
+    /// whatever the answers claim: one already stored stays as it was; a new one is refused
+    /// while the person is linked to a clinician (only the clinician records it) and is
+    /// otherwise self-attested.
+    async fn settle_clearance(&self, user: UserId, profile: &mut Profile) -> Result<()> {
+        if !profile.clearance {
+            profile.clearance_by = None;
+            return Ok(());
+        }
+        let stored = self.store.profile(user).await?.filter(|p| p.clearance);
+        if let Some(stored) = stored {
+            profile.clearance_by = stored.clearance_by;
+            return Ok(());
+        }
+        if !self.store.clinicians_of(user).await?.is_empty() {
+            return Err(ServiceError::Forbidden(
+                "your clinician records your clearance in retrowalk; ask them to record it on your patient page",
+            ));
+        }
+        profile.clearance_by = Some(ClearedBy::SelfAttested);
+        Ok(())
     }
 
     /// Starts a programme if none exists and screening allows; if one exists, records the

@@ -46,6 +46,9 @@ pub struct Today {
     pub morning_check_due: Option<Date>,
     /// The programme's version, for edits that must not overwrite newer ones.
     pub seq: i64,
+    /// The start rests on the person's own word that they were cleared (SCR-14).
+    #[serde(default)]
+    pub clearance_self_attested: bool,
     pub notice: String,
 }
 
@@ -67,6 +70,10 @@ fn pause_text(p: PauseReason) -> String {
             "after dizziness in two sessions in a row; please check with a clinician".into()
         }
         PauseReason::Clinician => "by your clinician".into(),
+        PauseReason::RedFlag(flag) => format!(
+            "after {}; please contact your clinician (your physical therapist or doctor) before you walk backward again",
+            flag.describe()
+        ),
     }
 }
 
@@ -107,12 +114,13 @@ impl Service {
 
     pub fn build_plan(&self, profile: &Profile, rec: &ProgrammeRecord, load: &Load) -> SessionPlan {
         let s = screen(profile);
-        session::build(
+        session::build_within(
             load,
             rec.state.tier,
             s.requirements,
             profile.units,
             profile.body_mass,
+            retrowalk_core::prescription::session_speed_ceiling(&rec.state.limits, &rec.state.caps),
         )
     }
 
@@ -149,6 +157,7 @@ impl Service {
             adherence: Adherence::default(),
             morning_check_due: None,
             seq: 0,
+            clearance_self_attested: false,
             notice: NOT_A_MEDICAL_DEVICE.to_string(),
         };
         let Some(profile) = profile else {
@@ -157,6 +166,7 @@ impl Service {
         out.units = profile.units;
         let screening = screen(&profile);
         out.tier = Some(screening.tier);
+        out.clearance_self_attested = screening.clearance_self_attested;
         let Some(rec) = programme else {
             out.status = if screening.may_start() {
                 Status::NoProfile

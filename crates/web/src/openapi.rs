@@ -130,7 +130,7 @@ pub const OPS: &[Op] = &[
     body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme); 403 naming the clinician when the new caps would loosen or remove limits another clinician still linked to the patient set (tightening is always allowed)."), "Caps"),
     query(body(op("POST", "/api/patients/{id}/pause", Clinician, "Pause the patient's programme."), "Reason"), &[DATE_Q]),
     query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme. 403 naming the clinician when another clinician still linked to the patient paused it: only they can lift their pause."), &[DATE_Q]),
-    query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; starts the programme when screening allows."), "Reason"), &[DATE_Q]),
+    query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; `tier` (standard, caution or supervised; default supervised) is the tier the patient starts in. Starts the programme when screening allows."), "Reason"), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier. 403 naming the clinician when a lower tier would undo one another clinician still linked to the patient set."), "Tier"),
     query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
     query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),
@@ -268,7 +268,7 @@ fn schemas() -> Value {
         },
         "Reason": {
             "type": "object",
-            "properties": {"reason": {"type": "string", "maxLength": 2000}, "note": {"type": "string", "maxLength": 2000}}
+            "properties": {"reason": {"type": "string", "maxLength": 2000}, "note": {"type": "string", "maxLength": 2000}, "tier": {"enum": ["standard", "caution", "supervised"]}}
         },
         "Tier": {
             "type": "object",

@@ -2,7 +2,8 @@ use super::{print_json, prompt};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use retrowalk_core::{
-    screen, Age, BodyMass, Goal, KneeCondition, Pain, Profile, RiskFlags, Schedule, Sex, Units,
+    screen, Age, BodyMass, ClearedBy, Goal, KneeCondition, Pain, Profile, RiskFlags, Schedule, Sex,
+    Units,
 };
 use retrowalk_service::Service;
 use retrowalk_store::UserId;
@@ -15,7 +16,8 @@ pub enum ProfileCmd {
     Create(Box<CreateArgs>),
     /// Show the stored profile.
     Show,
-    /// Record that a clinician has cleared you to start.
+    /// Say that a doctor or physical therapist cleared you to start. Recorded as
+    /// self-attested; refused while you are linked to a clinician, who records it instead.
     Clearance,
 }
 
@@ -62,7 +64,7 @@ pub struct CreateArgs {
     /// Seconds for the 3-metre backward walk test, if measured.
     #[arg(long)]
     walk_test_s: Option<f64>,
-    /// A clinician has cleared you to start.
+    /// A doctor or physical therapist has cleared you to start (recorded as self-attested).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     clearance: Option<bool>,
     /// Training days: 2 or 3 weekdays, e.g. mon,wed,fri.
@@ -175,7 +177,7 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
     let clearance = prompt::yes_no(
         a.clearance,
         "--clearance",
-        "Has a clinician cleared you for backward treadmill walking?",
+        "Has a doctor or physical therapist cleared you for backward treadmill walking? (recorded as self-attested)",
     )?;
     let schedule = prompt::value(
         a.days.map(|d| Schedule::parse(&d)).transpose()?,
@@ -195,6 +197,8 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
         flags,
         backward_walk_test_s: walk,
         clearance,
+        // The service decides who cleared the person (SCR-12, SCR-14).
+        clearance_by: None,
         schedule: Some(schedule),
     };
     let outcome = svc
@@ -212,7 +216,7 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
     if outcome.programme_started {
         println!("\nYour programme is ready: run `retrowalk today` to see your first session.");
     } else {
-        println!("\nNo programme yet. Once a clinician has cleared you, run `retrowalk profile clearance`.");
+        println!("\nNo programme yet. Your clinician records your clearance once you are linked; without one in retrowalk, once a doctor or physical therapist has cleared you, run `retrowalk profile clearance` (recorded as self-attested).");
     }
     Ok(())
 }
@@ -248,6 +252,11 @@ pub async fn run(
                 p.knee.describe(),
                 p.knee_pain
             );
+            if p.clearance_self_attested() {
+                println!("Clearance: self-attested (no clinician has confirmed it in retrowalk)");
+            } else if let Some(ClearedBy::Clinician { tier }) = p.clearance_by {
+                println!("Clearance: recorded by your clinician, {tier} tier");
+            }
             if let Some(s) = &p.schedule {
                 let days: Vec<String> = s
                     .days()

@@ -14,6 +14,9 @@ fn mmss(s: u32) -> String {
 
 pub fn print_screening(s: &Screening) {
     println!("Risk tier: {}", s.tier.label().to_uppercase());
+    if s.clearance_self_attested {
+        println!("{}", retrowalk_core::screening::SELF_ATTESTED_NOTE);
+    }
     println!("{}", s.tier.explain());
     if s.reasons.is_empty() {
         println!("Nothing in your answers calls for extra care.");
@@ -115,7 +118,7 @@ pub async fn today(svc: &Service, me: UserId, date: Date, json: bool) -> Result<
         }
         Status::NeedsClearance => {
             println!("Your screening asks for a clinician's clearance before you start.");
-            println!("Once you have it, run `retrowalk profile clearance`.");
+            println!("If your clinician uses retrowalk, they record it once you are linked; otherwise, once a doctor or physical therapist has cleared you, run `retrowalk profile clearance` (recorded as self-attested).");
             return Ok(());
         }
         Status::Paused { reason } => {
@@ -123,6 +126,9 @@ pub async fn today(svc: &Service, me: UserId, date: Date, json: bool) -> Result<
             return Ok(());
         }
         Status::Active => {}
+    }
+    if t.clearance_self_attested {
+        println!("{}\n", retrowalk_core::screening::SELF_ATTESTED_NOTE);
     }
     if let Some(d) = t.morning_check_due {
         println!("How is your knee this morning? Run `retrowalk morning --pain N` for the session on {d}.\n");

@@ -12,6 +12,7 @@ export function describeFlag(f) {
     case 'missed_sessions': return [`${f.count} missed session${f.count === 1 ? '' : 's'} in 2 weeks`, 'warn'];
     case 'no_log_for': return [`No log for ${f.days} days`, 'warn'];
     case 'paused': return ['Programme paused', 'warn'];
+    case 'red_flag': return [`Red flag: ${f.what}; programme paused`, 'bad'];
     case 'needs_clearance': return ['Waiting for clearance', 'info'];
     default: return [String(f.flag || f).replace(/_/g, ' '), 'info'];
   }

@@ -13,6 +13,9 @@ export const OUTCOME = {
   resumed: ['Resumed', 'good'],
 };
 
+/** Shown wherever a self-attested clearance is (SCR-14). */
+export const SELF_ATTESTED = 'Clearance self-attested: you told retrowalk a doctor or physical therapist cleared you; no clinician has confirmed it here, so sessions stay supervised.';
+
 export function statusOf(today) {
   const s = today && today.status;
   if (!s) return 'no_profile';
@@ -64,7 +67,8 @@ export async function render(view, ctx) {
   blocks.push(h('header', { class: 'page-head' },
     h('p', { class: 'eyebrow' }, fmtDate(today.date, { weekday: 'long', day: 'numeric', month: 'long' })),
     h('h1', {}, first ? `Hello, ${first}` : 'Hello'),
-    today.tier ? h('p', { class: 'muted' }, 'Tier: ', h('span', { class: `mini-badge tier-${today.tier}` }, tierLabel(today.tier))) : null));
+    today.tier ? h('p', { class: 'muted' }, 'Tier: ', h('span', { class: `mini-badge tier-${today.tier}` }, tierLabel(today.tier))) : null,
+    today.clearance_self_attested ? h('p', { class: 'muted small', id: 'self-attested' }, SELF_ATTESTED) : null));
 
   if (today.morning_check_due) blocks.push(morningCard(today.morning_check_due, ctx));
 

@@ -70,7 +70,7 @@ export async function render(view, ctx) {
       ),
       field('3-metre backward walk test (optional)', h('input', { id: 'walk_test', type: 'number', inputmode: 'decimal', min: 1, max: 60, step: '0.1', value: p.backward_walk_test_s ?? '' }),
         'Seconds to walk 3 m backward on the floor, if a clinician measured it.'),
-      check('clearance', 'A physical therapist or doctor has cleared me for backward treadmill walking', Boolean(p.clearance)),
+      check('clearance', 'A physical therapist or doctor has cleared me for backward treadmill walking (kept as self-attested; if a clinician follows you in retrowalk, they record it instead)', Boolean(p.clearance)),
     ),
     h('fieldset', { class: 'step', 'data-step': '3', hidden: true },
       h('legend', { class: 'step-title' }, 'Your training week'),

@@ -38,7 +38,8 @@ export async function render(view, ctx) {
   const capSpeedKmh = caps.max_speed_kmh ?? caps.max_speed ?? null;
   const capIncline = caps.max_incline_pct ?? caps.max_incline ?? null;
   const capMin = caps.max_backward_min ?? (caps.max_backward_s != null ? caps.max_backward_s / 60 : null);
-  const speedIn_ = h('input', { id: 'cap-speed', type: 'number', inputmode: 'decimal', min: 0.3, max: 5, step: '0.1', value: capSpeedKmh != null ? String(round1(speedIn(capSpeedKmh, units))) : '' });
+  // The engine's own limits (ADA-11): the lowest belt speed up to the backward ceiling, 3.6 mph.
+  const speedIn_ = h('input', { id: 'cap-speed', type: 'number', inputmode: 'decimal', min: units === 'mph' ? 0.5 : 0.8, max: units === 'mph' ? 3.5 : 5.7, step: '0.1', value: capSpeedKmh != null ? String(round1(speedIn(capSpeedKmh, units))) : '' });
   const inclineIn = h('input', { id: 'cap-incline', type: 'number', inputmode: 'decimal', min: 0, max: 3, step: '0.5', value: capIncline != null ? String(capIncline) : '' });
   const minIn = h('input', { id: 'cap-minutes', type: 'number', inputmode: 'numeric', min: 1, max: 120, step: '1', value: capMin != null ? String(Math.round(capMin)) : '' });
   const capsForm = h('form', { class: 'stack', id: 'caps-form' },
@@ -70,8 +71,10 @@ export async function render(view, ctx) {
   tierForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => put(`/api/patients/${id}/tier`, { tier: tierSel.value }), 'Tier changed.'); });
 
   const clearNote = h('input', { id: 'clearance-note', type: 'text', maxlength: 300, placeholder: 'e.g. Assessed in clinic 24 Nov' });
-  const clearForm = h('form', { class: 'inline-form' }, field('Clearance note', clearNote), h('button', { class: 'btn', type: 'submit', id: 'record-clearance' }, icon('shield'), 'Record clearance'));
-  clearForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`/api/patients/${id}/clearance`, { note: clearNote.value.trim() }), 'Clearance recorded.'); });
+  // The clinician chooses the tier a clearance starts in (SCR-12); supervised unless changed.
+  const clearTier = h('select', { id: 'clearance-tier' }, ['supervised', 'caution', 'standard'].map((t) => h('option', { value: t }, tierLabel(t))));
+  const clearForm = h('form', { class: 'inline-form' }, field('Clearance note', clearNote), field('Start in tier', clearTier), h('button', { class: 'btn', type: 'submit', id: 'record-clearance' }, icon('shield'), 'Record clearance'));
+  clearForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`/api/patients/${id}/clearance`, { note: clearNote.value.trim(), tier: clearTier.value }), 'Clearance recorded.'); });
 
   const paused = status === 'paused';
   // The status is worded for the patient ("by your clinician: …").
@@ -114,6 +117,7 @@ export async function render(view, ctx) {
       h('h1', { id: 'patient-name' }, p.user?.name || profile.name || 'Patient'),
       h('p', { class: 'muted patient-meta' }, h('span', { class: 'email' }, p.user?.email || ''), ' ', h('span', { class: `mini-badge tier-${today.tier || p.screening?.tier}` }, tierLabel(today.tier || p.screening?.tier)),
         profile.age ? ` · ${profile.age} y` : '', profile.knee && profile.knee !== 'none' ? ` · ${String(profile.knee).replace(/_/g, ' ')}` : ''),
+      p.screening?.clearance_self_attested ? h('p', { class: 'callout warn small', id: 'patient-self-attested' }, 'Clearance self-attested by the patient: no clinician has confirmed it in retrowalk. Record your own clearance to confirm it and choose the tier.') : null,
       (p.flags || summary?.flags || []).length ? flagChips(p.flags || summary.flags) : null),
     h('div', { class: 'grid2' },
       h('section', { class: 'card', id: 'patient-next' }, h('h2', { class: 'card-title' }, 'Next session'),

@@ -143,11 +143,21 @@ fn caps_of(b: &CapsBody) -> ApiResult<ClinicianCaps> {
                 .map(|m| (m * 60.0).round() as u32)
         })
         .transpose()?;
-    Ok(ClinicianCaps {
+    let caps = ClinicianCaps {
         max_speed,
         max_incline,
         max_backward_s,
-    })
+    };
+    // ADA-11: a cap beyond the engine's own limits is refused, naming the limit.
+    caps.validate().map_err(|e| {
+        let field = match e.what {
+            "max speed" => "max_speed_kmh",
+            "max incline" => "max_incline_pct",
+            _ => "max_backward_min",
+        };
+        ApiError::invalid(field, e.to_string())
+    })?;
+    Ok(caps)
 }
 
 async fn seq_of(state: &AppState, id: UserId) -> ApiResult<i64> {
@@ -210,6 +220,9 @@ pub struct ReasonBody {
     reason: Option<String>,
     #[serde(default)]
     note: Option<String>,
+    /// With a clearance: the tier the patient starts in (default supervised, SCR-12).
+    #[serde(default)]
+    tier: Option<String>,
 }
 
 fn check_reason(b: &ReasonBody) -> ApiResult<()> {
@@ -258,9 +271,21 @@ pub async fn clearance(
     let id = linked(&state, me.user_id, &id).await?;
     check_reason(&b)?;
     let said = b.note.as_deref().or(b.reason.as_deref());
+    let tier = match b.tier.as_deref() {
+        None => Tier::Supervised,
+        Some(t) => match t.parse::<Tier>() {
+            Ok(t) if t != Tier::ClearanceRequired => t,
+            _ => {
+                return Err(ApiError::invalid(
+                    "tier",
+                    "tier: a clearance starts the patient in standard, caution or supervised",
+                ))
+            }
+        },
+    };
     let started = state
         .svc
-        .record_clearance_noted(me.user_id, id, d, said)
+        .record_clearance_in_tier(me.user_id, id, d, said, tier)
         .await?;
     Ok(Json(
         json!({ "programme_started": started, "seq": seq_of(&state, id).await? }),
