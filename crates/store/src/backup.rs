@@ -435,9 +435,10 @@ fn limits_lifted(
     if let Some(reason) = held.paused {
         if restored.and_then(|r| r.paused) != Some(reason) {
             let why = match reason {
-                PauseReason::Clinician => "by your clinician",
-                PauseReason::Fall => "after a fall",
-                PauseReason::RepeatedDizziness => "after repeated dizziness",
+                PauseReason::Clinician => "by your clinician".to_string(),
+                PauseReason::Fall => "after a fall".into(),
+                PauseReason::RepeatedDizziness => "after repeated dizziness".into(),
+                PauseReason::RedFlag(flag) => format!("after {}", flag.describe()),
             };
             return Some(format!(
                 "programme.state: the programme is paused here {why}, and the backup's would not be: {ASK}"
