@@ -35,6 +35,7 @@ async fn linked_pair(svc: &Service) -> (UserId, UserId) {
         .create_user("doc@x.org", "Dr Okafor", None, Role::Clinician)
         .await
         .unwrap();
+    svc.store.set_clinician_approved(doc, true).await.unwrap();
     let me = person(svc, "p@x.org").await;
     svc.store.create_invite("INV", doc, 3600).await.unwrap();
     svc.store.accept_invite("INV", me).await.unwrap();

@@ -22,6 +22,7 @@ async fn linked_walker_and_doc(t: &TestApp) -> (Client, Client, i64) {
     let u = w.signup("risky@example.org", "walker").await;
     let mut doc = t.client();
     doc.signup("doc@example.org", "clinician").await;
+    t.approve("doc@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()
@@ -105,6 +106,7 @@ async fn an_unlinked_walkers_clearance_is_self_attested_everywhere(store: Store)
     // Linked later, the clinician's page says so too.
     let mut doc = t.client();
     doc.signup("doc@example.org", "clinician").await;
+    t.approve("doc@example.org").await;
     let code = doc.post("/api/invites", json!({})).await.json()["code"]
         .as_str()
         .unwrap()
