@@ -322,6 +322,30 @@ impl Service {
             .profile(patient)
             .await?
             .ok_or(ServiceError::NoProfile)?;
+        if let Some(rec) = self.store.programme(patient).await? {
+            if tier < rec.state.tier {
+                // Issue 14's rule holds for a clearance too: a second clinician cannot
+                // lower the tier another linked clinician set or cleared the patient in.
+                let kinds = [
+                    Event::ClearanceRecorded { date: today },
+                    Event::Retiered {
+                        tier: rec.state.tier,
+                        limits: rec.state.limits,
+                        start: rec.state.start,
+                    },
+                ];
+                for like in kinds {
+                    let setter = self
+                        .store
+                        .newest_events_like(patient, &like, 50)
+                        .await?
+                        .into_iter()
+                        .find(|e| e.actor_id.is_some_and(|a| a != patient));
+                    self.ensure_not_overriding(clinician, patient, setter, "this tier", "lower")
+                        .await?;
+                }
+            }
+        }
         profile.clearance = true;
         profile.clearance_by = Some(ClearedBy::Clinician { tier });
         self.store.save_profile(patient, &profile).await?;

@@ -178,7 +178,47 @@ async fn red_flags_pause_and_flag_the_patient(store: Store) {
     );
 }
 
+/// Issue 14's rule for tiers holds for clearance: a second clinician cannot clear the
+/// patient into a lower tier than the one the first chose.
+async fn a_second_clinician_cannot_clear_into_a_lower_tier(store: Store) {
+    let svc = Service::new(store);
+    let (doc, me) = linked_pair(&svc).await;
+    let other = svc
+        .store
+        .create_user("doc2@x.org", "Dr Lin", None, Role::Clinician)
+        .await
+        .unwrap();
+    svc.store.set_clinician_approved(other, true).await.unwrap();
+    svc.store.create_invite("INV2", other, 3600).await.unwrap();
+    svc.store.accept_invite("INV2", me).await.unwrap();
+    let mut waiting = cleared_by_own_word();
+    waiting.clearance = false;
+    svc.onboard(me, waiting, MON).await.unwrap();
+    assert!(svc
+        .record_clearance_in_tier(doc, me, MON, None, Tier::Supervised)
+        .await
+        .unwrap());
+    let err = svc
+        .record_clearance_in_tier(other, me, MON, None, Tier::Standard)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::SetByAnother(_)), "{err:?}");
+    assert_eq!(
+        svc.store.programme(me).await.unwrap().unwrap().state.tier,
+        Tier::Supervised
+    );
+    // The clinician who chose it may change their mind.
+    svc.record_clearance_in_tier(doc, me, MON, None, Tier::Caution)
+        .await
+        .unwrap();
+    assert_eq!(
+        svc.store.programme(me).await.unwrap().unwrap().state.tier,
+        Tier::Caution
+    );
+}
+
 both_backends!(
+    a_second_clinician_cannot_clear_into_a_lower_tier,
     red_flags_pause_and_flag_the_patient,
     a_linked_person_cannot_clear_themselves,
     an_unlinked_person_self_attests_and_starts_supervised,
