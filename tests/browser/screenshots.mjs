@@ -228,6 +228,22 @@ try {
   await reset.click('#submit');
   await reset.waitForSelector('#password2-error:not([hidden])');
   await shot(reset, 'phone-reset-password');
+
+  // A reload in the middle of a session: Home offers to resume it or log what was walked.
+  const gus = await newPage(browser, PHONE);
+  await signUp(gus, base, { name: 'Gus Reload' });
+  await onboard(gus, { units: 'kmh' });
+  await gus.click('#to-home');
+  await gus.click('#start-session');
+  await gus.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  await tickAll(gus);
+  await gus.click('#start');
+  await gus.waitForFunction(() => /^0:0[3-9]$/.test(document.querySelector('#elapsed').textContent));
+  gus.on('dialog', (d) => d.accept().catch(() => {}));
+  await gus.reload();
+  await gus.goto(`${base}/`);
+  await gus.waitForSelector('#left-session');
+  await shot(gus, 'phone-home-left-session');
 } finally {
   await browser.close();
   await server.stop();

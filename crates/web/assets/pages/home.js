@@ -2,8 +2,9 @@
 // when due, and changes a clinician made.
 import { get, post } from '../api.js';
 import { h, icon, scale, scaleValue } from '../dom.js';
-import { fmtSpeed, fmtIncline, fmtMinShort, fmtDate, fmtRails, tierLabel } from '../units.js';
+import { fmtSpeed, fmtIncline, fmtMinShort, fmtDate, fmtRails, tierLabel, fmtClock } from '../units.js';
 import { totalSeconds } from '../timeline.js';
+import { savedRun, forgetRun, logHref } from '../saved-run.js';
 
 export const OUTCOME = {
   progress: ['Progress', 'good'],
@@ -70,6 +71,8 @@ export async function render(view, ctx) {
     today.tier ? h('p', { class: 'muted' }, 'Tier: ', h('span', { class: `mini-badge tier-${today.tier}` }, tierLabel(today.tier))) : null,
     today.clearance_self_attested ? h('p', { class: 'muted small', id: 'self-attested' }, SELF_ATTESTED) : null));
 
+  const left = savedRun(ctx.me.id);
+  if (left) blocks.push(leftSessionCard(left));
   if (today.morning_check_due) blocks.push(morningCard(today.morning_check_due, ctx));
 
   if (status === 'active' && today.plan) {
@@ -109,6 +112,24 @@ export async function render(view, ctx) {
   }
   blocks.push(h('p', { class: 'notice' }, today.notice || ''));
   view.append(...blocks);
+}
+
+/** A session the page was closed or reloaded in the middle of: resume it, or log what was
+ * walked, or let it go. */
+function leftSessionCard(r) {
+  const canResume = !r.finished && !r.stopped && r.treadmill === 'none';
+  const where = `at ${fmtClock(r.t)}${r.segment ? ` (${r.segment})` : ''}, ${fmtMinShort(r.backward_s)} backward`;
+  const card = h('section', { class: 'card callout warn', id: 'left-session' },
+    h('h2', {}, r.finished ? 'Your session is not logged yet' : 'You left a session'),
+    h('p', {}, r.finished ? `${fmtDate(r.date)}: ${fmtMinShort(r.backward_s)} backward, to the end.` : `${fmtDate(r.date)}: left ${where}.`),
+    !r.finished && r.treadmill !== 'none'
+      ? h('p', { class: 'muted' }, 'The treadmill link ended when the page closed; without the page the server stops the belt within a few seconds. Start the session again from the checklist, or log what you walked.')
+      : null,
+    h('div', { class: 'actions wrap' },
+      canResume ? h('a', { class: 'btn btn-accent', href: `/run?date=${r.date}&resume=1`, 'data-link': true, id: 'resume-session' }, icon('play'), 'Resume the session') : null,
+      h('a', { class: 'btn btn-primary', href: logHref(r), 'data-link': true, id: 'log-left-session' }, r.finished ? 'Log how it went' : 'Log the session you stopped'),
+      h('button', { class: 'btn btn-ghost', type: 'button', id: 'forget-left-session', onclick: () => { forgetRun(); card.remove(); } }, 'Discard')));
+  return card;
 }
 
 /** Changes with who made them and when, and the note they gave (a pause reason…). */

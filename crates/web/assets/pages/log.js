@@ -3,6 +3,7 @@ import { get, post } from '../api.js';
 import { h, icon, scale, scaleValue, check, segmented, radioValue, field, clear } from '../dom.js';
 import { fmtDate, fmtMinutes } from '../units.js';
 import { OUTCOME, sessionFacts, statusOf } from './home.js';
+import { forgetRun } from '../saved-run.js';
 
 const EFFORT_WORDS = ['Rest', 'Very, very easy', 'Easy', 'Moderate', 'Somewhat hard', 'Hard', 'Hard', 'Very hard', 'Very hard', 'Very, very hard', 'Maximal'];
 const STOPS = [['', 'It went to the end'], ['dizziness', 'Dizziness'], ['pain', 'Knee pain'], ['discomfort', 'Discomfort'], ['slip_or_near_fall', 'Slip or near-fall'], ['fall', 'A fall'], ['other', 'Something else']];
@@ -83,6 +84,7 @@ export async function render(view, ctx) {
     submit.disabled = true;
     try {
       const r = await post('/api/log', body);
+      forgetRun();
       let today = null;
       try { today = await get('/api/today'); } catch { today = null; }
       clear(view);

@@ -7,6 +7,7 @@ import { positionAt, cuesBetween, backwardSecondsAt, totalSeconds } from '../tim
 import * as speech from '../speech.js';
 import { keepAwake } from '../wakelock.js';
 import { bluetoothPicker } from './bluetooth-picker.js';
+import { saveRun, savedRun } from '../saved-run.js';
 
 // What to do when retrowalk cannot (or cannot be known to) stop the belt.
 const CONSOLE_STOP = "step onto the side rails and press the console's stop or pull the safety key";
@@ -33,7 +34,7 @@ export async function render(view, ctx) {
 
   const run = {
     phase: 'checklist', id: null, treadmill: 'none', startedAt: 0, accumulated: 0, lastT: -1,
-    timers: [], es: null, wake: null, hbFails: 0, telemetry: null,
+    timers: [], es: null, wake: null, hbFails: 0, telemetry: null, savedAt: 0,
   };
   // The server drives the belt (and streams its figures) for these.
   const linked = () => run.treadmill === 'sim' || run.treadmill === 'bluetooth';
@@ -128,6 +129,35 @@ export async function render(view, ctx) {
   view.append(checklist, runner, sheet, done);
   updateStart();
 
+  // Back after a reload: straight to the runner where the timer was, paused, because the
+  // person may be on a moving belt and must not be sent through the checklist again. Only
+  // without a treadmill link: a linked belt was stopped by the server when the page went.
+  const saved = ctx.query.get('resume') === '1' ? savedRun(ctx.me.id) : null;
+  if (saved && saved.date === date && saved.treadmill === 'none' && !saved.finished && !saved.stopped) {
+    run.id = saved.runId || null;
+    run.accumulated = Number(saved.t) || 0;
+    run.lastT = run.accumulated;
+    checklist.hidden = true;
+    runner.hidden = false;
+    live.hidden = true;
+    noTm.hidden = false;
+    document.body.classList.add('running');
+    run.phase = 'paused';
+    runner.classList.add('paused');
+    clear(pauseBtn).append(icon('play'), 'Resume');
+    el.warn.textContent = 'Timer paused where you left it: press Resume to carry on. The belt keeps moving until you stop it on the console.';
+    el.warn.dataset.kind = 'pause';
+    el.warn.hidden = false;
+    show(run.accumulated);
+    run.wake = keepAwake();
+    run.timers.push(setInterval(tick, 250));
+    run.timers.push(setInterval(heartbeat, 1000));
+    if (run.id) {
+      // The run may have been closed meanwhile (left the screen, another tab): time it here.
+      post(`/api/runs/${run.id}/heartbeat`).catch((ex) => { if (ex instanceof ApiError && (ex.status === 409 || ex.status === 404)) run.id = null; });
+    }
+  }
+
   // "1.0 mph" shows as a big number with a small unit; the element's text stays "1.0 mph".
   function setValue(node, text) {
     const m = /^(-?[\d.]+)(%?)\s*(.*)$/.exec(text);
@@ -157,9 +187,21 @@ export async function render(view, ctx) {
     return pos;
   }
 
+  // Kept in this browser while the session is on, so a reload can pick it up from Home.
+  function persist(extra = {}) {
+    const t = extra.finished ? totalSeconds(plan.segments) : elapsed();
+    const pos = positionAt(plan.segments, t);
+    run.savedAt = Date.now();
+    saveRun({
+      user: ctx.me.id, date, runId: run.id, treadmill: run.treadmill, t,
+      backward_s: backwardSecondsAt(plan.segments, t), segment: pos.segment?.label || '', ...extra,
+    });
+  }
+
   function tick() {
     if (run.phase !== 'running') return;
     const t = elapsed();
+    if (Date.now() - run.savedAt >= 1000) persist();
     const cues = cuesBetween(plan.segments, run.lastT, t);
     run.lastT = t;
     if (cues.length) {
@@ -178,7 +220,10 @@ export async function render(view, ctx) {
       await post(`/api/runs/${run.id}/heartbeat`);
       run.hbFails = 0;
       if (el.warn.dataset.kind === 'hb') { el.warn.hidden = true; el.warn.dataset.kind = ''; }
-    } catch {
+    } catch (ex) {
+      // The run was closed on the server (left the screen, another tab); without a treadmill
+      // link there is nothing to keep alive, so the timer goes on here.
+      if (!linked() && ex instanceof ApiError && ex.status === 409) { run.id = null; return; }
       run.hbFails += 1;
       if (run.hbFails >= 3 && el.warn.dataset.kind !== 'hb-stopped') {
         // Only the server can stop a linked belt, and from here nobody can tell whether it
@@ -290,6 +335,7 @@ export async function render(view, ctx) {
     if (run.phase === 'running') {
       run.accumulated = elapsed();
       run.phase = 'paused';
+      persist();
       runner.classList.add('paused');
       clear(pauseBtn).append(icon('play'), 'Resume');
       if (linked() && run.id) {
@@ -327,6 +373,7 @@ export async function render(view, ctx) {
   function halt({ belt = 'person', title, message } = {}) {
     if (run.phase !== 'running' && run.phase !== 'paused') return false;
     run.accumulated = elapsed();
+    persist({ stopped: 'other' });
     run.phase = 'stopping';
     stopTimers();
     speech.cancel();
@@ -373,6 +420,7 @@ export async function render(view, ctx) {
     const apiReason = b.dataset.reason;
     const logReason = STOP_REASONS.find((r) => r[0] === apiReason)?.[1] || 'other';
     sheet.querySelectorAll('button').forEach((x) => { x.disabled = true; });
+    persist({ stopped: logReason });
     run.phase = 'stopped';
     const t = run.accumulated;
     if (run.id) {
@@ -393,6 +441,7 @@ export async function render(view, ctx) {
   }
 
   function finish() {
+    persist({ finished: true });
     run.phase = 'finished';
     stopTimers();
     document.body.classList.remove('running');
@@ -408,7 +457,12 @@ export async function render(view, ctx) {
   }
 
   const beforeUnload = (e) => {
-    if (run.phase === 'running' || run.phase === 'paused') { e.preventDefault(); e.returnValue = ''; }
+    if (run.phase === 'running' || run.phase === 'paused') {
+      // The very second the page goes, not the last once-a-second save.
+      persist();
+      e.preventDefault();
+      e.returnValue = '';
+    }
   };
   window.addEventListener('beforeunload', beforeUnload);
 
