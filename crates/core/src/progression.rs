@@ -282,6 +282,15 @@ fn mins(s: u32) -> String {
 
 /// Says "slower" only when the speed really dropped (issue 11: "next time is slower
 /// (0.5 mph)" was said while the speed stayed at 0.5 mph, the lowest step).
+/// "with a light grip on the rails", for sentences about the next session.
+fn with_rails(r: RailUse) -> &'static str {
+    match r {
+        RailUse::None => "hands free",
+        RailUse::Light => "with a light grip on the rails",
+        RailUse::Full => "with a firm grip on the rails",
+    }
+}
+
 fn slower_or_same(slowed: bool, speed: Speed, units: Units) -> String {
     if slowed {
         format!("is slower ({})", units.fmt_speed(speed))
@@ -304,7 +313,7 @@ impl Decision {
             Why::NearFall { slowed } => format!("You had a slip or near-fall, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
             Why::Dizziness { repeated: true, .. } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
             Why::Dizziness { repeated: false, slowed } => format!("You felt dizzy, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
-            Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the 5/10 we accept, so next time is shorter: {} backward.", mins(n.backward_s)),
+            Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the 5/10 we accept, so next time is shorter, {} backward, {}.", mins(n.backward_s), with_rails(n.rails)),
             Why::MorningPain { before, morning } => format!("Your knee was {morning} the next morning against {before} before the session, so it did not settle overnight; next time is shorter: {} backward.", mins(n.backward_s)),
             Why::MorningTrend { last_week, this_week } => format!("Your morning knee pain rose from {last_week:.1} to {this_week:.1} on average this week, so we ease off to {} backward.", mins(n.backward_s)),
             Why::PainModerate { pain } => format!("Your knee pain reached {pain}: acceptable, but not a day to add more, so next time stays the same."),
@@ -312,7 +321,7 @@ impl Decision {
             Why::EffortHigh { effort } => format!("You rated the effort {effort}, harder than the moderate level we build on, so next time stays the same."),
             Why::StoppedEarly { reason } => format!("You stopped early because of {}, so next time repeats the same session.", reason.describe()),
             Why::NotCompleted => "You did less backward time than planned, so next time repeats the same session.".into(),
-            Why::Missed { days } => format!("It has been {days} days since your last session, so we step back to {} backward at {} rather than pick up the old load.", mins(n.backward_s), units.fmt_speed(n.speed)),
+            Why::Missed { days } => format!("It has been {days} days since your last session, so we step back to {} backward at {}, {}, rather than pick up the old load.", mins(n.backward_s), units.fmt_speed(n.speed), with_rails(n.rails)),
             Why::TimeUp { from_s, to_s } => format!("That went well, so backward time goes up from {} to {}.", mins(from_s), mins(to_s)),
             Why::SpeedUp { from, to } => format!("That went well, so speed goes up from {} to {}.", units.fmt_speed(from), units.fmt_speed(to)),
             Why::InclineUp { from, to } => format!("You have been steady at your targets, so the incline goes up from {:.0}% to {:.0}%, with nothing else changed.", from.percent(), to.percent()),
@@ -425,8 +434,18 @@ const WEEKLY_CAP: f64 = 1.10;
 const DAYS_BETWEEN_INTENSITY_STEPS: Day = 7;
 /// PRG-05
 const INCLINE_UNLOCK_SESSIONS: u8 = 3;
-/// PRG-06
-const RAIL_STEP_SESSIONS: u8 = 2;
+/// PRG-06: clean sessions in a row at the current rail level before it steps down, by tier:
+/// about a week for the standard tier, two for caution, two to three for supervised.
+pub fn rail_step_sessions(tier: Tier) -> u8 {
+    match tier {
+        Tier::Standard => 3,
+        Tier::Caution => 5,
+        Tier::Supervised | Tier::ClearanceRequired => 6,
+    }
+}
+
+/// PRG-06: more than this many days without a session is a break that steps the rails up.
+pub const RAIL_BREAK_DAYS: Day = 10;
 const INCLINE_STEP: f64 = 1.0;
 const MIN_BACKWARD_S: u32 = 60;
 
@@ -566,6 +585,9 @@ impl Progression {
         if gap > 14 {
             l.incline = Incline::FLAT;
         }
+        // PRG-06: back on the belt after a break, with one more level of rail support than
+        // before it (and never less than at the start).
+        l.rails = load.rails.step_up().max(l.rails);
         l.speed = l.speed.rounded();
         l
     }
@@ -724,6 +746,13 @@ impl Progression {
                 )
             }
         };
+        if self
+            .last_session
+            .is_some_and(|d| log.date.to_julian_day() - d > RAIL_BREAK_DAYS)
+        {
+            // PRG-06: the rails earned before a break are earned again.
+            self.rails_streak = 0;
+        }
         self.roll_week(log.date);
         if week_index(log.date) == self.week {
             self.week_done_s = self.week_done_s.saturating_add(log.backward_s);
@@ -747,6 +776,11 @@ impl Progression {
         };
         let shorter = |l: Load, by: u32| Load {
             backward_s: l.backward_s.saturating_sub(by).max(MIN_BACKWARD_S),
+            ..l
+        };
+        // PRG-06: pain above the accepted level brings back one level of rail support.
+        let more_rails = |l: Load| Load {
+            rails: l.rails.step_up(),
             ..l
         };
 
@@ -777,6 +811,7 @@ impl Progression {
             self.rails_streak = 0;
         }
 
+        let mut clean = false;
         let (outcome, rule, why, next) = if log.fell() {
             self.paused = Some(PauseReason::Fall);
             (
@@ -829,7 +864,7 @@ impl Progression {
                 Outcome::StepBack,
                 Rule::Ada04PainHigh,
                 Why::PainHigh { pain },
-                shorter(base, 120),
+                more_rails(shorter(base, 120)),
             )
         } else if log.effort.value() >= 8 {
             (
@@ -868,8 +903,13 @@ impl Progression {
                 base,
             )
         } else {
+            clean = true;
             self.progress(base, log)
         };
+        if !clean {
+            // PRG-06: rails step down only after clean sessions in a row.
+            self.rails_streak = 0;
+        }
         let next = self.capped(next);
         self.next = next;
         self.decide(outcome, rule, why, next)
@@ -905,7 +945,7 @@ impl Progression {
         }
 
         // PRG-06: less rail reliance, as the only change.
-        if base.rails > lim.rail_floor && self.rails_streak >= RAIL_STEP_SESSIONS {
+        if base.rails > lim.rail_floor && self.rails_streak >= rail_step_sessions(self.tier) {
             self.rails_streak = 0;
             let to = base.rails.step_down();
             return (

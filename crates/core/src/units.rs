@@ -376,6 +376,13 @@ impl RailUse {
             _ => RailUse::None,
         }
     }
+    /// One level more support; `Full` stays `Full`.
+    pub fn step_up(self) -> RailUse {
+        match self {
+            RailUse::None => RailUse::Light,
+            _ => RailUse::Full,
+        }
+    }
     pub fn describe(self) -> &'static str {
         match self {
             RailUse::None => "hands free",

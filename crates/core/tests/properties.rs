@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
+use retrowalk_core::progression::rail_step_sessions;
 use retrowalk_core::*;
 
 fn arb_profile() -> impl Strategy<Value = Profile> {
@@ -154,8 +155,12 @@ proptest! {
         let step_kmh = p.units.speed_step().kmh();
         let mut date = date0();
         let mut stable_run = 0u32;
+        // PRG-06: clean sessions in a row at the current rail level, and the last session.
+        let mut rail_clean = 0u8;
+        let mut last_logged: Option<time::Date> = None;
         for st in steps {
             date += days(st.gap_days);
+            let next_before = prog.next;
             if let Some((sp, inc, mx)) = st.caps {
                 let caps = ClinicianCaps {
                     max_speed: Some(Speed::from_mph(sp).unwrap()),
@@ -171,6 +176,13 @@ proptest! {
             };
             let base = planned.load;
             within_caps(&base, &prog);
+            // PRG-06: after a break the rails come back up a level.
+            let broke = last_logged.is_some_and(|l| (date - l).whole_days() > 10);
+            if broke {
+                prop_assert!(base.rails > next_before.rails || base.rails == RailUse::Full, "{next_before:?} -> {base:?} after a break");
+                rail_clean = 0;
+            }
+            last_logged = Some(date);
             let log = SessionLog {
                 date,
                 backward_s: (base.backward_s as f64 * st.done_fraction) as u32,
@@ -206,6 +218,22 @@ proptest! {
             prop_assert!([t, sp, inc, rails].iter().filter(|x| **x).count() <= 1, "{base:?} -> {next:?}");
             if rails {
                 prop_assert_eq!(next.rails, base.rails.step_down());
+            }
+            // PRG-06: rails step down only after the tier's run of clean sessions, and come
+            // back up after pain above 5/10, a stop for pain, dizziness or a near-fall.
+            let completed = log.backward_s + 30 >= base.backward_s;
+            let clean = !(log.dizziness || log.near_fall || log.fall || log.stopped_early.is_some()
+                || st.pain_during >= 3 || st.pain_after >= 3 || st.effort >= 6) && completed;
+            rail_clean = if clean { rail_clean.saturating_add(1) } else { 0 };
+            if next.rails < base.rails.max(log.rails_used) {
+                prop_assert!(rail_clean >= rail_step_sessions(prog.tier), "rails down after {rail_clean} clean sessions ({:?})", prog.tier);
+                rail_clean = 0;
+            }
+            let worse = st.pain_during > 5 || st.pain_after > 5 || log.dizziness || log.near_fall
+                || matches!(log.stopped_early, Some(StopReason::Pain | StopReason::Dizziness | StopReason::SlipOrNearFall));
+            if worse && d.outcome != Outcome::Paused {
+                let used = base.rails.max(log.rails_used);
+                prop_assert!(next.rails > used || next.rails == RailUse::Full, "{base:?} -> {next:?} after {log:?}");
             }
             // PRG-07 / ADA-*: nothing adverse ever leads to an increase.
             let adverse = log.dizziness || log.near_fall || log.fall || log.stopped_early.is_some()
