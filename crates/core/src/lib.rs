@@ -9,6 +9,7 @@ pub mod progression;
 pub mod rules;
 pub mod screening;
 pub mod session;
+pub mod slots;
 pub mod units;
 
 pub use heart_rate::{heart_rate_cap, HeartRateCap};

@@ -91,6 +91,16 @@ pub struct SessionLog {
     /// Set when the session ended before the plan did.
     #[serde(default)]
     pub stopped_early: Option<StopReason>,
+    /// An off-plan walk (PRG-08): on a rest day, or after the day's planned session was
+    /// already logged. It counts toward the week's minutes but never advances the load.
+    /// Absent in the stored form of planned sessions, so logs recorded before this field
+    /// existed read, and replay, as they always did.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub extra: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl SessionLog {
@@ -108,6 +118,7 @@ impl SessionLog {
             fall: false,
             rails_used: load.rails,
             stopped_early: None,
+            extra: false,
         }
     }
 
@@ -258,6 +269,8 @@ pub enum Why {
         days_left: i32,
     },
     AllTargetsReached,
+    /// An extra, off-plan walk (PRG-08): stored and counted, but no progression decision.
+    Extra,
     ClinicianCaps,
     ClinicianPause,
     Resumed,
@@ -328,6 +341,7 @@ impl Decision {
             Why::RailsDown { from, to } => format!("You have been steady, so we move from {} to {}, with nothing else changed.", from.describe(), to.describe()),
             Why::WeeklyCap { max_week_s } => format!("That went well, but more time would take this week past 110% of last week ({} in all), so next time stays the same.", mins(max_week_s)),
             Why::SpeedWait { days_left } => format!("That went well; speed went up recently, so it stays the same for another {days_left} day(s)."),
+            Why::Extra => "An extra walk, outside your planned sessions: it counts toward this week's minutes, but only a planned session moves the programme on, so your next session stays as planned.".into(),
             Why::AllTargetsReached => "You are at all your targets: keep this session as your maintenance dose.".into(),
             Why::ClinicianCaps => "Your clinician changed your limits; the next session respects them.".into(),
             Why::ClinicianPause => "Your clinician has paused the programme.".into(),
@@ -758,9 +772,13 @@ impl Progression {
             self.week_done_s = self.week_done_s.saturating_add(log.backward_s);
         }
         let today = log.date.to_julian_day();
+        // A second walk on the day of the last session keeps that session as the one the
+        // next-morning check compares with.
+        if !(log.extra && self.last_session == Some(today)) {
+            self.last_base = Some(base);
+            self.last_pain_before = log.pain_before;
+        }
         self.last_session = Some(self.last_session.map_or(today, |d| d.max(today)));
-        self.last_base = Some(base);
-        self.last_pain_before = log.pain_before;
 
         let step = self.limits.speed_step;
         let min_speed = self.limits.min_speed;
@@ -895,6 +913,14 @@ impl Progression {
                 Why::StoppedEarly { reason },
                 base,
             )
+        } else if log.extra {
+            // PRG-08: an off-plan walk neither advances nor trims the stored plan (the cap
+            // already sees its minutes); only more rail support than planned carries over.
+            let keep = Load {
+                rails: self.next.rails.max(base.rails),
+                ..self.next
+            };
+            (Outcome::Hold, Rule::Prg08OneDecision, Why::Extra, keep)
         } else if log.backward_s + 30 < base.backward_s {
             (
                 Outcome::Hold,

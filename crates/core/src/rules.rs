@@ -51,6 +51,7 @@ rules! {
     Prg05InclineUnlock => "PRG-05",
     Prg06Rails => "PRG-06",
     Prg07Eligibility => "PRG-07",
+    Prg08OneDecision => "PRG-08",
     Ada01Fall => "ADA-01",
     Ada02NearFall => "ADA-02",
     Ada03Dizziness => "ADA-03",

@@ -195,6 +195,7 @@ proptest! {
                 fall: st.fall,
                 rails_used: st.rails,
                 stopped_early: st.stop,
+                extra: false,
             };
             let lim = prog.limits;
             let caps = prog.caps;

@@ -322,3 +322,67 @@ fn admin_approves_clinicians_and_grants_administrators() {
         .failure()
         .stderr(predicate::str::contains("no web account"));
 }
+
+/// One planned session, one decision (issues 11 and 14): a retried `log` with the same key
+/// records one session, a morning check needs a logged session, and `check` finds the
+/// several-decisions-a-day state an older version could leave in a database.
+#[test]
+fn one_decision_a_day_in_the_terminal() {
+    let e = Env::with_profile(START);
+    let log = [
+        "log",
+        "--date",
+        START,
+        "--effort",
+        "3",
+        "--pain-before",
+        "0",
+        "--pain-during",
+        "0",
+        "--pain-after",
+        "0",
+        "--idempotency-key",
+        "cli-retry-1",
+    ];
+    let first = e.json(&log);
+    let again = e.json(&log);
+    assert_eq!(first, again, "a retry answers the first answer");
+    let sessions = |h: &serde_json::Value| {
+        h.as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["event"]["kind"] == "session")
+            .count()
+    };
+    assert_eq!(sessions(&e.json(&["history"])), 1);
+    e.cmd()
+        .args(["morning", "--pain", "1", "--session-date", "2026-11-25"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no logged session"));
+    e.cmd().arg("check").assert().success();
+
+    // What an older version stored for a second walk that day: another deciding session.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = retrowalk_store::Store::open(&e.db).await.unwrap();
+        let me = store.local_user().await.unwrap();
+        let state = store.programme(me).await.unwrap().unwrap().state;
+        let date = time::Date::from_calendar_date(2026, time::Month::November, 23).unwrap();
+        let log = retrowalk_core::SessionLog::clean(date, &state.next);
+        store
+            .record(me, &retrowalk_core::Event::Session(log), Some(me))
+            .await
+            .unwrap();
+    });
+    e.cmd()
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "2026-11-23: 2 sessions each made a progression decision",
+        ));
+}

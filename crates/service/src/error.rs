@@ -41,3 +41,15 @@ impl From<retrowalk_core::dates::OutOfWindow> for ServiceError {
         ServiceError::Invalid(e.to_string())
     }
 }
+
+impl From<retrowalk_core::slots::Refused> for ServiceError {
+    fn from(e: retrowalk_core::slots::Refused) -> Self {
+        ServiceError::Invalid(e.to_string())
+    }
+}
+
+impl From<retrowalk_core::slots::MorningRefused> for ServiceError {
+    fn from(e: retrowalk_core::slots::MorningRefused) -> Self {
+        ServiceError::Invalid(e.to_string())
+    }
+}

@@ -315,6 +315,7 @@ impl Service {
             fall: answers.fall,
             rails_used: answers.rails.unwrap_or(planned.load.rails),
             stopped_early: answers.stopped_early,
+            extra: false,
         };
         let samples: Vec<Sample> = act
             .records
@@ -364,6 +365,28 @@ impl Service {
             run: run_id,
         })
     }
+}
+
+/// When a FIT file's walk started (Unix seconds), if the file can be read at all.
+fn fit_start(bytes: &[u8]) -> Option<i64> {
+    let mut act = Activity::default();
+    fit::Decoder::new().decode_into(bytes, &mut act).ok()?;
+    act.start()
+}
+
+/// The order (indices into `files`) to import several files in: the order their walks happened, whatever their names or
+/// the order they came in: each is folded through the programme in turn, and the engine
+/// must meet the days in order (a later walk first would make an earlier one a back-dated
+/// log, judged against a plan it never had). Files that cannot be read keep their order,
+/// after the rest, and fail on their own when imported.
+pub fn walk_order(files: &[&[u8]]) -> Vec<usize> {
+    let starts: Vec<i64> = files
+        .iter()
+        .map(|b| fit_start(b).unwrap_or(i64::MAX))
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| starts[i]);
+    order
 }
 
 fn minutes(s: u32) -> String {

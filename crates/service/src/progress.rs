@@ -7,6 +7,7 @@ use retrowalk_core::prescription::week_index;
 use retrowalk_core::{screen, session, Decision, Event, Load, SessionLog, StopReason, Units};
 use retrowalk_store::UserId;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use time::Date;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +38,9 @@ pub struct SessionStat {
     pub kcal: f64,
     pub extrapolated: bool,
     pub stopped_early: Option<StopReason>,
+    /// An off-plan walk (PRG-08): counted, but it made no progression decision.
+    #[serde(default)]
+    pub extra: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,14 +148,70 @@ impl Service {
                 w.max_pain = w.max_pain.max(s.pain_during).max(s.pain_after);
             }
         }
-        debug_assert!(weeks
-            .windows(2)
-            .all(|w| week_index(w[0].week_start) < week_index(w[1].week_start)));
         Ok(Progress {
             units: profile.units,
             sessions,
             weeks,
         })
+    }
+}
+
+impl Service {
+    /// What is wrong with a person's logged sessions, one sentence each: the state that
+    /// logging now refuses but an older database may hold (PRG-08). Empty when all is well.
+    pub async fn session_problems(&self, user: UserId) -> Result<Vec<String>> {
+        let Some(rec) = self.store.programme(user).await? else {
+            return Ok(Vec::new());
+        };
+        let events = self.store.events(user).await?;
+        let mut problems = Vec::new();
+        let mut deciding: BTreeMap<Date, u32> = BTreeMap::new();
+        let mut days: BTreeMap<Date, u32> = BTreeMap::new();
+        for e in &events {
+            let recorded_on = time::OffsetDateTime::from_unix_timestamp(e.created_at)
+                .map(|t| t.date())
+                .ok();
+            match &e.event {
+                Event::Session(l) => {
+                    *days.entry(l.date).or_default() += 1;
+                    if !l.extra {
+                        *deciding.entry(l.date).or_default() += 1;
+                    }
+                    if l.date < rec.start_date {
+                        problems.push(format!(
+                            "session {} (event {}) is dated before the programme started ({})",
+                            l.date, e.seq, rec.start_date
+                        ));
+                    }
+                    // A day of slack: the record's clock is UTC, the person's date local.
+                    if recorded_on.is_some_and(|r| l.date > add_days(r, 1)) {
+                        problems.push(format!(
+                            "session {} (event {}) was logged before its day came",
+                            l.date, e.seq
+                        ));
+                    }
+                }
+                Event::MorningPain { session_date, .. } if !days.contains_key(session_date) => {
+                    problems.push(format!(
+                        "the morning check for {session_date} (event {}) follows no logged session",
+                        e.seq
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for (day, n) in deciding.iter().filter(|(_, n)| **n > 1) {
+            problems.push(format!(
+                "{day}: {n} sessions each made a progression decision; only the first of a day may (PRG-08)"
+            ));
+        }
+        if self.store.profile(user).await?.is_some() {
+            let p = self.progress(user).await?;
+            if !weeks_in_order(&p.weeks) {
+                problems.push("progress lists a week twice or out of order".into());
+            }
+        }
+        Ok(problems)
     }
 }
 
@@ -178,5 +238,13 @@ fn stat(
         kcal: plan.energy.kcal,
         extrapolated: plan.energy.extrapolated,
         stopped_early: log.stopped_early,
+        extra: log.extra,
     }
+}
+
+/// Whether `weeks` run strictly forward, one row per week: what `retrowalk check` verifies.
+pub fn weeks_in_order(weeks: &[WeekStat]) -> bool {
+    weeks
+        .windows(2)
+        .all(|w| week_index(w[0].week_start) < week_index(w[1].week_start))
 }

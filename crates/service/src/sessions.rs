@@ -5,6 +5,7 @@ use retrowalk_core::dates::{add_days, monday_of};
 use retrowalk_core::prescription::week_index;
 use retrowalk_core::progression::{PauseReason, ProgrammeError};
 use retrowalk_core::session::{self, SessionPlan, NOT_A_MEDICAL_DEVICE};
+use retrowalk_core::slots;
 use retrowalk_core::{
     screen, Decision, Event, Load, Pain, Planned, Profile, SessionLog, Tier, Units,
 };
@@ -84,14 +85,16 @@ fn dated_window_start(today: Date) -> Date {
     monday_of(today).min(add_days(today, -2))
 }
 
-/// What every logged session must satisfy, whoever it belongs to.
+/// What every logged session must satisfy, whoever it belongs to. The date's place in the
+/// programme (before its start, in the future, planned or extra) is [`Service::classify`]'s.
 fn check_log_input(log: &SessionLog, today: Date) -> Result<()> {
     retrowalk_core::dates::in_window("date", log.date)?;
-    if log.date > add_days(today, 1) {
-        return Err(ServiceError::Invalid(format!(
-            "the session date {} is in the future; log sessions on or after the day you walk",
-            log.date
-        )));
+    if log.date > today {
+        return Err(slots::Refused::Future {
+            date: log.date,
+            today,
+        }
+        .into());
     }
     if log.backward_s > 3 * 3600 {
         return Err(ServiceError::Invalid(
@@ -287,6 +290,22 @@ impl Service {
             .collect())
     }
 
+    /// Marks `log` planned or extra (PRG-08) from the sessions already logged on its day, or
+    /// refuses it when it falls before the programme's start or after `today`.
+    async fn classify(
+        &self,
+        user: UserId,
+        rec: &ProgrammeRecord,
+        mut log: SessionLog,
+        today: Date,
+    ) -> Result<SessionLog> {
+        let taken = self.store.sessions_on(user, log.date).await? > 0;
+        let logged: &[Date] = if taken { &[log.date] } else { &[] };
+        let slot = slots::classify(rec.start_date, &rec.state.schedule, logged, log.date, today)?;
+        log.extra = slot.is_extra();
+        Ok(log)
+    }
+
     /// Logs a session and returns the decision for the next one with its reason.
     pub async fn log_session(
         &self,
@@ -296,6 +315,24 @@ impl Service {
         today: Date,
     ) -> Result<(Decision, String)> {
         self.log_session_noted(user, log, actor, today, None).await
+    }
+
+    /// Like [`Service::log_session`], under a client's idempotency key: a retry with the
+    /// same key answers with the first decision and records nothing.
+    pub async fn log_session_keyed(
+        &self,
+        user: UserId,
+        log: SessionLog,
+        actor: UserId,
+        today: Date,
+        key: Option<&str>,
+    ) -> Result<(Decision, String)> {
+        let (profile, before) = self.check_log_read(user, &log, today).await?;
+        let log = self.classify(user, &before, log, today).await?;
+        let (d, sentence, _) = self
+            .record_log(user, log, actor, None, &profile, before, key)
+            .await?;
+        Ok((d, sentence))
     }
 
     /// Like [`Service::log_session`], keeping the person's notes with the log (blank
@@ -309,8 +346,9 @@ impl Service {
         notes: Option<&str>,
     ) -> Result<(Decision, String)> {
         let (profile, before) = self.check_log_read(user, &log, today).await?;
+        let log = self.classify(user, &before, log, today).await?;
         let (d, sentence, _) = self
-            .record_log(user, log, actor, notes, &profile, before)
+            .record_log(user, log, actor, notes, &profile, before, None)
             .await?;
         Ok((d, sentence))
     }
@@ -318,7 +356,10 @@ impl Service {
     /// Like [`Service::log_session_noted`], also answering with the person's [`Today`] on
     /// `next_day` as it stands after this log (what the log screen shows next). Built from
     /// the profile read for the log and the state the write produced, so neither is read
-    /// again.
+    /// again. With an idempotency `key` already used, nothing is recorded and the answer is
+    /// the first decision with today's page as it stands.
+    // The log form's fields, one by one; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub async fn log_session_today(
         &self,
         user: UserId,
@@ -327,6 +368,7 @@ impl Service {
         today: Date,
         notes: Option<&str>,
         next_day: Date,
+        key: Option<&str>,
     ) -> Result<(Decision, String, Today)> {
         check_log_input(&log, today)?;
         // The week's dated rows come with the profile and programme, before the write; the
@@ -336,9 +378,10 @@ impl Service {
         let (profile, before, mut dated) = self.store.today_reads(user, since).await?;
         let profile = profile.ok_or(ServiceError::NoProfile)?;
         let before = before.ok_or(ServiceError::NoProgramme)?;
+        let log = self.classify(user, &before, log, today).await?;
         let (before_seq, date) = (before.seq, log.date);
         let (d, sentence, programme) = self
-            .record_log(user, log, actor, notes, &profile, before)
+            .record_log(user, log, actor, notes, &profile, before, key)
             .await?;
         if programme.seq == before_seq + 1 {
             if date >= since {
@@ -355,6 +398,8 @@ impl Service {
 
     /// Records a checked session from `before`, the programme just read: the decision and
     /// its sentence, and the programme as this write left it.
+    // Private plumbing of the public log variants above.
+    #[allow(clippy::too_many_arguments)]
     async fn record_log(
         &self,
         user: UserId,
@@ -363,13 +408,35 @@ impl Service {
         notes: Option<&str>,
         profile: &Profile,
         before: ProgrammeRecord,
+        key: Option<&str>,
     ) -> Result<(Decision, String, ProgrammeRecord)> {
         let notes = notes.map(str::trim).filter(|n| !n.is_empty());
         let start_date = before.start_date;
+        if let Some(k) = key {
+            check_key(k)?;
+        }
         let rec = self
             .store
-            .record_noted_from(user, &Event::Session(log), Some(actor), notes, before)
+            .record_keyed_from(user, &Event::Session(log), Some(actor), notes, before, key)
             .await?;
+        if let Some(first) = &rec.replay {
+            // A retry must resend the same walk; whether it is extra is not the client's to
+            // say (the first one was classified before it was stored).
+            let same = match first {
+                Event::Session(f) => {
+                    *f == SessionLog {
+                        extra: f.extra,
+                        ..log
+                    }
+                }
+                _ => false,
+            };
+            if !same {
+                return Err(ServiceError::Invalid(
+                    "idempotency_key was already used for a different log; send a new key for a new walk".into(),
+                ));
+            }
+        }
         let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
         let sentence = d.sentence(profile.units);
         let after = ProgrammeRecord {
@@ -394,18 +461,14 @@ impl Service {
         today: Date,
         run: &retrowalk_store::NewRun<'_>,
     ) -> Result<(Decision, String)> {
-        let profile = self.check_log(user, &log, today).await?;
+        let (profile, before) = self.check_log_read(user, &log, today).await?;
+        let log = self.classify(user, &before, log, today).await?;
         let rec = self
             .store
             .record_with_run(user, &Event::Session(log), Some(actor), run)
             .await?;
         let d = rec.decision.ok_or(ServiceError::NoProgramme)?;
         Ok((d, d.sentence(profile.units)))
-    }
-
-    /// What every logged session must satisfy; the person's profile when it does.
-    async fn check_log(&self, user: UserId, log: &SessionLog, today: Date) -> Result<Profile> {
-        Ok(self.check_log_read(user, log, today).await?.0)
     }
 
     /// [`Service::check_log`], keeping the programme it read.
@@ -420,18 +483,35 @@ impl Service {
     }
 
     /// The next-morning knee check; may step the next session back (ADA-05, ADA-06).
+    /// Refused for a day with no logged session, or a day after `today`.
     pub async fn log_morning_pain(
         &self,
         user: UserId,
         session_date: Date,
         pain: Pain,
+        today: Date,
     ) -> Result<Option<(Decision, String)>> {
         retrowalk_core::dates::in_window("date", session_date)?;
         let (profile, _) = self.profile_and_programme(user).await?;
+        let logged = session_date <= today && self.store.sessions_on(user, session_date).await? > 0;
+        slots::check_morning(session_date, logged, today)?;
         let rec = self
             .store
             .record(user, &Event::MorningPain { session_date, pain }, Some(user))
             .await?;
         Ok(rec.decision.map(|d| (d, d.sentence(profile.units))))
     }
+}
+
+/// The longest idempotency key taken; a UUID is 36 characters.
+pub const KEY_MAX: usize = 100;
+
+/// An idempotency key is a client's opaque token: printable ASCII, 1 to [`KEY_MAX`] long.
+pub fn check_key(k: &str) -> Result<()> {
+    if k.is_empty() || k.len() > KEY_MAX || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ServiceError::Invalid(format!(
+            "idempotency_key must be 1 to {KEY_MAX} printable characters without spaces, e.g. a UUID"
+        )));
+    }
+    Ok(())
 }

@@ -58,7 +58,9 @@ async fn patient(svc: &Service, i: u64, clinician: UserId) -> UserId {
             .log_session(me, log, me, START + Duration::days(day))
             .await;
         if next(3) == 0 {
-            let _ = svc.log_morning_pain(me, date, Pain::new(1).unwrap()).await;
+            let _ = svc
+                .log_morning_pain(me, date, Pain::new(1).unwrap(), date + Duration::days(1))
+                .await;
         }
     }
     me

@@ -314,8 +314,8 @@ async fn two_logs_at_once_each_answer_with_the_week_they_left() {
     let load = svc.today(me, MON).await.unwrap().planned.unwrap().load;
     let wed = MON + time::Duration::days(2);
     let (a, b) = tokio::join!(
-        svc.log_session_today(me, SessionLog::clean(MON, &load), me, wed, None, wed),
-        svc.log_session_today(me, SessionLog::clean(wed, &load), me, wed, None, wed),
+        svc.log_session_today(me, SessionLog::clean(MON, &load), me, wed, None, wed, None),
+        svc.log_session_today(me, SessionLog::clean(wed, &load), me, wed, None, wed, None),
     );
     let (a, b) = (a.unwrap().2, b.unwrap().2);
     let (first, last) = if a.seq < b.seq { (a, b) } else { (b, a) };

@@ -30,7 +30,7 @@ impl Store {
         actor: Option<UserId>,
         run: &NewRun<'_>,
     ) -> Result<Recorded> {
-        self.record_with(user, event, actor, None, None, Some(run), None)
+        self.record_with(user, event, actor, None, None, Some(run), None, None)
             .await
     }
 }

@@ -39,6 +39,10 @@ pub struct Recorded {
     pub seq: i64,
     pub decision: Option<Decision>,
     pub state: Progression,
+    /// Set when the idempotency key was already used: the event first recorded under it,
+    /// whose decision is the one above. Nothing was written this time; `seq` and `state`
+    /// are the programme as it stands.
+    pub replay: Option<Event>,
 }
 
 fn kind(e: &Event) -> &'static str {
@@ -97,6 +101,8 @@ struct AppendJob {
     actor: Option<UserId>,
     note: Option<String>,
     day: Option<String>,
+    /// A client's key for this write (POST /api/log), unique per person (migration 0010).
+    key: Option<String>,
     run: Option<OwnedRun>,
 }
 
@@ -112,8 +118,8 @@ impl AppendJob {
                 "WITH moved AS ( \
                     UPDATE programmes SET state = $1, seq = $2, updated_at = $3 \
                     WHERE user_id = $4 AND seq = $5 RETURNING user_id) \
-                 INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
-                 SELECT user_id, $2, $6, $7, $8, $9, $3, $10, $11 FROM moved",
+                 INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day, idempotency_key) \
+                 SELECT user_id, $2, $6, $7, $8, $9, $3, $10, $11, $12 FROM moved",
                 &[
                     Arg::Text(&self.state),
                     Arg::Int(seq),
@@ -126,6 +132,7 @@ impl AppendJob {
                     Arg::OptInt(self.actor),
                     Arg::OptText(self.note.as_deref()),
                     Arg::OptText(self.day.as_deref()),
+                    Arg::OptText(self.key.as_deref()),
                 ],
             )
             .await
@@ -168,8 +175,8 @@ impl AppendJob {
             crate::imports::insert_run(conn, self.user, session_day, &run).await?;
         }
         conn.exec(
-            "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO events (user_id, seq, kind, data, decision, actor_id, created_at, note, day, idempotency_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 Arg::Int(self.user),
                 Arg::Int(seq),
@@ -180,6 +187,7 @@ impl AppendJob {
                 Arg::Int(now()),
                 Arg::OptText(self.note.as_deref()),
                 Arg::OptText(self.day.as_deref()),
+                Arg::OptText(self.key.as_deref()),
             ],
         )
         .await
@@ -319,7 +327,7 @@ impl Store {
         expected_seq: Option<i64>,
         note: Option<&str>,
     ) -> Result<Recorded> {
-        self.record_with(user, event, actor, expected_seq, note, None, None)
+        self.record_with(user, event, actor, expected_seq, note, None, None, None)
             .await
     }
 
@@ -335,8 +343,60 @@ impl Store {
         note: Option<&str>,
         known: ProgrammeRecord,
     ) -> Result<Recorded> {
-        self.record_with(user, event, actor, None, note, None, Some(known))
+        self.record_with(user, event, actor, None, note, None, Some(known), None)
             .await
+    }
+
+    /// Like [`Store::record_noted_from`], under a client's idempotency `key`: if an event
+    /// was already recorded under it for this person, nothing is written and the answer
+    /// carries that event and its decision ([`Recorded::replay`]), so a retried request
+    /// never counts twice.
+    pub async fn record_keyed_from(
+        &self,
+        user: UserId,
+        event: &Event,
+        actor: Option<UserId>,
+        note: Option<&str>,
+        known: ProgrammeRecord,
+        key: Option<&str>,
+    ) -> Result<Recorded> {
+        self.record_with(user, event, actor, None, note, None, Some(known), key)
+            .await
+    }
+
+    /// The event recorded under a person's idempotency key, with its decision.
+    async fn event_by_key(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> Result<Option<(Event, Option<Decision>)>> {
+        self.read_optional(
+            "SELECT data, decision FROM events WHERE user_id = $1 AND idempotency_key = $2",
+            &[Arg::Int(user), Arg::Text(key)],
+            |r| {
+                let event = serde_json::from_str(&r.text("data")?)?;
+                let decision = r
+                    .opt_text("decision")?
+                    .map(|d| serde_json::from_str(&d))
+                    .transpose()?;
+                Ok((event, decision))
+            },
+        )
+        .await
+    }
+
+    /// How many sessions are logged on `day`: the first one is that day's planned session
+    /// (PRG-08), any other is extra.
+    pub async fn sessions_on(&self, user: UserId, day: Date) -> Result<usize> {
+        let day = day.to_string();
+        Ok(self
+            .read_all(
+                "SELECT seq FROM events WHERE user_id = $1 AND kind = 'session' AND day = $2",
+                &[Arg::Int(user), Arg::Text(&day)],
+                |r| r.int("seq"),
+            )
+            .await?
+            .len())
     }
 
     /// The one writer of events: with `run`, the run and its telemetry are written in the
@@ -353,6 +413,7 @@ impl Store {
         note: Option<&str>,
         run: Option<&crate::imports::NewRun<'_>>,
         mut known: Option<ProgrammeRecord>,
+        key: Option<&str>,
     ) -> Result<Recorded> {
         let data = serde_json::to_string(event)?;
         for _ in 0..ATTEMPTS {
@@ -363,6 +424,18 @@ impl Store {
                     .await?
                     .ok_or(StoreError::NotFound("programme"))?,
             };
+            // Checked on every attempt: when two retries race, the loser's insert breaks the
+            // key's unique index, and its next attempt finds the winner's event here.
+            if let Some(k) = key {
+                if let Some((first, decision)) = self.event_by_key(user, k).await? {
+                    return Ok(Recorded {
+                        seq: rec.seq,
+                        decision,
+                        state: rec.state,
+                        replay: Some(first),
+                    });
+                }
+            }
             if let Some(expected) = expected_seq {
                 if expected != rec.seq {
                     return Err(StoreError::Conflict(format!(
@@ -384,6 +457,7 @@ impl Store {
                 actor,
                 note: note.map(str::to_owned),
                 day: event_day(event),
+                key: key.map(str::to_owned),
                 run: run.map(|r| OwnedRun {
                     id: r.id.to_owned(),
                     plan: r.plan.clone(),
@@ -402,6 +476,7 @@ impl Store {
                         seq,
                         decision,
                         state,
+                        replay: None,
                     })
                 }
                 // Another writer moved the programme on: retry against its state.

@@ -111,8 +111,8 @@ pub const OPS: &[Op] = &[
     query(op("GET", "/api/today", Walker, "Today: status, the next session's plan (segments, cues, checklist), adherence, the morning check due, the last decision and its reason, and the programme version seq."), &[DATE_Q]),
     query(op("GET", "/api/plan", Walker, "The coming weeks if every session goes as planned."), &[("weeks", "How many weeks, 1–26 (default 6)."), DATE_Q]),
     op("GET", "/api/plan/{date}", Walker, "The session planned for one date: {planned, plan}."),
-    query(body(op("POST", "/api/log", Walker, "Log a session; returns the decision for the next one (outcome, rule, why, sentence) and the next Today."), "SessionLog"), &[DATE_Q]),
-    body(op("POST", "/api/morning", Walker, "The next-morning knee check; returns the decision, if it changed the next session."), "Morning"),
+    query(body(op("POST", "/api/log", Walker, "Log a session; returns the decision for the next one (outcome, rule, why, sentence) and the next Today. The first log on a training day (from the programme's start) is that day's planned session and the only one that can change the programme; a walk on a rest day or a second log on a day is extra (why: extra, rule PRG-08, marked extra: true in the history): it counts toward the week's minutes but never advances the load. A date before the programme's start or after today is 422 (field date). Send an Idempotency-Key so a retry never counts twice."), "SessionLog"), &[DATE_Q]),
+    query(body(op("POST", "/api/morning", Walker, "The next-morning knee check; returns the decision, if it changed the next session. 422 (field date) for a day with no logged session or a day after today."), "Morning"), &[DATE_Q]),
     op("GET", "/api/history", Walker, "Every logged session and change, with the decision each led to."),
     op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts."),
     op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what, and the note they gave (a pause reason, a clearance note)."),
@@ -225,7 +225,8 @@ fn schemas() -> Value {
                     "oneOf": [{"type": ["boolean", "null"]}, {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]}]},
                 "stop_reason": {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]},
                 "notes": {"type": "string", "maxLength": 2000},
-                "run_id": {"type": "string", "description": "The run this log is for; its stop reason is carried over."}
+                "run_id": {"type": "string", "description": "The run this log is for; its stop reason is carried over."},
+                "idempotency_key": {"type": "string", "maxLength": 100, "description": "As the Idempotency-Key header: a retry with the same key records nothing new and answers with the first decision."}
             }
         },
         "Morning": {
@@ -297,6 +298,13 @@ fn operation(o: &Op) -> Value {
     params.extend(o.query.iter().map(|(name, d)| {
         json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})
     }));
+    if o.path == "/api/log" {
+        params.push(json!({
+            "name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "A key for this log, e.g. a UUID, 1–100 printable characters (or the body's idempotency_key; if both are sent they must be equal). A retry with the same key records nothing new and answers with the first decision; the same key with a different log is 422 (field idempotency_key). Unique per person.",
+            "schema": {"type": "string", "maxLength": 100}
+        }));
+    }
     let mut responses = Map::new();
     let ok_desc = match o.ok {
         204 => json!({"description": "Done."}),

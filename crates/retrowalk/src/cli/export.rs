@@ -182,13 +182,24 @@ pub async fn import(
         rails: feel.rails,
         stopped_early: feel.stopped,
     };
+    // In the order the walks happened, not the names' (see in_walk_order); a file that
+    // cannot be read is read again, and reported, in its turn.
+    let order = {
+        let read: Vec<Vec<u8>> = a
+            .files
+            .iter()
+            .map(|p| std::fs::read(p).unwrap_or_default())
+            .collect();
+        let bytes: Vec<&[u8]> = read.iter().map(Vec::as_slice).collect();
+        retrowalk_service::walk_order(&bytes)
+    };
     let bar = ProgressBar::new(a.files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut results = Vec::new();
-    for path in &a.files {
+    for path in order.iter().map(|&i| &a.files[i]) {
         let name = path.display().to_string();
         bar.set_message(name.clone());
         let r = import_one(svc, me, &answers, path, today).await;

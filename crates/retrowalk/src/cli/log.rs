@@ -14,6 +14,10 @@ pub struct LogArgs {
     /// Backward minutes actually walked; default the planned time.
     #[arg(long)]
     backward_min: Option<f64>,
+    /// A key for this log, e.g. a UUID: running the same command again with the same key
+    /// records nothing new and prints the first answer (for scripts that retry).
+    #[arg(long)]
+    idempotency_key: Option<String>,
     #[command(flatten)]
     feel: Feel,
 }
@@ -126,8 +130,11 @@ pub async fn log(svc: &Service, me: UserId, a: LogArgs, json: bool, today: Date)
         fall: feel.fall,
         rails_used: feel.rails.unwrap_or(load.rails),
         stopped_early: feel.stopped,
+        extra: false,
     };
-    let (decision, why) = svc.log_session(me, log, me, today).await?;
+    let (decision, why) = svc
+        .log_session_keyed(me, log, me, today, a.idempotency_key.as_deref())
+        .await?;
     if json {
         return print_json(&serde_json::json!({ "decision": decision, "reason": why }));
     }
@@ -143,7 +150,7 @@ pub async fn morning(
     me: UserId,
     a: MorningArgs,
     json: bool,
-    _today: Date,
+    today: Date,
 ) -> Result<()> {
     let session_date = match a.session_date {
         Some(d) => d,
@@ -155,7 +162,7 @@ pub async fn morning(
             .context("no session logged yet")?,
     };
     let out = svc
-        .log_morning_pain(me, session_date, Pain::new(a.pain)?)
+        .log_morning_pain(me, session_date, Pain::new(a.pain)?, today)
         .await?;
     if json {
         return print_json(

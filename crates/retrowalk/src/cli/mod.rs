@@ -189,20 +189,39 @@ async fn check(svc: &Service, me: retrowalk_store::UserId, json: bool) -> Result
         .enumerate()
         .all(|(i, e)| e.seq == i as i64 + 1)
         && events.len() as i64 == stored.seq;
-    let ok = replayed == stored.state && gapless;
+    let consistent = replayed == stored.state && gapless;
+    // Sessions the engine should never have counted (PRG-08): several decisions on one
+    // day, logs before the start or ahead of their day, and progress weeks out of order.
+    let problems = svc.session_problems(me).await?;
+    let ok = consistent && problems.is_empty();
     if json {
-        print_json(&serde_json::json!({ "ok": ok, "events": events.len(), "seq": stored.seq }))?;
+        print_json(&serde_json::json!({
+            "ok": ok,
+            "events": events.len(),
+            "seq": stored.seq,
+            "replay_matches": consistent,
+            "problems": problems,
+        }))?;
     } else if ok {
         println!(
             "OK: {} event(s), and replaying them gives the stored programme.",
             events.len()
         );
+    } else {
+        for p in &problems {
+            eprintln!("problem: {p}");
+        }
     }
     anyhow::ensure!(
-        ok,
+        consistent,
         "the stored programme does not match its event log ({} events, version {})",
         events.len(),
         stored.seq
+    );
+    anyhow::ensure!(
+        problems.is_empty(),
+        "{} problem(s) with the logged sessions (listed above)",
+        problems.len()
     );
     Ok(())
 }

@@ -203,8 +203,9 @@ pub async fn history(svc: &Service, me: UserId, json: bool) -> Result<()> {
         };
         let what = match &e.event {
             Event::Session(l) => format!(
-                "{}: {} backward, effort {}, pain {}/{}/{}{}",
+                "{}{}: {} backward, effort {}, pain {}/{}/{}{}",
                 l.date,
+                if l.extra { " (extra)" } else { "" },
                 mmss(l.backward_s),
                 l.effort,
                 l.pain_before.value(),
@@ -257,7 +258,7 @@ pub async fn progress(svc: &Service, me: UserId, json: bool) -> Result<()> {
     );
     for s in &p.sessions {
         println!(
-            "  {:<11} {:>8.1} {:>6.1} {:<3} {:>6.0}% {:>6} {:>7}/{:<2} {:>6.0}{}",
+            "  {:<11} {:>8.1} {:>6.1} {:<3} {:>6.0}% {:>6} {:>7}/{:<2} {:>6.0}{}{}",
             s.date.to_string(),
             s.backward_min,
             s.speed,
@@ -267,7 +268,8 @@ pub async fn progress(svc: &Service, me: UserId, json: bool) -> Result<()> {
             s.pain_during,
             s.pain_after,
             s.kcal,
-            if s.extrapolated { "*" } else { "" }
+            if s.extrapolated { "*" } else { "" },
+            if s.extra { "  extra" } else { "" }
         );
     }
     if p.sessions.iter().any(|s| s.extrapolated) {

@@ -24,7 +24,8 @@ export function progressCharts(progress) {
   const weeks = progress.weeks || [];
   const sessions = progress.sessions || [];
   const wl = (w) => fmtDate(w.week_start, { weekday: undefined, day: 'numeric', month: 'short' });
-  const sl = (s) => fmtDate(s.date, { weekday: undefined, day: 'numeric', month: 'short' });
+  // An extra, off-plan walk (PRG-08) is shown as such: it counted, but changed no plan.
+  const sl = (s) => fmtDate(s.date, { weekday: undefined, day: 'numeric', month: 'short' }) + (s.extra ? ' (extra)' : '');
   if (!sessions.length) {
     return [h('section', { class: 'card empty-state', id: 'no-progress' }, h('h2', {}, 'No sessions logged yet'), h('p', { class: 'muted' }, 'Charts appear here after the first logged session.'))];
   }

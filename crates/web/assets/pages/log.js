@@ -8,8 +8,19 @@ import { forgetRun } from '../saved-run.js';
 const EFFORT_WORDS = ['Rest', 'Very, very easy', 'Easy', 'Moderate', 'Somewhat hard', 'Hard', 'Hard', 'Very hard', 'Very hard', 'Very, very hard', 'Maximal'];
 const STOPS = [['', 'It went to the end'], ['dizziness', 'Dizziness'], ['pain', 'Knee pain'], ['discomfort', 'Discomfort'], ['slip_or_near_fall', 'Slip or near-fall'], ['fall', 'A fall'], ['other', 'Something else']];
 
+// One key per log form: if the answer to a save is lost (a dropped connection, a second
+// tap) and it is sent again, the server recognises the key and never counts the walk twice.
+function newKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  // randomUUID needs a secure context; a phone on the LAN over plain HTTP has only this.
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 export async function render(view, ctx) {
   const q = ctx.query;
+  const idempotencyKey = newKey();
   let date = q.get('date');
   let planned = null;
   const t = await get('/api/today');
@@ -80,6 +91,7 @@ export async function render(view, ctx) {
       stopped_early: stopSel.value || null,
       notes: $('notes').value.trim() || null,
       run_id: runId || null,
+      idempotency_key: idempotencyKey,
     };
     submit.disabled = true;
     try {

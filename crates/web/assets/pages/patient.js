@@ -102,7 +102,7 @@ export async function render(view, ctx) {
       const l = e.event;
       const safety = [l.dizziness && 'dizzy', l.near_fall && 'near-fall', l.fall && 'fall', l.stopped_early && `stopped: ${String(l.stopped_early).replace(/_/g, ' ')}`].filter(Boolean).join(', ') || '—';
       // data-label names each figure when a phone stacks the row (see app.css).
-      const row = h('tr', { class: e.note ? 'has-note' : null }, h('th', { scope: 'row' }, fmtDate(l.date)), h('td', { 'data-label': 'Backward' }, fmtMinutes(l.backward_s)), h('td', { 'data-label': 'Effort' }, String(l.effort)),
+      const row = h('tr', { class: e.note ? 'has-note' : null }, h('th', { scope: 'row' }, fmtDate(l.date), l.extra ? h('span', { class: 'muted small' }, ' extra') : null), h('td', { 'data-label': 'Backward' }, fmtMinutes(l.backward_s)), h('td', { 'data-label': 'Effort' }, String(l.effort)),
         h('td', { 'data-label': 'Pain d/a' }, `${l.pain_during}/${l.pain_after}`), h('td', { 'data-label': 'Safety', class: safety === '—' ? 'safety none' : 'safety' }, safety),
         h('td', { class: 'small wrap then' }, e.decision ? h('span', { class: `outcome outcome-${OUTCOME[e.decision.outcome]?.[1] || 'neutral'} tiny` }, OUTCOME[e.decision.outcome]?.[0] || e.decision.outcome) : '', ' ', e.reason || ''));
       // The patient's own words sit under the session they wrote them about.

@@ -483,17 +483,20 @@ pub async fn import_fit(
             "no FIT file in the upload: attach one or more .fit files",
         ));
     }
-    let mut results = Vec::with_capacity(files.len());
+    // Imported in the order the walks happened; answered in the order the files came.
+    let bytes: Vec<&[u8]> = files.iter().map(|f| &f.1[..]).collect();
+    let mut results = vec![Value::Null; files.len()];
     let mut first_error = None;
-    for (name, bytes) in &files {
+    for i in retrowalk_service::walk_order(&bytes) {
+        let (name, bytes) = &files[i];
         let r = state
             .svc
             .import_fit(me.user_id, name, bytes, &answers, today)
             .await;
-        results.push(match r {
-            Ok(i) => json!({
-                "name": name, "ok": true, "date": i.date, "backward_min": i.backward_min,
-                "records": i.records, "run": i.run,
+        results[i] = match r {
+            Ok(done) => json!({
+                "name": name, "ok": true, "date": done.date, "backward_min": done.backward_min,
+                "records": done.records, "run": done.run,
             }),
             Err(e) => {
                 // Database trouble is not this file's fault: say so as the server would.
@@ -504,7 +507,7 @@ pub async fn import_fit(
                 first_error.get_or_insert_with(|| format!("{name}: {message}"));
                 json!({ "name": name, "ok": false, "error": message })
             }
-        });
+        };
     }
     let imported = results.iter().filter(|r| r["ok"] == json!(true)).count();
     let mut body = json!({

@@ -8,6 +8,7 @@ use crate::runs;
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use retrowalk_core::{Decision, Effort, Pain, Profile, RailUse, Schedule, SessionLog, StopReason};
 use serde::Deserialize;
@@ -152,6 +153,48 @@ pub struct LogBody {
     notes: Option<String>,
     #[serde(default)]
     run_id: Option<String>,
+    /// The client's key for this log: a retry with it answers the first answer and records
+    /// nothing (the `Idempotency-Key` header says the same; if both come they must agree).
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+/// The idempotency key of a log request, from the `Idempotency-Key` header and/or the
+/// body's `idempotency_key`.
+fn idempotency_key(headers: &HeaderMap, body: Option<&str>) -> ApiResult<Option<String>> {
+    let field = "idempotency_key";
+    let header = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::invalid(field, "the Idempotency-Key header must be printable ASCII")
+        })?),
+        None => None,
+    };
+    let key =
+        match (header, body) {
+            (Some(h), Some(b)) if h != b => return Err(ApiError::invalid(
+                field,
+                "the Idempotency-Key header and the body's idempotency_key differ; send one key",
+            )),
+            (Some(k), _) | (None, Some(k)) => Some(k),
+            (None, None) => None,
+        };
+    if let Some(k) = key {
+        retrowalk_service::check_key(k).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    }
+    Ok(key.map(str::to_owned))
+}
+
+/// A service refusal of a log or a morning check, with the field it is about.
+fn log_error(e: retrowalk_service::ServiceError) -> ApiError {
+    match e {
+        retrowalk_service::ServiceError::Invalid(m) if m.starts_with("idempotency_key") => {
+            ApiError::invalid("idempotency_key", m)
+        }
+        retrowalk_service::ServiceError::Invalid(m) if m.contains("date") => {
+            ApiError::invalid("date", m)
+        }
+        other => other.into(),
+    }
 }
 
 /// Parses a stop reason as the API names them; "finished" means not stopped early.
@@ -171,9 +214,11 @@ pub async fn log(
     State(state): State<AppState>,
     Walker(me): Walker,
     Day(today): Day,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<LogBody>,
 ) -> ApiResult<Json<Value>> {
     query::in_window("date", b.date)?;
+    let key = idempotency_key(&headers, b.idempotency_key.as_deref())?;
     let minutes = validate::range("backward_min", b.backward_min, 0.0, 120.0, "minutes")?;
     if let Some(n) = &b.notes {
         validate::optional_text("notes", n, validate::NOTES_MAX)?;
@@ -208,6 +253,8 @@ pub async fn log(
         fall: b.fall,
         rails_used: b.rails,
         stopped_early: stopped,
+        // The service decides, from what is already logged (PRG-08).
+        extra: false,
     };
     let (d, sentence, next) = state
         .svc
@@ -218,14 +265,10 @@ pub async fn log(
             today,
             b.notes.as_deref(),
             today.max(b.date),
+            key.as_deref(),
         )
         .await
-        .map_err(|e| match e {
-            retrowalk_service::ServiceError::Invalid(m) if m.contains("date") => {
-                ApiError::invalid("date", m)
-            }
-            other => other.into(),
-        })?;
+        .map_err(log_error)?;
     Ok(Json(
         json!({ "decision": decision_json(&d, sentence), "next": next }),
     ))
@@ -240,13 +283,15 @@ pub struct MorningBody {
 pub async fn morning(
     State(state): State<AppState>,
     Walker(me): Walker,
+    Day(today): Day,
     ApiJson(b): ApiJson<MorningBody>,
 ) -> ApiResult<Json<Value>> {
     query::in_window("date", b.date)?;
     let d = state
         .svc
-        .log_morning_pain(me.user_id, b.date, b.pain)
-        .await?;
+        .log_morning_pain(me.user_id, b.date, b.pain, today)
+        .await
+        .map_err(log_error)?;
     Ok(Json(json!({
         "decision": d.map(|(d, s)| decision_json(&d, s)),
     })))
