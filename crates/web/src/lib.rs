@@ -180,7 +180,13 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ));
+        ))
+        // JSON shrinks several-fold, which matters on a phone on weak Wi-Fi. The default
+        // predicate leaves event streams alone (a live run's events are never held in a
+        // compressor's buffer) and bodies too small to gain; level 4 rather than brotli's
+        // slow default keeps the cost per response small. The pages themselves are
+        // compressed once each in `assets`, not per request.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
     let mut router = Router::new()
         .merge(api)
         .merge(other_routes().router)
@@ -204,13 +210,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000"),
         ));
     }
-    // The pages' scripts and styles and the API's JSON shrink several-fold, which matters on
-    // a phone on weak Wi-Fi. The default predicate leaves event streams alone (so a live
-    // run's events are never held in a compressor's buffer), images, and bodies too small to
-    // gain. Level 4 rather than brotli's slow default keeps the CPU cost per response small.
-    router
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
-        .layer(TraceLayer::new_for_http())
+    router.layer(TraceLayer::new_for_http())
 }
 
 async fn fallback(method: Method, uri: Uri, headers: axum::http::HeaderMap) -> Response {
