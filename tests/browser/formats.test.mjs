@@ -83,7 +83,7 @@ test('download a session as FIT, import it with a bad file beside it, download t
   assert.equal(await good.getAttribute('class'), 'ok');
   assert.match(await good.textContent(), new RegExp(`imported: ${today()}`));
   assert.equal(await bad.getAttribute('class'), 'error');
-  assert.match(await bad.textContent(), /not a readable FIT file/);
+  assert.match(await bad.textContent(), /it imports FIT \(\.fit or \.fit\.gz\), TCX/);
 
   // The kept file is a logged session: it is in the CSV now.
   const after = await download(bob, '#dl-sessions-csv');

@@ -2,9 +2,12 @@
 //! and CSV for spreadsheets. Pure functions over small input types; no IO, no store.
 
 pub mod fit;
+mod gpx;
 pub mod ics;
+pub mod incoming;
 pub mod spreadsheet;
 pub mod tcx;
+mod tcx_read;
 mod xml;
 
 /// An enum's serde name (`snake_case` in core), e.g. `forward_recovery`.

@@ -8,6 +8,7 @@ use retrowalk_core::dates::add_days;
 use retrowalk_core::session::{SegmentKind, SessionPlan};
 use retrowalk_core::{Effort, Event, Load, Pain, RailUse, SessionLog, StopReason, Units};
 use retrowalk_formats::fit::{self, Activity, Intensity, Lap, LapTrigger, Record};
+use retrowalk_formats::incoming::{self, Incoming};
 use retrowalk_formats::{ics, snake, spreadsheet};
 use retrowalk_store::{NewRun, Run, Sample, StoreError, UserId};
 use serde::Serialize;
@@ -66,8 +67,24 @@ pub struct Imported {
     pub run: String,
 }
 
-/// The FIT `file_id.type` of an activity.
-const FIT_ACTIVITY: u8 = 4;
+/// The activities in uploaded files, ready to import: those that cannot be imported first
+/// (in the files' order), then the rest by start time, so a programme folds sessions in the
+/// order they happened whatever the files are called. Each comes with its place in the
+/// upload, for reporting in the order the person chose the files.
+pub fn prepare_imports<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Vec<(usize, Incoming)> {
+    let mut all: Vec<(usize, Incoming)> = files
+        .into_iter()
+        .flat_map(|(name, bytes)| incoming::unpack(name, bytes))
+        .enumerate()
+        .collect();
+    all.sort_by_key(|(_, i)| match &i.activity {
+        Err(_) => (0, i64::MIN),
+        Ok(a) => (1, a.start().unwrap_or(i64::MIN)),
+    });
+    all
+}
 
 fn invalid(msg: impl Into<String>) -> ServiceError {
     ServiceError::Invalid(msg.into())
@@ -235,29 +252,25 @@ impl Service {
         })
     }
 
-    /// Logs a FIT activity as a session with its telemetry. `name` is the file's name, kept
-    /// with the run. Errors say what is wrong with this file; nothing is stored then.
-    pub async fn import_fit(
+    /// Logs one activity found in an upload (see [`prepare_imports`]) as a session with its
+    /// telemetry. Its date is the person's own: the file's offset from UTC where it has one
+    /// (FIT's `local_timestamp`), else `utc_offset_s` (the client's clock), else UTC. Errors
+    /// say what is wrong with this activity; nothing is stored then.
+    pub async fn import_activity(
         &self,
         user: UserId,
-        name: &str,
-        bytes: &[u8],
+        found: &Incoming,
         answers: &ImportAnswers,
         today: Date,
+        utc_offset_s: Option<i32>,
     ) -> Result<Imported> {
-        let mut act = Activity::default();
-        fit::Decoder::new()
-            .decode_into(bytes, &mut act)
-            .map_err(|e| invalid(format!("not a readable FIT file: {e}")))?;
-        if let Some(t) = act.creator.file_type.filter(|t| *t != FIT_ACTIVITY) {
-            return Err(invalid(format!(
-                "this FIT file is not an activity (file type {t})"
-            )));
-        }
+        let act = found.activity.as_ref().map_err(|e| invalid(e.clone()))?;
+        let name = found.label.as_str();
         let start = act
             .start()
             .ok_or_else(|| invalid("the file has no session, laps or records"))?;
-        let date = utc_date(start);
+        let offset = act.utc_offset_s.or(utc_offset_s).unwrap_or(0);
+        let date = utc_date(start + i64::from(offset));
         let secs = |l: &Lap| {
             l.timer_s
                 .or(l.elapsed_s)
@@ -287,14 +300,10 @@ impl Service {
                 backward_s / 60
             )));
         }
-        // The CRC of a whole FIT file is always zero, so name the run by the stored one.
-        let crc = bytes
-            .len()
-            .checked_sub(2)
-            .map_or(0, |n| fit::crc16(&bytes[..n]));
         // Run ids are unique across the database, so the person is part of it: two people
         // may import the same file, and neither learns that the other did.
-        let run_id = format!("fit-{user}-{start}-{crc:04x}");
+        let kind = found.kind.map_or("file", |k| k.tag());
+        let run_id = format!("{kind}-{user}-{start}-{:04x}", found.fingerprint);
         if self.store.runs(user).await?.iter().any(|r| r.id == run_id) {
             return Err(invalid(format!("already imported (run {run_id})")));
         }
@@ -340,6 +349,8 @@ impl Service {
         if let Some(o) = plan_json.as_object_mut() {
             o.insert("started_at".into(), start.into());
             o.insert("imported_from".into(), name.into());
+            o.insert("utc_offset_s".into(), offset.into());
+            o.insert("date".into(), date.to_string().into());
         }
         // One transaction: a failure part way leaves no session without its telemetry,
         // and the same file sent twice at once is logged once (the checks above are the
@@ -367,28 +378,6 @@ impl Service {
     }
 }
 
-/// When a FIT file's walk started (Unix seconds), if the file can be read at all.
-fn fit_start(bytes: &[u8]) -> Option<i64> {
-    let mut act = Activity::default();
-    fit::Decoder::new().decode_into(bytes, &mut act).ok()?;
-    act.start()
-}
-
-/// The order (indices into `files`) to import several files in: the order their walks happened, whatever their names or
-/// the order they came in: each is folded through the programme in turn, and the engine
-/// must meet the days in order (a later walk first would make an earlier one a back-dated
-/// log, judged against a plan it never had). Files that cannot be read keep their order,
-/// after the rest, and fail on their own when imported.
-pub fn walk_order(files: &[&[u8]]) -> Vec<usize> {
-    let starts: Vec<i64> = files
-        .iter()
-        .map(|b| fit_start(b).unwrap_or(i64::MAX))
-        .collect();
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| starts[i]);
-    order
-}
-
 fn minutes(s: u32) -> String {
     match (s / 60, s % 60) {
         (m, 0) => format!("{m} min"),
@@ -405,6 +394,8 @@ struct Walk {
     samples: Vec<Sample>,
     /// Unix seconds.
     start: i64,
+    /// The person's offset from UTC then, for the file's local times.
+    utc_offset_s: i32,
 }
 
 /// When a run began: an imported run keeps the file's own start time in its plan.
@@ -413,6 +404,26 @@ fn run_start(r: &Run) -> i64 {
         .get("started_at")
         .and_then(|v| v.as_i64())
         .unwrap_or(r.started_at)
+}
+
+/// The person's date of a run: an imported run keeps the local date it was logged on;
+/// otherwise the day of its start in UTC.
+fn run_day(r: &Run) -> Date {
+    r.plan
+        .get("date")
+        .and_then(|v| v.as_str())
+        .and_then(|d| {
+            Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        })
+        .unwrap_or_else(|| utc_date(run_start(r)))
+}
+
+/// The offset from UTC an imported run's file gave (or its importer's clock did).
+fn run_offset(r: &Run) -> Option<i32> {
+    r.plan
+        .get("utc_offset_s")
+        .and_then(|v| v.as_i64())
+        .and_then(|o| i32::try_from(o).ok())
 }
 
 fn utc_date(unix: i64) -> Date {
@@ -448,7 +459,7 @@ async fn find_walk(
             None => None,
         };
     let date = match (&run, date) {
-        (Some(r), _) => utc_date(run_start(r)),
+        (Some(r), _) => run_day(r),
         (None, Some(d)) => d,
         (None, None) => sessions
             .last()
@@ -456,12 +467,7 @@ async fn find_walk(
             .ok_or_else(|| ServiceError::NotFound("no session logged yet: log one first".into()))?,
     };
     let session = sessions.iter().rev().find(|s| s.0.date == date);
-    let run = run.or_else(|| {
-        runs.iter()
-            .rev()
-            .find(|r| utc_date(run_start(r)) == date)
-            .cloned()
-    });
+    let run = run.or_else(|| runs.iter().rev().find(|r| run_day(r) == date).cloned());
     if session.is_none() && run.is_none() {
         return Err(ServiceError::NotFound(format!(
             "nothing logged or recorded on {date}"
@@ -493,6 +499,15 @@ async fn find_walk(
         (None, Some((_, _, at))) if utc_date(at - total) == date => at - total,
         _ => date.midnight().assume_utc().unix_timestamp() + 12 * 3600,
     };
+    // An imported file's own offset; else this machine's clock, which is the person's as
+    // far as the app knows (it is also what "today" means here).
+    let utc_offset_s = run.as_ref().and_then(run_offset).unwrap_or_else(|| {
+        use chrono::{Offset, TimeZone};
+        chrono::Local
+            .timestamp_opt(start, 0)
+            .single()
+            .map_or(0, |t| t.offset().fix().local_minus_utc())
+    });
     Ok(Walk {
         date,
         log: session.map(|s| *s.0),
@@ -500,6 +515,7 @@ async fn find_walk(
         run,
         samples,
         start,
+        utc_offset_s,
     })
 }
 
@@ -619,6 +635,7 @@ fn activity(w: &Walk) -> Activity {
         laps,
         session: Some(session),
         sessions_seen: 1,
+        utc_offset_s: Some(w.utc_offset_s),
     }
 }
 

@@ -12,10 +12,11 @@ mod summaries;
 
 pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
-pub use exchange::{walk_order, CalendarExport, ImportAnswers, Imported, SessionExport};
+pub use exchange::{prepare_imports, CalendarExport, ImportAnswers, Imported, SessionExport};
 pub use onboarding::{ClinicianTier, Onboarding};
 pub use progress::{HistoryEntry, Progress, SessionStat, WeekStat};
 pub use restore::{parse_backup, BackupFileError, Restored};
+pub use retrowalk_formats::incoming::Incoming;
 pub use sessions::{check_key, Adherence, Status, Today, Upcoming, KEY_MAX};
 
 pub use retrowalk_core as core;

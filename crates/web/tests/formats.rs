@@ -150,10 +150,17 @@ async fn uploads_keep_the_good_files_and_every_download_decodes(store: Store) {
     assert_eq!(files[0]["ok"], json!(true));
     assert_eq!(files[0]["date"], json!("2026-01-05"));
     assert_eq!(files[0]["records"], json!(1200));
-    for bad in [&files[1], &files[2]] {
+    for (bad, says) in [
+        // Not an activity file at all: the answer names the formats that are.
+        (
+            &files[1],
+            "it imports FIT (.fit or .fit.gz), TCX (.tcx), GPX (.gpx)",
+        ),
+        (&files[2], "not a readable FIT file"),
+    ] {
         assert_eq!(bad["ok"], json!(false));
         let e = bad["error"].as_str().unwrap();
-        assert!(e.starts_with("not a readable FIT file"), "{e}");
+        assert!(e.contains(says), "{e}");
     }
     assert_eq!(files[3]["date"], json!("2026-01-07"));
     let mon_run = files[0]["run"].as_str().unwrap().to_string();
@@ -594,7 +601,81 @@ async fn stored_data_fit_cannot_hold_is_refused_plainly(store: Store) {
     }
 }
 
+/// Imports know what they are (issue 11): a ride is refused by its sport, a chained file
+/// gives one session per activity, the file's own offset from UTC sets the person's date,
+/// and files fold in the order they were walked, not by name.
+async fn imports_know_what_they_are(store: Store) {
+    let t = TestApp::new(store);
+    let (mut w, _) = walker_with_programme(&t, "walker@example.org").await;
+    let mut ride = synthetic::treadmill_walk(MON, 1200, 240);
+    if let Some(s) = ride.session.as_mut() {
+        s.sport = Some(2);
+        s.sub_sport = Some(58);
+    }
+    let ride = fit::encode(&ride, EncodeOptions::default()).unwrap();
+    let r = upload(&mut w, ANSWERS, "application/octet-stream", ride).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("cycling"), "{}", r.text());
+
+    // Wednesday 22:30 at UTC-5 is Thursday 03:30 UTC: still Wednesday for the walker.
+    let late = WED + 5 * 3600 + 30 * 60 + 5 * 3600;
+    let mut evening = synthetic::treadmill_walk(late, 1200, 240);
+    evening.utc_offset_s = Some(-5 * 3600);
+    // "a.fit" holds Friday's walk chained after it; "b.fit" holds Monday's.
+    let mut a = fit::encode(&evening, EncodeOptions::default()).unwrap();
+    a.extend(walk(FRI).1);
+    let b = walk(MON).1;
+    let (ct, body) = multipart(&[("a.fit", &a), ("b.fit", &b)]);
+    let r = upload(&mut w, ANSWERS, &ct, body)
+        .await
+        .expect(StatusCode::OK);
+    let body = r.json();
+    assert_eq!(body["imported"], json!(3), "{body}");
+    let dates: Vec<_> = body["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["date"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        vec!["2026-01-07", "2026-01-09", "2026-01-05"],
+        "reported in the files' order, local dates: {body}"
+    );
+    assert!(body["files"][0]["name"]
+        .as_str()
+        .unwrap()
+        .contains("activity 1 of 2"));
+    let h = w.get("/api/history").await.expect(StatusCode::OK).json();
+    let logged: Vec<_> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            e["event"]["data"]["date"]
+                .as_str()
+                .or(e["event"]["date"].as_str())
+        })
+        .map(str::to_string)
+        .collect();
+    assert!(
+        logged.windows(2).all(|p| p[0] <= p[1]),
+        "folded in date order: {logged:?}"
+    );
+    let r = w
+        .get("/api/export/session.fit?date=2026-01-07")
+        .await
+        .expect(StatusCode::OK);
+    let back = fit::decode(&r.body).unwrap();
+    assert_eq!(
+        back.utc_offset_s,
+        Some(-5 * 3600),
+        "the export keeps local time"
+    );
+}
+
 both_backends!(
+    imports_know_what_they_are,
     stored_data_fit_cannot_hold_is_refused_plainly,
     uploads_keep_the_good_files_and_every_download_decodes,
     the_calendar_feed_opens_with_its_link_alone,

@@ -182,6 +182,18 @@ impl Decoder {
                     }
                 }
                 mesg::FILE_ID => out.creator = creator(def, msg),
+                mesg::ACTIVITY => {
+                    let local = def
+                        .fields
+                        .iter()
+                        .find(|f| f.num == p::activity::LOCAL_TIMESTAMP)
+                        .and_then(|f| uint(f, msg, def.big));
+                    // Time zones lie within a day of UTC; anything else is not an offset.
+                    out.utc_offset_s = local
+                        .map(|l| l as i64 - i64::from(time))
+                        .filter(|o| o.abs() <= 86_400)
+                        .map(|o| o as i32);
+                }
                 mesg::FIELD_DESCRIPTION => {
                     if let Some(d) = dev_desc(def, msg) {
                         self.dev.retain(|x| (x.index, x.num) != (d.index, d.num));

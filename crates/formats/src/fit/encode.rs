@@ -137,7 +137,7 @@ pub fn encode_into(a: &Activity, opts: EncodeOptions, out: &mut Vec<u8>) -> Resu
     }
     w.event(end, p::event::STOP_ALL);
     w.session(&session, end)?;
-    w.activity(&session, end)?;
+    w.activity(&session, end, a.utc_offset_s)?;
 
     let data_len = w.buf.len() - HEADER_LEN;
     let data_len = u32::try_from(data_len).map_err(|_| FitError::TooLarge(data_len))?;
@@ -469,7 +469,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn activity(&mut self, s: &Session, end: u32) -> Result<(), FitError> {
+    fn activity(&mut self, s: &Session, end: u32, offset: Option<i32>) -> Result<(), FitError> {
         self.define(
             L_ACTIVITY,
             mesg::ACTIVITY,
@@ -480,6 +480,7 @@ impl Writer<'_> {
                 (p::activity::TYPE, 1, base::ENUM),
                 (p::activity::EVENT, 1, base::ENUM),
                 (p::activity::EVENT_TYPE, 1, base::ENUM),
+                (p::activity::LOCAL_TIMESTAMP, 4, base::UINT32),
             ],
             &[],
         );
@@ -491,6 +492,12 @@ impl Writer<'_> {
         self.u8(0); // manual
         self.u8(p::event::ACTIVITY);
         self.u8(p::event::STOP);
+        // local_timestamp is a local date_time (seconds since the FIT epoch, local clock);
+        // all ones is FIT's "invalid" when the offset is unknown.
+        let local = offset
+            .and_then(|o| u32::try_from(i64::from(end) + i64::from(o)).ok())
+            .unwrap_or(u32::MAX);
+        self.u32(local);
         Ok(())
     }
 }

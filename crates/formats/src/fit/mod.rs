@@ -192,6 +192,41 @@ pub struct Activity {
     /// The first `session` message (multi-sport files have more; retrowalk needs one).
     pub session: Option<Session>,
     pub sessions_seen: u32,
+    /// The wearer's offset from UTC when the activity ended, from the `activity` message's
+    /// `local_timestamp`: what turns the file's UTC times into the person's own dates.
+    pub utc_offset_s: Option<i32>,
+}
+
+/// The FIT `file` type of an activity.
+pub const FILE_ACTIVITY: u8 = 4;
+
+/// The files of a chained FIT file, each header to CRC, in order; trailing zero padding is
+/// not a file. A piece whose header is cut short or announces more than there is comes last,
+/// whole, for the decoder to say what is wrong with it.
+pub fn chained(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    // Stop at the end, or at zero padding after at least one file.
+    while !rest.is_empty() && (out.is_empty() || !rest.iter().all(|b| *b == 0)) {
+        let total = rest.get(4..8).and_then(|len| {
+            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            usize::from(rest[0]).checked_add(len)?.checked_add(2)
+        });
+        match total {
+            Some(t) if t <= rest.len() && rest[0] >= 12 => {
+                out.push(&rest[..t]);
+                rest = &rest[t..];
+            }
+            _ => {
+                out.push(rest);
+                break;
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(bytes);
+    }
+    out
 }
 
 pub mod sport {
@@ -215,6 +250,7 @@ impl Activity {
         self.laps.clear();
         self.session = None;
         self.sessions_seen = 0;
+        self.utc_offset_s = None;
     }
 }
 

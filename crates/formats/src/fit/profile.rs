@@ -106,6 +106,7 @@ pub mod activity {
     pub const TYPE: u8 = 2;
     pub const EVENT: u8 = 3;
     pub const EVENT_TYPE: u8 = 4;
+    pub const LOCAL_TIMESTAMP: u8 = 5;
 }
 
 pub mod developer_data_id {

@@ -79,5 +79,6 @@ pub fn treadmill_walk(start: i64, seconds: u32, lap_s: u32) -> Activity {
         laps,
         session: Some(session),
         sessions_seen: 1,
+        utc_offset_s: None,
     }
 }

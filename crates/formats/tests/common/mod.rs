@@ -152,6 +152,7 @@ prop_compose! {
             laps,
             session: Some(session),
             sessions_seen: 1,
+            utc_offset_s: None,
         }
     }
 }

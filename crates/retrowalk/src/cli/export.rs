@@ -182,27 +182,31 @@ pub async fn import(
         rails: feel.rails,
         stopped_early: feel.stopped,
     };
-    // In the order the walks happened, not the names' (see in_walk_order); a file that
-    // cannot be read is read again, and reported, in its turn.
-    let order = {
-        let read: Vec<Vec<u8>> = a
-            .files
-            .iter()
-            .map(|p| std::fs::read(p).unwrap_or_default())
-            .collect();
-        let bytes: Vec<&[u8]> = read.iter().map(Vec::as_slice).collect();
-        retrowalk_service::walk_order(&bytes)
-    };
-    let bar = ProgressBar::new(a.files.len() as u64);
+    let mut read = Vec::with_capacity(a.files.len());
+    for path in &a.files {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        read.push((path.display().to_string(), bytes));
+    }
+    // Files that carry no offset of their own were recorded on this machine's clock.
+    let offset = time::UtcOffset::current_local_offset()
+        .ok()
+        .map(|o| o.whole_seconds());
+    let found =
+        retrowalk_service::prepare_imports(read.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    let bar = ProgressBar::new(found.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut results = Vec::new();
-    for path in order.iter().map(|&i| &a.files[i]) {
-        let name = path.display().to_string();
+    for (_, f) in &found {
+        let name = f.label.clone();
         bar.set_message(name.clone());
-        let r = import_one(svc, me, &answers, path, today).await;
+        let r = svc
+            .import_activity(me, f, &answers, today, offset)
+            .await
+            .map_err(anyhow::Error::from);
         let line = match &r {
             Ok(i) => format!(
                 "ok    {name}: {} with {} backward, {} record(s)",
@@ -260,19 +264,4 @@ pub async fn import(
         ));
     }
     Ok(())
-}
-
-async fn import_one(
-    svc: &Service,
-    me: UserId,
-    answers: &ImportAnswers,
-    path: &Path,
-    today: Date,
-) -> Result<retrowalk_service::Imported> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(svc.import_fit(me, &name, &bytes, answers, today).await?)
 }

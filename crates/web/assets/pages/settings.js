@@ -188,14 +188,14 @@ function restoreForm(ctx) {
 // FIT import: one request per file, so the bar moves as each file is done and each file
 // gets its own result; the good files are kept whatever happens to the others.
 function importCard(ctx) {
-  const files = h('input', { id: 'fit-files', type: 'file', multiple: true, accept: '.fit,application/vnd.ant.fit' });
+  const files = h('input', { id: 'fit-files', type: 'file', multiple: true, accept: '.fit,.gz,.tcx,.gpx,.zip,application/vnd.ant.fit' });
   const score = (id, label) => field(label, h('input', { id, type: 'number', min: 0, max: 10, step: 1, required: true, inputmode: 'numeric' }));
   const bar = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true });
   const summary = h('p', { id: 'import-summary', class: 'reason', hidden: true, 'aria-live': 'polite' });
   const list = h('ul', { id: 'import-results', class: 'import-results' });
   const go = h('button', { class: 'btn btn-primary', type: 'submit', id: 'import-fit' }, 'Import');
   const form = h('form', { class: 'stack', id: 'import-form' },
-    field('FIT files from a watch or treadmill app', files, 'Each file becomes a logged session on the day it was walked.'),
+    field('Activity files from a watch or treadmill app', files, 'FIT, TCX or GPX, or a ZIP such as Garmin’s export. Each walk becomes a logged session on the day it was walked; rides, runs and rows are left out.'),
     h('p', { class: 'muted small' }, 'A file cannot say how it felt: answer once for all the files (0 = none, 10 = worst).'),
     h('div', { class: 'score-grid' },
       score('imp-effort', 'Effort'), score('imp-pain-before', 'Knee pain before'),
@@ -204,13 +204,15 @@ function importCard(ctx) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const chosen = [...files.files];
-    if (!chosen.length) { ctx.toast('Choose one or more .fit files first.', 'warn'); return; }
+    if (!chosen.length) { ctx.toast('Choose one or more activity files first.', 'warn'); return; }
     if (!form.reportValidity()) return;
     const q = new URLSearchParams({
       effort: form.querySelector('#imp-effort').value,
       pain_before: form.querySelector('#imp-pain-before').value,
       pain_during: form.querySelector('#imp-pain-during').value,
       pain_after: form.querySelector('#imp-pain-after').value,
+      // Files without their own time zone were walked on this device's clock.
+      utc_offset_min: String(-new Date().getTimezoneOffset()),
     });
     go.disabled = true;
     clear(list);
@@ -226,12 +228,14 @@ function importCard(ctx) {
       try {
         q.set('name', file.name);
         const r = await sendFile(`/api/import/fit?${q}`, file);
-        const f = r.files[0];
-        status.textContent = `imported: ${f.date}, ${Math.round(f.backward_min)} min backward`;
-        item.className = 'ok';
+        // An archive or a chained file holds several walks: one line each.
+        status.textContent = r.files.map((f) => (f.ok
+          ? `imported: ${f.date}, ${Math.round(f.backward_min)} min backward`
+          : `${f.name}: ${f.error}`)).join('; ');
+        item.className = r.failed ? 'warn' : 'ok';
         ok += 1;
       } catch (ex) {
-        status.textContent = ex.data?.files?.[0]?.error || ex.message;
+        status.textContent = ex.data?.files?.map((f) => f.error).join('; ') || ex.message;
         item.className = 'error';
       }
       bar.value += 1;

@@ -426,7 +426,7 @@ async fn files(req: Request, state: &AppState) -> ApiResult<Vec<(String, Bytes)>
     Ok(out)
 }
 
-fn param_of(req: &Request, name: &str) -> Option<String> {
+fn param_of<B>(req: &axum::http::Request<B>, name: &str) -> Option<String> {
     req.uri()
         .query()?
         .split('&')
@@ -476,27 +476,48 @@ pub async fn import_fit(
 ) -> ApiResult<Response> {
     let (parts, body) = req.into_parts();
     let answers = answers(&parts)?;
+    let req_query = Request::from_parts(parts.clone(), ());
     let files = files(Request::from_parts(parts, body), &state).await?;
     if files.is_empty() {
         return Err(ApiError::invalid(
             "file",
-            "no FIT file in the upload: attach one or more .fit files",
+            format!(
+                "no file in the upload: attach one or more activity files ({})",
+                retrowalk_formats::incoming::SUPPORTED
+            ),
         ));
     }
-    // Imported in the order the walks happened; answered in the order the files came.
-    let bytes: Vec<&[u8]> = files.iter().map(|f| &f.1[..]).collect();
-    let mut results = vec![Value::Null; files.len()];
+    // The browser's offset from UTC (minutes east, as -Date.getTimezoneOffset() gives),
+    // for files that do not carry their own.
+    let offset = match param_of(&req_query, "utc_offset_min") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<i32>()
+                .ok()
+                .filter(|m| m.abs() <= 18 * 60)
+                .map(|m| m * 60)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "utc_offset_min",
+                        "utc_offset_min must be minutes from -1080 to 1080",
+                    )
+                })?,
+        ),
+    };
+    let found =
+        retrowalk_service::prepare_imports(files.iter().map(|(n, b)| (n.as_str(), b.as_ref())));
+    let mut results = Vec::with_capacity(found.len());
     let mut first_error = None;
-    for i in retrowalk_service::walk_order(&bytes) {
-        let (name, bytes) = &files[i];
+    for (place, f) in &found {
+        let name = &f.label;
         let r = state
             .svc
-            .import_fit(me.user_id, name, bytes, &answers, today)
+            .import_activity(me.user_id, f, &answers, today, offset)
             .await;
-        results[i] = match r {
-            Ok(done) => json!({
-                "name": name, "ok": true, "date": done.date, "backward_min": done.backward_min,
-                "records": done.records, "run": done.run,
+        let result = match r {
+            Ok(i) => json!({
+                "name": name, "ok": true, "date": i.date, "backward_min": i.backward_min,
+                "records": i.records, "run": i.run,
             }),
             Err(e) => {
                 // Database trouble is not this file's fault: say so as the server would.
@@ -508,7 +529,11 @@ pub async fn import_fit(
                 json!({ "name": name, "ok": false, "error": message })
             }
         };
+        results.push((*place, result));
     }
+    // Processed in date order; reported in the order the files were sent.
+    results.sort_by_key(|(place, _)| *place);
+    let results: Vec<Value> = results.into_iter().map(|(_, r)| r).collect();
     let imported = results.iter().filter(|r| r["ok"] == json!(true)).count();
     let mut body = json!({
         "imported": imported,
@@ -517,8 +542,8 @@ pub async fn import_fit(
     });
     if imported == 0 {
         body["error"] = json!(format!(
-            "none of the {} file(s) could be imported; {}",
-            files.len(),
+            "none of the {} activit(ies) could be imported; {}",
+            found.len(),
             first_error.unwrap_or_default()
         ));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
