@@ -93,6 +93,7 @@ const IMPORT_Q: &[(&str, &str)] = &[
     ("rails", "none, light or full (default: as planned)."),
     ("stopped", "A stop reason if you stopped early."),
     ("name", "Raw-body uploads: the file's name."),
+    ("utc_offset_min", "Minutes east of UTC of the device the walks were recorded on (-Date.getTimezoneOffset()), for files that carry no offset of their own; default UTC."),
     DATE_Q,
 ];
 
@@ -136,7 +137,7 @@ pub const OPS: &[Op] = &[
     query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),
     op("GET", "/api/calendar/feed", Walker, "Whether my calendar feed exists: {active, created_at}."),
     status(op("POST", "/api/calendar/feed", Walker, "Make a new calendar feed link, {path, url, created_at}; any earlier link stops working. The URL carries a secret token (calendar apps cannot send cookies): share it only with your calendar."), 201),
-    query(op("POST", "/api/import/fit", Walker, "Upload FIT activity files (multipart/form-data, any number of file parts, or one file as the raw body named by ?name=), up to 8 MiB in all. Each becomes a logged session with its telemetry, or an error for that file; good files are kept. {imported, failed, files: [{name, ok, date, backward_min, records, run} or {name, ok: false, error}]}; 422 when no file could be imported."), IMPORT_Q),
+    query(op("POST", "/api/import/fit", Walker, "Upload activity files (multipart/form-data, any number of file parts, or one file as the raw body named by ?name=), up to 8 MiB in all: FIT (also chained or .fit.gz), TCX, GPX, or a ZIP of them such as Garmin's export. Walks are imported in the order they happened, each on the person's local date; rides, runs, rows and anything averaging over 10 km/h are refused by name. Each walk becomes a logged session with its telemetry, or an error for that entry; good ones are kept. {imported, failed, files: [{name, ok, date, backward_min, records, run} or {name, ok: false, error}]}; 422 when no file could be imported."), IMPORT_Q),
     query(op("POST", "/api/import/backup", Walker, "Restore my JSON backup (the body is the file from GET /api/export/backup.json or `retrowalk backup`, up to 64 MiB), by the same rules as `retrowalk restore`: it replaces my profile, programme, history and runs in one transaction; 409 when I already have a programme unless ?replace=true, and 409 when the file lacks a change my clinician made (a restore cannot undo it). The data always becomes the signed-in person's, whatever the file names. {restored, events, runs, samples}; 422 with `field` (a path into the file, e.g. runs[0].samples[3].t_ms) for a malformed file."), &[("replace", "true to overwrite the programme already here (after the person confirms).")]),
     op("GET", "/api/admin/clinicians", Admin, "Every clinician account, oldest first: [{id, email, name, approved, approved_at, created_at, admin}]. For the server's administrators only."),
     op("POST", "/api/admin/clinicians/{id}/approve", Admin, "Approve a clinician, who can then invite and look after patients; returns the clinician as in the list."),
