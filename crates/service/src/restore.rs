@@ -15,7 +15,7 @@
 
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::dates::in_window;
-use retrowalk_core::Speed;
+use retrowalk_core::{ClearedBy, Speed};
 use retrowalk_store::{Backup, StoreError, UserId};
 use serde::Serialize;
 use thiserror::Error;
@@ -220,6 +220,27 @@ impl Service {
                 r.id
             ))));
         }
+        // Who cleared the person is the server's to say, never the file's: a clearance the
+        // server holds stays as it is, and one the server has never seen cannot claim a
+        // clinician (nobody here recorded it), so it counts as the person's own word.
+        let mut b = std::borrow::Cow::Borrowed(b);
+        if let Some(p) = b.profile.as_ref() {
+            let stored = self.store.profile(user).await?;
+            let (clearance, by) = match &stored {
+                Some(s) => (s.clearance, s.clearance_by),
+                None if matches!(p.clearance_by, Some(ClearedBy::Clinician { .. })) => {
+                    (p.clearance, Some(ClearedBy::SelfAttested))
+                }
+                None => (p.clearance, p.clearance_by),
+            };
+            if (clearance, by) != (p.clearance, p.clearance_by) {
+                if let Some(p) = b.to_mut().profile.as_mut() {
+                    p.clearance = clearance;
+                    p.clearance_by = by;
+                }
+            }
+        }
+        let b = b.as_ref();
         self.store.restore(user, b, replace).await?;
         if let Some(p) = &b.profile {
             self.store.set_display_name(user, &p.name).await?;

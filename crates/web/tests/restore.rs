@@ -603,4 +603,35 @@ both_backends!(
     a_restore_cannot_undo_a_clinicians_change,
     a_forged_backup_cannot_lift_a_clinicians_pause_or_caps,
     a_foreign_clinicians_changes_are_not_trusted,
+    a_file_cannot_claim_a_clinicians_clearance,
 );
+
+/// A file cannot say a clinician cleared the person: on an account the server knows, the
+/// server's record of the clearance stands; on a fresh one it becomes the person's own word.
+async fn a_file_cannot_claim_a_clinicians_clearance(store: Store) {
+    let t = TestApp::new(store.clone());
+    let (mut ada, id) = walker_with_programme(&t, "ada@example.org").await;
+    let (_, b) = download(&mut ada).await;
+    let mut forged = serde_json::to_value(&b).unwrap();
+    forged["profile"]["clearance"] = json!(true);
+    forged["profile"]["clearance_by"] = json!({"by": "clinician", "tier": "standard"});
+    let file = serde_json::to_vec(&forged).unwrap();
+    restore(&mut ada, "?replace=true", file.clone())
+        .await
+        .expect(StatusCode::OK);
+    let p = store.profile(id).await.unwrap().expect("a profile");
+    assert_eq!(p.clearance_by, None, "the server's record stands: {p:?}");
+    assert!(!p.clearance);
+
+    let mut fresh = t.client();
+    let fid = fresh.signup("fresh@example.org", "walker").await["id"]
+        .as_i64()
+        .unwrap();
+    restore(&mut fresh, "", file).await.expect(StatusCode::OK);
+    let p = store.profile(fid).await.unwrap().expect("a profile");
+    assert_eq!(
+        p.clearance_by,
+        Some(retrowalk_core::ClearedBy::SelfAttested),
+        "nobody here recorded a clinician's clearance"
+    );
+}
