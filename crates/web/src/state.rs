@@ -21,7 +21,9 @@ pub struct Settings {
     /// Quiet time after which an address and email's count starts again (also the window
     /// for wrong invitation codes).
     pub login_window_s: i64,
-    /// The first wait after the free attempts (1 s); each later one doubles it.
+    /// The first wait after the free attempts (30 s); each later one doubles it. It starts
+    /// when the attempt is counted, before the password is hashed, so a wait shorter than
+    /// a hash would hold nobody back.
     pub login_first_wait_s: i64,
     /// The longest a run of failed sign-ins makes the next attempt wait.
     pub login_max_wait_s: i64,
@@ -42,7 +44,7 @@ impl Default for Settings {
             session_renew_s: 15 * 60,
             login_max_failures: 5,
             login_window_s: 15 * 60,
-            login_first_wait_s: 1,
+            login_first_wait_s: 30,
             login_max_wait_s: 15 * 60,
             invite_ttl_s: 7 * 24 * 3600,
             invite_max_failures: 10,

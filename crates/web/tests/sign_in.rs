@@ -70,7 +70,12 @@ async fn parallel_guesses_are_all_counted(store: Store) {
 /// After the free tries each attempt waits twice as long as the one before, instead of a
 /// fixed 15-minute lock; a success starts the count again.
 async fn waits_double_then_reset_on_success(store: Store) {
-    let t = TestApp::new(store);
+    // Waits of seconds, so the doubling can be watched (the server's default starts at 30 s).
+    let settings = retrowalk_web::Settings {
+        login_first_wait_s: 1,
+        ..test_settings()
+    };
+    let t = TestApp::with(store, settings);
     t.client().signup(EMAIL, "walker").await;
     let mut c = t.client();
     for _ in 0..5 {
