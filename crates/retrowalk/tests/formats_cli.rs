@@ -51,7 +51,7 @@ fn import_keeps_good_files_reports_bad_ones_and_exports_every_format() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("error notes.fit: not a readable FIT file"),
+        stderr.contains("error notes.fit: not an activity file retrowalk can read; it imports FIT"),
         "{stderr}"
     );
     assert!(
