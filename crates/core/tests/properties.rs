@@ -214,7 +214,9 @@ proptest! {
             let (t, sp, inc, rails) = increased(&base, &next);
             // PRG-01: the per-session step, one kind of increase at a time.
             prop_assert!(next.backward_s <= base.backward_s + 120);
-            prop_assert!(next.speed.kmh() <= base.speed.kmh() + step_kmh + 1e-9);
+            // Speeds are kept to a millionth of a km/h (Speed::rounded), so a step from a
+            // capped speed may land that far over the exact sum.
+            prop_assert!(next.speed.kmh() <= base.speed.kmh() + step_kmh + 1e-6);
             prop_assert!(next.incline.percent() <= base.incline.percent() + 1.0 + 1e-9);
             prop_assert!([t, sp, inc, rails].iter().filter(|x| **x).count() <= 1, "{base:?} -> {next:?}");
             if rails {
