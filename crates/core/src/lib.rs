@@ -12,14 +12,15 @@ pub mod session;
 pub mod slots;
 pub mod units;
 
-pub use heart_rate::{heart_rate_cap, HeartRateCap};
+pub use heart_rate::{heart_rate_cap, heart_rate_guide, HeartRateCap, HeartRateGuide};
 pub use prescription::{ClinicianCaps, Limits, Load, Schedule};
 pub use progression::{
     Decision, Event, Outcome, Planned, Progression, SessionLog, StopReason, Why,
 };
 pub use rules::Rule;
 pub use screening::{
-    screen, ClearedBy, Goal, KneeCondition, Profile, RiskFlags, Screening, Sex, Tier,
+    screen, ActivityLevel, ClearedBy, Goal, HeartAnswers, KneeCondition, Profile, RiskFlags,
+    Screening, Sex, Tier,
 };
 pub use session::SessionPlan;
 pub use units::{Age, BodyMass, Effort, Incline, InvalidValue, Pain, RailUse, Speed, Units};

@@ -130,6 +130,84 @@ pub struct RiskFlags {
     pub vision_impairment: bool,
 }
 
+/// Answers to the heart and circulation questions, worded in the spirit of the PAR-Q+
+/// (SCR-15, SCR-16). Any "yes" sends the person to a clinician before the first session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct HeartAnswers {
+    /// A doctor has said they have a heart condition.
+    pub heart_condition: bool,
+    /// Pain or pressure in the chest at rest, in daily life or when active.
+    pub chest_pain: bool,
+    /// Fainted, blacked out or lost balance because of dizziness in the last 12 months.
+    pub fainting: bool,
+    /// A doctor has said they have high blood pressure.
+    pub high_blood_pressure: bool,
+    /// Takes a medicine that slows the heart (a beta-blocker such as bisoprolol or
+    /// metoprolol, or a rate-limiting calcium-channel blocker such as verapamil).
+    pub rate_limiting_medicine: bool,
+}
+
+impl HeartAnswers {
+    /// True when any answer is "yes".
+    pub fn any(&self) -> bool {
+        self.heart_condition
+            || self.chest_pain
+            || self.fainting
+            || self.high_blood_pressure
+            || self.rate_limiting_medicine
+    }
+}
+
+/// How active a person is now, before backward walking (SCR-17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityLevel {
+    /// Little or no planned exercise.
+    Inactive,
+    /// Some planned exercise, but less than the regular level.
+    Some,
+    /// Planned exercise of at least moderate effort, 30 minutes on 3 or more days a week,
+    /// for the last 3 months (ACSM's definition of "currently exercising").
+    Regular,
+}
+
+impl ActivityLevel {
+    pub const ALL: [ActivityLevel; 3] = [
+        ActivityLevel::Inactive,
+        ActivityLevel::Some,
+        ActivityLevel::Regular,
+    ];
+    pub fn describe(self) -> &'static str {
+        match self {
+            ActivityLevel::Inactive => "little or no planned exercise",
+            ActivityLevel::Some => "some exercise, less than 30 minutes on 3 days a week",
+            ActivityLevel::Regular => "regular exercise, 30 minutes on 3 or more days a week",
+        }
+    }
+}
+
+impl std::str::FromStr for ActivityLevel {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "inactive" | "none" => Ok(ActivityLevel::Inactive),
+            "some" => Ok(ActivityLevel::Some),
+            "regular" | "active" => Ok(ActivityLevel::Regular),
+            other => Err(InvalidValue {
+                what: "activity level",
+                accepted: "inactive, some or regular",
+                got: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// Knee surgery at least this many months ago no longer needs clearance (SCR-05, SCR-18).
+pub const SURGERY_CLEARANCE_MONTHS: u16 = 12;
+/// Knee surgery at least this many months ago no longer sets the tier by itself (SCR-18).
+pub const SURGERY_CAUTION_MONTHS: u16 = 24;
+
 /// What a person tells retrowalk about themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -148,6 +226,17 @@ pub struct Profile {
     pub knee_pain: Pain,
     #[serde(default)]
     pub flags: RiskFlags,
+    /// The heart and circulation answers; `None` in a profile saved before they were asked
+    /// (SCR-15 then asks for them without changing the tier).
+    #[serde(default)]
+    pub heart: Option<HeartAnswers>,
+    /// How active the person is now; `None` when not asked (then it changes nothing).
+    #[serde(default)]
+    pub activity: Option<ActivityLevel>,
+    /// Whole months since the knee operation, for `KneeCondition::AclReconstruction` and
+    /// `OtherSurgery`; `None` when not known (then SCR-05 asks for clearance).
+    #[serde(default)]
+    pub knee_surgery_months: Option<u16>,
     /// Seconds for the 3-m backward walk test, if it was measured.
     #[serde(default)]
     pub backward_walk_test_s: Option<f64>,
@@ -165,8 +254,9 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// A profile with no risk factors, no knee condition and no pain, in mph, for the
-    /// given person; set the other fields as needed.
+    /// A profile with no risk factors (every heart question answered "no"), no knee
+    /// condition and no pain, activity not asked, in mph, for the given person; set the
+    /// other fields as needed.
     pub fn new(name: impl Into<String>, age: Age, body_mass: BodyMass, goal: Goal) -> Profile {
         Profile {
             name: name.into(),
@@ -178,6 +268,9 @@ impl Profile {
             knee: KneeCondition::None,
             knee_pain: Pain::default(),
             flags: RiskFlags::default(),
+            heart: Some(HeartAnswers::default()),
+            activity: None,
+            knee_surgery_months: None,
             backward_walk_test_s: None,
             clearance: false,
             clearance_by: None,
@@ -200,6 +293,17 @@ impl Profile {
                 accepted: "between 1 and 80 characters",
                 got: format!("{} characters", name.chars().count()),
             });
+        }
+        if let Some(m) = self.knee_surgery_months {
+            // Nobody had the operation before they were born.
+            let max = u32::from(self.age.years()) * 12;
+            if u32::from(m) > max {
+                return Err(InvalidValue {
+                    what: "months since knee surgery",
+                    accepted: "whole months, no more than your age in months",
+                    got: m.to_string(),
+                });
+            }
         }
         if let Some(t) = self.backward_walk_test_s {
             if !(t.is_finite() && (1.0..=60.0).contains(&t)) {
@@ -332,6 +436,21 @@ impl Screening {
     }
 }
 
+/// How a person whose medicine slows the heart judges intensity instead of heart rate
+/// (SCR-16, SAF-04): the 0–10 effort scale the session log uses.
+pub const EFFORT_GUIDE: &str = "keep it moderate, about 3 to 4 out of 10, where you can still talk in short sentences; slow down or stop if it feels harder than that.";
+
+/// "7 months", "2 years", "more than 10 years".
+fn months_text(m: u16) -> String {
+    match m {
+        0 => "less than a month".into(),
+        1 => "1 month".into(),
+        m if m < 24 => format!("{m} months"),
+        m if m % 12 == 0 => format!("{} years", m / 12),
+        m => format!("more than {} years", m / 12),
+    }
+}
+
 /// The 3MBWT cut-offs in seconds (SCR-06, SCR-07).
 pub const WALK_TEST_HIGH_RISK_S: f64 = 5.5;
 pub const WALK_TEST_LOW_RISK_S: f64 = 3.5;
@@ -368,14 +487,44 @@ pub fn screen(p: &Profile) -> Screening {
         );
     }
     match p.knee {
-        KneeCondition::AclReconstruction | KneeCondition::OtherSurgery => add(
-            ClearanceRequired,
-            Rule::Scr05KneeSurgery,
-            format!(
-                "After {} the dose should come from your surgeon or physical therapist.",
-                p.knee.describe()
-            ),
-        ),
+        KneeCondition::AclReconstruction | KneeCondition::OtherSurgery => {
+            let what = p.knee.describe();
+            match p.knee_surgery_months {
+                // Two years on, the operation alone no longer sets the tier: the knee pain
+                // answer and the knee's response (ADA-04..07) still do.
+                Some(m) if m >= SURGERY_CAUTION_MONTHS => add(
+                    Standard,
+                    Rule::Scr18KneeSurgeryLongAgo,
+                    format!(
+                        "Your {what} was {} ago, so it does not change how you start by itself; your knee pain today and how the knee responds still guide the programme.",
+                        months_text(m)
+                    ),
+                ),
+                Some(m) if m >= SURGERY_CLEARANCE_MONTHS => add(
+                    Caution,
+                    Rule::Scr18KneeSurgeryLongAgo,
+                    format!(
+                        "Your {what} was {} ago: past the first year, so no clearance is needed, but we start gently and let your knee's response set the pace.",
+                        months_text(m)
+                    ),
+                ),
+                Some(m) => add(
+                    ClearanceRequired,
+                    Rule::Scr05KneeSurgery,
+                    format!(
+                        "Your {what} was {} ago. In the first year after knee surgery the dose should come from your surgeon or physical therapist.",
+                        months_text(m)
+                    ),
+                ),
+                None => add(
+                    ClearanceRequired,
+                    Rule::Scr05KneeSurgery,
+                    format!(
+                        "After {what} the dose should come from your surgeon or physical therapist. If the operation was more than a year ago, say when it was: you may not need clearance."
+                    ),
+                ),
+            }
+        }
         KneeCondition::Osteoarthritis | KneeCondition::PatellofemoralPain => add(
             Caution,
             Rule::Scr11KneeCondition,
@@ -385,6 +534,39 @@ pub fn screen(p: &Profile) -> Screening {
             ),
         ),
         KneeCondition::None => {}
+    }
+    match p.heart {
+        None => add(
+            Standard,
+            Rule::Scr15HeartAndCirculation,
+            "You have not answered the questions about your heart and blood pressure yet. Please update your screening so retrowalk can check that walking backward is safe for you.".into(),
+        ),
+        Some(h) => {
+            if h.heart_condition {
+                add(ClearanceRequired, Rule::Scr15HeartAndCirculation,
+                    "A doctor has told you that you have a heart condition. Walking backward raises the heart rate more than walking forward, so a doctor or physical therapist should clear you first.".into());
+            }
+            if h.chest_pain {
+                add(ClearanceRequired, Rule::Scr15HeartAndCirculation,
+                    "You have had chest pain. A doctor should check it before you exercise; if it is new, comes at rest or is getting worse, get medical help now.".into());
+            }
+            if h.fainting {
+                add(ClearanceRequired, Rule::Scr15HeartAndCirculation,
+                    "You have fainted, blacked out or lost your balance from dizziness in the last year. A doctor should find out why before you walk on a moving belt.".into());
+            }
+            if h.high_blood_pressure {
+                add(ClearanceRequired, Rule::Scr15HeartAndCirculation,
+                    "A doctor has told you that you have high blood pressure. Exercise helps it, but walking backward works the heart harder than walking forward, so a doctor or physical therapist should clear you first.".into());
+            }
+            if h.rate_limiting_medicine {
+                add(ClearanceRequired, Rule::Scr16RateLimitingMedicine,
+                    format!("Your medicine slows your heart, so heart-rate limits worked out from your age do not apply to you. A doctor or physical therapist should clear you first. In every session go by effort, not heart rate: {EFFORT_GUIDE}"));
+            }
+        }
+    }
+    if p.activity == Some(ActivityLevel::Inactive) {
+        add(Caution, Rule::Scr17Inactive,
+            "You do little or no planned exercise at the moment, so we start gently: shorter, slower sessions, and time goes up before speed.".into());
     }
     if let Some(t) = p.backward_walk_test_s {
         if t > WALK_TEST_HIGH_RISK_S {
@@ -583,6 +765,219 @@ mod tests {
         assert!(rules.contains(&Rule::Scr11KneeCondition));
         assert!(rules.contains(&Rule::Scr08Vision));
         assert!(rules.contains(&Rule::Scr09Age));
+    }
+
+    fn rules_of(s: &Screening) -> Vec<Rule> {
+        s.reasons.iter().map(|r| r.rule).collect()
+    }
+
+    #[test]
+    fn every_heart_and_circulation_yes_requires_clearance() {
+        let yes: [fn(&mut HeartAnswers); 4] = [
+            |h| h.heart_condition = true,
+            |h| h.chest_pain = true,
+            |h| h.fainting = true,
+            |h| h.high_blood_pressure = true,
+        ];
+        for (i, set) in yes.iter().enumerate() {
+            let mut p = profile(35);
+            p.activity = Some(ActivityLevel::Regular);
+            let mut h = HeartAnswers::default();
+            set(&mut h);
+            p.heart = Some(h);
+            let s = screen(&p);
+            assert_eq!(s.tier, Tier::ClearanceRequired, "answer {i}");
+            assert!(!s.may_start());
+            assert_eq!(
+                rules_of(&s),
+                vec![Rule::Scr15HeartAndCirculation],
+                "answer {i}"
+            );
+        }
+        // All "no": nothing to say.
+        let mut p = profile(35);
+        p.heart = Some(HeartAnswers::default());
+        assert!(screen(&p).reasons.is_empty());
+    }
+
+    #[test]
+    fn a_medicine_that_slows_the_heart_requires_clearance_and_says_go_by_effort() {
+        let mut p = profile(52);
+        p.heart = Some(HeartAnswers {
+            rate_limiting_medicine: true,
+            ..HeartAnswers::default()
+        });
+        let s = screen(&p);
+        assert_eq!(s.tier, Tier::ClearanceRequired);
+        assert_eq!(rules_of(&s), vec![Rule::Scr16RateLimitingMedicine]);
+        let text = &s.reasons[0].text;
+        assert!(text.contains("go by effort, not heart rate"), "{text}");
+        assert!(text.contains("do not apply to you"), "{text}");
+        // A clinician's clearance lets them start; the effort rule stays with the profile.
+        p.clearance = true;
+        p.clearance_by = Some(ClearedBy::Clinician {
+            tier: Tier::Caution,
+        });
+        assert_eq!(screen(&p).tier, Tier::Caution);
+    }
+
+    #[test]
+    fn unanswered_heart_questions_are_asked_for_without_changing_the_tier() {
+        // A profile saved before the questions existed.
+        let mut p = profile(35);
+        p.heart = None;
+        let s = screen(&p);
+        assert_eq!(s.tier, Tier::Standard);
+        assert!(s.may_start());
+        assert_eq!(rules_of(&s), vec![Rule::Scr15HeartAndCirculation]);
+        assert!(
+            s.reasons[0].text.contains("not answered"),
+            "{}",
+            s.reasons[0].text
+        );
+    }
+
+    #[test]
+    fn an_inactive_person_starts_in_caution_and_an_active_one_as_before() {
+        let mut p = profile(45);
+        p.activity = Some(ActivityLevel::Inactive);
+        let s = screen(&p);
+        assert_eq!(s.tier, Tier::Caution);
+        assert_eq!(rules_of(&s), vec![Rule::Scr17Inactive]);
+        for level in [
+            None,
+            Some(ActivityLevel::Some),
+            Some(ActivityLevel::Regular),
+        ] {
+            p.activity = level;
+            let s = screen(&p);
+            assert_eq!(s.tier, Tier::Standard, "{level:?}");
+            assert!(s.reasons.is_empty(), "{level:?}");
+        }
+    }
+
+    #[test]
+    fn time_since_knee_surgery_sets_the_tier() {
+        for knee in [
+            KneeCondition::AclReconstruction,
+            KneeCondition::OtherSurgery,
+        ] {
+            let mut p = profile(30);
+            p.knee = knee;
+            let at = |months: Option<u16>| {
+                let mut p = p.clone();
+                p.knee_surgery_months = months;
+                let s = screen(&p);
+                (s.tier, rules_of(&s))
+            };
+            // Unknown, or within the first year: the surgeon or physical therapist doses it.
+            for m in [None, Some(0), Some(4), Some(11)] {
+                assert_eq!(
+                    at(m),
+                    (Tier::ClearanceRequired, vec![Rule::Scr05KneeSurgery]),
+                    "{knee:?} {m:?}"
+                );
+            }
+            // The second year: no clearance, a gentle start.
+            for m in [12, 23] {
+                assert_eq!(
+                    at(Some(m)),
+                    (Tier::Caution, vec![Rule::Scr18KneeSurgeryLongAgo]),
+                    "{knee:?} {m}"
+                );
+            }
+            // Two years on (ACL reconstruction at 10 years): like no surgery, and said so.
+            for m in [24, 120] {
+                assert_eq!(
+                    at(Some(m)),
+                    (Tier::Standard, vec![Rule::Scr18KneeSurgeryLongAgo]),
+                    "{knee:?} {m}"
+                );
+            }
+            // Knee pain still counts, whenever the operation was.
+            p.knee_surgery_months = Some(120);
+            p.knee_pain = Pain::new(5).unwrap();
+            assert_eq!(screen(&p).tier, Tier::Caution);
+        }
+        let mut p = profile(30);
+        p.knee = KneeCondition::AclReconstruction;
+        p.knee_surgery_months = Some(4);
+        assert!(screen(&p).reasons[0].text.contains("4 months ago"));
+        p.knee_surgery_months = Some(120);
+        assert!(screen(&p).reasons[0].text.contains("10 years ago"));
+        // The months only matter after surgery.
+        let mut p = profile(30);
+        p.knee = KneeCondition::Osteoarthritis;
+        p.knee_surgery_months = Some(3);
+        assert_eq!(rules_of(&screen(&p)), vec![Rule::Scr11KneeCondition]);
+    }
+
+    #[test]
+    fn reasons_are_plain_sentences_without_rule_codes() {
+        let mut p = profile(80);
+        p.flags = RiskFlags {
+            poor_balance_or_falls: true,
+            vestibular_or_dizziness: true,
+            neurological: true,
+            vision_impairment: true,
+        };
+        p.knee = KneeCondition::AclReconstruction;
+        p.knee_pain = Pain::new(8).unwrap();
+        p.backward_walk_test_s = Some(7.0);
+        p.activity = Some(ActivityLevel::Inactive);
+        p.heart = Some(HeartAnswers {
+            heart_condition: true,
+            chest_pain: true,
+            fainting: true,
+            high_blood_pressure: true,
+            rate_limiting_medicine: true,
+        });
+        let mut texts: Vec<String> = screen(&p).reasons.into_iter().map(|r| r.text).collect();
+        p.heart = None;
+        p.knee_surgery_months = Some(30);
+        p.clearance = true;
+        texts.extend(screen(&p).reasons.into_iter().map(|r| r.text));
+        assert!(texts.len() >= 14, "{texts:?}");
+        for t in &texts {
+            for r in Rule::ALL {
+                assert!(!t.contains(r.id()), "{t}");
+            }
+            assert!(t.ends_with('.'), "a sentence: {t}");
+        }
+    }
+
+    #[test]
+    fn a_profile_saved_before_the_new_questions_still_loads() {
+        let old = r#"{"name":"Ada","age":58,"body_mass":72.0,"units":"kmh","goal":"knee_rehab",
+            "knee":"acl_reconstruction","knee_pain":2,"flags":{"poor_balance_or_falls":false,
+            "vestibular_or_dizziness":false,"neurological":false,"vision_impairment":false},
+            "backward_walk_test_s":null,"clearance":false}"#;
+        let p: Profile = serde_json::from_str(old).expect("an old profile loads");
+        assert_eq!(p.heart, None);
+        assert_eq!(p.activity, None);
+        assert_eq!(p.knee_surgery_months, None);
+        assert_eq!(screen(&p).tier, Tier::ClearanceRequired);
+        // Partial heart answers fill the rest with "no".
+        let h: HeartAnswers = serde_json::from_str(r#"{"chest_pain":true}"#).unwrap();
+        assert!(h.chest_pain && !h.heart_condition && h.any());
+        // And the new answers survive a round trip.
+        let mut p = p;
+        p.heart = Some(h);
+        p.activity = Some(ActivityLevel::Some);
+        p.knee_surgery_months = Some(14);
+        let back: Profile = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn validate_refuses_surgery_before_birth() {
+        let mut p = profile(30);
+        p.knee = KneeCondition::AclReconstruction;
+        p.knee_surgery_months = Some(360);
+        assert!(p.validate().is_ok());
+        p.knee_surgery_months = Some(361);
+        let e = p.validate().unwrap_err();
+        assert_eq!(e.what, "months since knee surgery");
     }
 
     #[test]

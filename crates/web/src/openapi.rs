@@ -108,7 +108,7 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/me", Any, "Who is signed in: {id, email, name, role, has_profile, units, admin, approved}. approved is false for a clinician still waiting for a server administrator's approval (every patient route answers 403 until then), null for a walker."),
     query(body(op("PUT", "/api/profile", Walker, "Save the profile (screening answers and training days), screen it, and start the programme when allowed. Returns the Onboarding: screening (tier, reasons, requirements), whether the programme started, and clinician_tier (tier, by, message) when a tier the clinician set stands over the answers' own."), "Profile"), &[DATE_Q]),
     op("GET", "/api/profile", Walker, "The saved profile (404 before onboarding)."),
-    op("GET", "/api/screening", Walker, "The risk tier, its reasons and requirements."),
+    op("GET", "/api/screening", Walker, "The risk tier, its reasons (each a plain sentence, text, with the tier it calls for and the rule id from docs/evidence.md, rule) and requirements."),
     query(op("GET", "/api/today", Walker, "Today: status, the next session's plan (segments, cues, checklist), adherence, the morning check due, the last decision and its reason, and the programme version seq."), &[DATE_Q]),
     query(op("GET", "/api/plan", Walker, "The coming weeks if every session goes as planned."), &[("weeks", "How many weeks, 1–26 (default 6)."), DATE_Q]),
     op("GET", "/api/plan/{date}", Walker, "The session planned for one date: {planned, plan}."),
@@ -203,6 +203,15 @@ fn schemas() -> Value {
                     "neurological": {"type": "boolean"},
                     "vision_impairment": {"type": "boolean"}
                 }},
+                "heart": {"type": ["object", "null"], "description": "Heart and circulation answers (PAR-Q+ in spirit; SCR-15/16): any true needs clearance; rate_limiting_medicine (a beta-blocker, verapamil, diltiazem) also makes effort, not heart rate, the intensity guide. Missing fields are false; null (a profile saved before these questions) keeps the tier and asks for them.", "properties": {
+                    "heart_condition": {"type": "boolean"},
+                    "chest_pain": {"type": "boolean", "description": "At rest, in daily life or when active."},
+                    "fainting": {"type": "boolean", "description": "Fainted, blacked out or lost balance from dizziness in the last 12 months."},
+                    "high_blood_pressure": {"type": "boolean"},
+                    "rate_limiting_medicine": {"type": "boolean"}
+                }},
+                "activity": {"enum": ["inactive", "some", "regular", null], "description": "Activity now (SCR-17): inactive starts in the caution tier; regular is 30 min of at least moderate exercise on 3+ days a week for 3 months. null: not asked."},
+                "knee_surgery_months": {"type": ["integer", "null"], "minimum": 0, "description": "Whole months since the knee operation (knee acl_reconstruction or other_surgery), at most the person's age in months (422, field knee_surgery_months). Under 12 or null: clearance required (SCR-05); 12–23: caution; 24 or more: the operation alone sets no tier (SCR-18)."},
                 "backward_walk_test_s": {"type": ["number", "null"], "minimum": 1, "maximum": 60},
                 "clearance": {"type": "boolean"},
                 "schedule": {"type": "object", "properties": {"days": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 3}}}

@@ -246,7 +246,8 @@ async fn live_spec(
         .programme(user)
         .await?
         .ok_or_else(|| ApiError::conflict("there is no programme to run yet"))?;
-    let hr = retrowalk_core::heart_rate_cap(profile.age, rec.state.tier);
+    // With a medicine that slows the heart the same ceiling is only a backstop (SCR-16).
+    let hr = retrowalk_core::heart_rate_guide(&profile, rec.state.tier).cap;
     Ok(LiveSpec {
         plan,
         limits: rec.state.limits,

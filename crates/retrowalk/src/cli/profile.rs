@@ -2,8 +2,8 @@ use super::{print_json, prompt};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use retrowalk_core::{
-    screen, Age, BodyMass, ClearedBy, Goal, KneeCondition, Pain, Profile, RiskFlags, Schedule, Sex,
-    Units,
+    screen, ActivityLevel, Age, BodyMass, ClearedBy, Goal, HeartAnswers, KneeCondition, Pain,
+    Profile, RiskFlags, Schedule, Sex, Units,
 };
 use retrowalk_service::Service;
 use retrowalk_store::UserId;
@@ -61,6 +61,30 @@ pub struct CreateArgs {
     /// Impaired vision.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     vision: Option<bool>,
+    /// Whole months since the knee operation (with --knee acl-reconstruction or
+    /// other-surgery), e.g. 4, or 120 for ten years. Left out, clearance is asked for.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=1320))]
+    surgery_months: Option<u16>,
+    /// How active you are now: inactive (little or no planned exercise), some, or regular
+    /// (30 minutes of at least moderate exercise on 3 or more days a week, for 3 months).
+    #[arg(long)]
+    activity: Option<ActivityLevel>,
+    /// A doctor has said you have a heart condition.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    heart_condition: Option<bool>,
+    /// Chest pain at rest, in daily life or when active.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    chest_pain: Option<bool>,
+    /// Fainted, blacked out or lost your balance from dizziness in the last 12 months.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    fainting: Option<bool>,
+    /// A doctor has said you have high blood pressure.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    high_blood_pressure: Option<bool>,
+    /// You take a medicine that slows the heart (a beta-blocker such as bisoprolol or
+    /// metoprolol, or verapamil or diltiazem).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    heart_rate_medicine: Option<bool>,
     /// Seconds for the 3-metre backward walk test, if measured.
     #[arg(long)]
     walk_test_s: Option<f64>,
@@ -134,6 +158,26 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
         "Knee condition (none, osteoarthritis, patellofemoral-pain, acl-reconstruction, other-surgery):",
         parse,
     )?;
+    let surgery = matches!(
+        knee,
+        KneeCondition::AclReconstruction | KneeCondition::OtherSurgery
+    );
+    let knee_surgery_months = match a.surgery_months {
+        Some(m) => Some(m),
+        None if ask && surgery => prompt::value(
+            None,
+            "--surgery-months",
+            "How many months ago was the operation? (e.g. 4, or 120 for ten years; Enter if you are not sure):",
+            |s| {
+                if s.is_empty() {
+                    Ok(None)
+                } else {
+                    parse::<u16>(s).map(Some)
+                }
+            },
+        )?,
+        None => None,
+    };
     let knee_pain = prompt::value(
         a.knee_pain.map(Pain::new).transpose()?,
         "--knee-pain",
@@ -157,6 +201,46 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
             "A neurological condition?",
         )?,
         vision_impairment: prompt::yes_no(a.vision, "--vision", "Impaired vision?")?,
+    };
+    if ask {
+        println!("\nYour heart and circulation (any yes means a doctor or physical therapist should clear you first):");
+    }
+    let heart = HeartAnswers {
+        heart_condition: prompt::yes_no(
+            a.heart_condition,
+            "--heart-condition",
+            "Has a doctor said you have a heart condition?",
+        )?,
+        chest_pain: prompt::yes_no(
+            a.chest_pain,
+            "--chest-pain",
+            "Do you get chest pain at rest, in daily life or when active?",
+        )?,
+        fainting: prompt::yes_no(
+            a.fainting,
+            "--fainting",
+            "Have you fainted, blacked out or lost your balance from dizziness in the last 12 months?",
+        )?,
+        high_blood_pressure: prompt::yes_no(
+            a.high_blood_pressure,
+            "--high-blood-pressure",
+            "Has a doctor said you have high blood pressure?",
+        )?,
+        rate_limiting_medicine: prompt::yes_no(
+            a.heart_rate_medicine,
+            "--heart-rate-medicine",
+            "Do you take a medicine that slows your heart, such as a beta-blocker (bisoprolol, metoprolol, atenolol) or verapamil or diltiazem?",
+        )?,
+    };
+    let activity = match a.activity {
+        Some(level) => Some(level),
+        None if ask => Some(prompt::value(
+            None,
+            "--activity",
+            "How active are you now? inactive (little or no planned exercise), some, or regular (30 minutes on 3 or more days a week):",
+            parse,
+        )?),
+        None => None,
     };
     let walk = match a.walk_test_s {
         Some(s) => Some(s),
@@ -195,6 +279,9 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
         knee,
         knee_pain,
         flags,
+        heart: Some(heart),
+        activity,
+        knee_surgery_months,
         backward_walk_test_s: walk,
         clearance,
         // The service decides who cleared the person (SCR-12, SCR-14).
@@ -219,6 +306,25 @@ async fn create(svc: &Service, me: UserId, a: CreateArgs, json: bool, today: Dat
         println!("\nNo programme yet. Your clinician records your clearance once you are linked; without one in retrowalk, once a doctor or physical therapist has cleared you, run `retrowalk profile clearance` (recorded as self-attested).");
     }
     Ok(())
+}
+
+/// The heart answers that are "yes", in words, or "no to every question".
+fn heart_summary(h: &HeartAnswers) -> String {
+    let yes: Vec<&str> = [
+        (h.heart_condition, "a heart condition"),
+        (h.chest_pain, "chest pain"),
+        (h.fainting, "fainting or dizzy falls in the last year"),
+        (h.high_blood_pressure, "high blood pressure"),
+        (h.rate_limiting_medicine, "a medicine that slows the heart"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect();
+    if yes.is_empty() {
+        "no to every question".into()
+    } else {
+        yes.join(", ")
+    }
 }
 
 pub async fn run(
@@ -252,6 +358,16 @@ pub async fn run(
                 p.knee.describe(),
                 p.knee_pain
             );
+            if let Some(m) = p.knee_surgery_months {
+                println!("Knee operation: {m} months ago");
+            }
+            match p.heart {
+                Some(h) => println!("Heart and circulation: {}", heart_summary(&h)),
+                None => println!("Heart and circulation: not answered yet (run `retrowalk profile create` again)"),
+            }
+            if let Some(level) = p.activity {
+                println!("Activity now: {}", level.describe());
+            }
             if p.clearance_self_attested() {
                 println!("Clearance: self-attested (no clinician has confirmed it in retrowalk)");
             } else if let Some(ClearedBy::Clinician { tier }) = p.clearance_by {

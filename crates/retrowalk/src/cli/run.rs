@@ -9,7 +9,7 @@ use retrowalk_controller::{
     SessionController, SessionHandle, StopReason, StoreSink, StrapLost, Telemetry,
 };
 use retrowalk_core::session::{SegmentKind, SessionPlan};
-use retrowalk_core::{heart_rate_cap, Speed, Units};
+use retrowalk_core::{heart_rate_guide, Speed, Units};
 use retrowalk_ftms::{
     BoxFuture, Capabilities, ControlRequest, ControlResponse, Notification, SimConfig,
     SimHeartRate, SimTreadmill, TransportError, Treadmill,
@@ -88,8 +88,23 @@ pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date)
         .programme(me)
         .await?
         .context("there is no programme to run yet")?;
-    let cap = heart_rate_cap(profile.age, rec.state.tier).bpm;
-    let hr_cap = a.hr_cap.map_or(cap, |c| c.min(cap));
+    let guide = heart_rate_guide(&profile, rec.state.tier);
+    let hr_cap = a.hr_cap.map_or(guide.cap.bpm, |c| c.min(guide.cap.bpm));
+    // Someone whose medicine slows the heart is never shown the age-based ceiling as their
+    // limit (SCR-16): the guide says effort comes first and the ceiling is a backstop.
+    let hr_text = if hr_cap < guide.cap.bpm {
+        let effort = if guide.by_effort {
+            format!(
+                " Your medicine slows your heart, so go by effort first: {}",
+                retrowalk_core::screening::EFFORT_GUIDE
+            )
+        } else {
+            String::new()
+        };
+        format!("Heart-rate cap {hr_cap} bpm, as you set it.{effort}")
+    } else {
+        guide.describe()
+    };
 
     let machine: Arc<dyn Treadmill> = if sim {
         let sim = Arc::new(SimTreadmill::new(sim_config(a.speedup)));
@@ -158,7 +173,7 @@ pub async fn run(svc: &Service, me: UserId, a: RunArgs, json: bool, today: Date)
     say(
         json,
         &format!(
-            "{} on {}: {} segments, heart-rate cap {hr_cap} bpm. Type s or q and Enter (or press Ctrl-C) to stop the belt; p to pause, r to resume.",
+            "{} on {}: {} segments. {hr_text} Type s or q and Enter (or press Ctrl-C) to stop the belt; p to pause, r to resume.",
             date,
             machine.name(),
             plan.segments.len()

@@ -21,8 +21,10 @@ pub fn print_screening(s: &Screening) {
     if s.reasons.is_empty() {
         println!("Nothing in your answers calls for extra care.");
     }
+    // Plain sentences: the rule behind each is in `--json` output and on the clinician's
+    // page, not in what the person reads.
     for r in &s.reasons {
-        println!("  • {} [{}]", r.text, r.rule);
+        println!("  • {}", r.text);
     }
     let q = s.requirements;
     if q.clinician_clearance || q.spotter || q.continuous_rails {

@@ -54,6 +54,7 @@ pub fn check_profile(p: &Profile) -> ApiResult<()> {
         let field = match e.what {
             "name" => "name",
             "3-m backward walk test time" => "backward_walk_test_s",
+            "months since knee surgery" => "knee_surgery_months",
             other => other,
         };
         ApiError::invalid(field, format!("{field}: {e}"))
