@@ -386,3 +386,83 @@ fn one_decision_a_day_in_the_terminal() {
             "2026-11-23: 2 sessions each made a progression decision",
         ));
 }
+
+/// Issue 12: the heart questions, the activity level and the time since knee surgery
+/// through the CLI; the person reads plain reasons, the JSON keeps the rules.
+#[test]
+fn new_screening_questions_in_the_terminal() {
+    let e = Env::new();
+    let base = [
+        "profile",
+        "create",
+        "--name",
+        "Cal",
+        "--age",
+        "31",
+        "--mass-kg",
+        "80",
+        "--units",
+        "mph",
+        "--goal",
+        "fitness",
+        "--knee",
+        "acl-reconstruction",
+        "--knee-pain",
+        "1",
+        "--days",
+        "tue,thu,sat",
+        "--start",
+        START,
+    ];
+    // Four months after ACL reconstruction, on a beta-blocker.
+    let out = e
+        .cmd()
+        .args(base)
+        .args(["--surgery-months", "4", "--heart-rate-medicine"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CLEARANCE REQUIRED"))
+        .stdout(predicate::str::contains("4 months ago"))
+        .stdout(predicate::str::contains("go by effort, not heart rate"));
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!text.contains("SCR-") && !text.contains("[Scr"), "{text}");
+    let s = e.json(&["screening"]);
+    let rules: Vec<&str> = s["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["Scr05KneeSurgery", "Scr16RateLimitingMedicine"]);
+
+    // Ten years after it, no medicine, but inactive: a gentle start, no clearance.
+    e.cmd()
+        .args(base)
+        .args(["--surgery-months", "120", "--activity", "inactive"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CAUTION"))
+        .stdout(predicate::str::contains("10 years ago"))
+        .stdout(predicate::str::contains("little or no planned exercise"))
+        .stdout(predicate::str::contains("SCR-").not());
+    let s = e.json(&["screening"]);
+    assert_eq!(s["tier"], "caution");
+    let p = e.json(&["profile", "show"]);
+    assert_eq!(p["knee_surgery_months"], 120);
+    assert_eq!(p["activity"], "inactive");
+    assert_eq!(p["heart"]["rate_limiting_medicine"], false);
+    e.cmd()
+        .args(["profile", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Heart and circulation: no to every question"))
+        .stdout(predicate::str::contains("Knee operation: 120 months ago"));
+
+    // A bad answer names the flag.
+    e.cmd()
+        .args(base)
+        .args(["--activity", "sometimes"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("inactive, some or regular"));
+}

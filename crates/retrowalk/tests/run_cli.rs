@@ -184,6 +184,49 @@ fn typing_s_stops_the_belt() {
         out.contains("stored: treadmill user_stop: terminal (s)"),
         "{out}"
     );
+    // Ada takes no medicine that slows the heart: the age-based cap is her limit (SAF-04).
+    assert!(out.contains("Heart-rate cap 133 bpm"), "{out}"); // caution: 167.4 × 0.8
+}
+
+/// Issue 12 (SCR-16): someone on a beta-blocker is told to go by effort before the belt
+/// starts, and the age-based ceiling is named a backstop, never their cap.
+#[test]
+fn on_a_beta_blocker_the_run_goes_by_effort() {
+    let e = Env::new();
+    let mut args = common::profile_args(DAY);
+    args.push("--heart-rate-medicine");
+    let out = e.cmd().args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // No clinician in retrowalk: a self-attested clearance starts supervised (SCR-14).
+    let out = e.cmd().args(["profile", "clearance"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut child = e
+        .std_cmd()
+        .args(["run", "--treadmill", "sim", "--speedup", "60", "--date", DAY])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while !seen.contains("to stop the belt") {
+        line.clear();
+        let n = reader.read_line(&mut line).unwrap();
+        assert!(n > 0, "the run ended before its header: {seen}");
+        seen.push_str(&line);
+    }
+    let stdin = child.stdin.as_mut().unwrap();
+    stdin.write_all(b"s\n").unwrap();
+    stdin.flush().unwrap();
+    std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
+    assert!(child.wait().unwrap().success(), "{seen}");
+    assert!(seen.contains("Go by effort, not heart rate"), "{seen}");
+    assert!(seen.contains("3 to 4 out of 10"), "{seen}");
+    // 58 on the supervised tier: (208 − 40.6) × 0.75 = 125.55.
+    assert!(seen.contains("stops above 125 bpm, as a backstop only"), "{seen}");
+    assert!(!seen.contains("Heart-rate cap"), "{seen}");
 }
 
 #[test]
