@@ -455,7 +455,9 @@ fn new_screening_questions_in_the_terminal() {
         .args(["profile", "show"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Heart and circulation: no to every question"))
+        .stdout(predicate::str::contains(
+            "Heart and circulation: no to every question",
+        ))
         .stdout(predicate::str::contains("Knee operation: 120 months ago"));
 
     // A bad answer names the flag.

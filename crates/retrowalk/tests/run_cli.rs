@@ -196,13 +196,29 @@ fn on_a_beta_blocker_the_run_goes_by_effort() {
     let mut args = common::profile_args(DAY);
     args.push("--heart-rate-medicine");
     let out = e.cmd().args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // No clinician in retrowalk: a self-attested clearance starts supervised (SCR-14).
     let out = e.cmd().args(["profile", "clearance"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut child = e
         .std_cmd()
-        .args(["run", "--treadmill", "sim", "--speedup", "60", "--date", DAY])
+        .args([
+            "run",
+            "--treadmill",
+            "sim",
+            "--speedup",
+            "60",
+            "--date",
+            DAY,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -225,7 +241,10 @@ fn on_a_beta_blocker_the_run_goes_by_effort() {
     assert!(seen.contains("Go by effort, not heart rate"), "{seen}");
     assert!(seen.contains("3 to 4 out of 10"), "{seen}");
     // 58 on the supervised tier: (208 − 40.6) × 0.75 = 125.55.
-    assert!(seen.contains("stops above 125 bpm, as a backstop only"), "{seen}");
+    assert!(
+        seen.contains("stops above 125 bpm, as a backstop only"),
+        "{seen}"
+    );
     assert!(!seen.contains("Heart-rate cap"), "{seen}");
 }
 
