@@ -142,6 +142,7 @@ try {
   await signUp(ben, base, { name: 'Ben Carter', email: 'ben.carter@example.com' });
   await ben.fill('#age', '67');
   await ben.fill('#mass', '88');
+  await ben.click('label[for="activity-some"]');
   await ben.click('#next');
   await ben.selectOption('#knee', 'osteoarthritis');
   await ben.click('label[for="knee_pain-4"]');

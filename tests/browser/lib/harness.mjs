@@ -111,13 +111,15 @@ export async function signUp(page, base, { name, role = 'walker', email = unique
 }
 
 /** Answers the screening questionnaire; returns the tier text shown. */
-export async function onboard(page, { age = 52, massKg = 74, units = 'mph', walkTest = null, flags = [], days = daysFromToday() } = {}) {
+export async function onboard(page, { age = 52, massKg = 74, units = 'mph', activity = 'some', walkTest = null, flags = [], days = daysFromToday() } = {}) {
   await page.fill('#age', String(age));
   await page.fill('#mass', String(massKg));
   await page.click(`label[for="units-${units}"]`);
+  await page.click(`label[for="activity-${activity}"]`);
   await page.click('#next');
   await page.waitForSelector('[data-step="2"]:not([hidden])');
   if (walkTest !== null) await page.fill('#walk_test', String(walkTest));
+  // Risk flags and heart answers are checkboxes by id (e.g. flag_dizzy, heart_medicine).
   for (const f of flags) await page.click(`label[for="${f}"]`);
   await page.click('#next');
   await page.waitForSelector('[data-step="3"]:not([hidden])');

@@ -95,6 +95,10 @@ export async function render(view, ctx) {
       h('a', { class: 'btn', href: '/settings', 'data-link': true }, 'Enter a clinician’s invite code')));
   }
 
+  // What the screening found, as the person reads it (issue 12).
+  const screening = await get('/api/screening').catch(() => null);
+  if (screening && (screening.reasons || []).length) blocks.push(screeningCard(screening, status === 'needs_clearance'));
+
   const grid = [];
   grid.push(adherence(today.adherence));
   grid.push(h('section', { class: 'card', id: 'last-adaptation' },
@@ -130,6 +134,16 @@ function leftSessionCard(r) {
       h('a', { class: 'btn btn-primary', href: logHref(r), 'data-link': true, id: 'log-left-session' }, r.finished ? 'Log how it went' : 'Log the session you stopped'),
       h('button', { class: 'btn btn-ghost', type: 'button', id: 'forget-left-session', onclick: () => { forgetRun(); card.remove(); } }, 'Discard')));
   return card;
+}
+
+/** The screening's reasons in plain sentences (no rule ids: those are for the clinician). */
+function screeningCard(s, open) {
+  return h('section', { class: 'card', id: 'screening-reasons' },
+    h('details', { open },
+      h('summary', { class: 'card-title' }, 'Why you start this way'),
+      h('ul', { class: 'reasons' }, s.reasons.map((r) => h('li', {},
+        h('span', { class: `mini-badge tier-${r.tier}` }, tierLabel(r.tier)), h('span', {}, r.text)))),
+      h('a', { class: 'btn btn-ghost', href: '/onboarding', 'data-link': true }, 'Update your answers')));
 }
 
 /** Changes with who made them and when, and the note they gave (a pause reason…). */

@@ -2,7 +2,7 @@
 // why, and what it requires.
 import { get, put } from '../api.js';
 import { h, field, scale, scaleValue, segmented, radioValue, check, icon, clear } from '../dom.js';
-import { massToKg, tierLabel, ruleId } from '../units.js';
+import { massToKg, tierLabel } from '../units.js';
 
 const GOALS = [
   ['knee_rehab', 'Knee rehabilitation', 'Osteoarthritis, kneecap pain or after an injury'],
@@ -14,6 +14,20 @@ const GOALS = [
 const KNEES = [
   ['none', 'No knee condition'], ['osteoarthritis', 'Knee osteoarthritis'], ['patellofemoral_pain', 'Pain around the kneecap (patellofemoral)'],
   ['acl_reconstruction', 'ACL reconstruction'], ['other_surgery', 'Other knee surgery'],
+];
+const SURGERY = new Set(['acl_reconstruction', 'other_surgery']);
+const ACTIVITY = [
+  ['inactive', 'Hardly at all', 'Little or no planned exercise at the moment'],
+  ['some', 'Some exercise', 'Less than 30 minutes on 3 days a week'],
+  ['regular', 'Regularly', 'At least 30 minutes of brisk exercise on 3 or more days a week, for the last 3 months'],
+];
+// In the spirit of the PAR-Q+ (SCR-15, SCR-16); any tick asks for a clinician's clearance.
+const HEART = [
+  ['heart_condition', 'heart_condition', 'A doctor has said I have a heart condition'],
+  ['chest_pain', 'chest_pain', 'I get chest pain at rest, in daily life or when active'],
+  ['fainting', 'fainting', 'I have fainted, blacked out or lost my balance from dizziness in the last 12 months'],
+  ['high_blood_pressure', 'high_blood_pressure', 'A doctor has said I have high blood pressure'],
+  ['heart_medicine', 'rate_limiting_medicine', 'I take a medicine that slows my heart, such as a beta-blocker (bisoprolol, metoprolol, atenolol), verapamil or diltiazem'],
 ];
 const DAYS = [['Monday', 'Mon'], ['Tuesday', 'Tue'], ['Wednesday', 'Wed'], ['Thursday', 'Thu'], ['Friday', 'Fri'], ['Saturday', 'Sat'], ['Sunday', 'Sun']];
 
@@ -29,6 +43,10 @@ export async function render(view, ctx) {
   try { existing = await get('/api/profile'); } catch { existing = null; }
   const p = existing || {};
   const flags = p.flags || {};
+  const heart = p.heart || {};
+  // Months since the operation, shown in years when it is a whole number of years over two.
+  const surgeryMonths = p.knee_surgery_months;
+  const inYears = surgeryMonths != null && surgeryMonths >= 24 && surgeryMonths % 12 === 0;
   const days = new Set((p.schedule && p.schedule.days) || ['Monday', 'Wednesday', 'Friday']);
 
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -50,6 +68,12 @@ export async function render(view, ctx) {
         h('option', { value: 'female', selected: p.sex === 'female' }, 'Female'),
         h('option', { value: 'male', selected: p.sex === 'male' }, 'Male'))),
       segmented('units', 'Treadmill speed in', [['mph', 'mph'], ['kmh', 'km/h']], p.units || 'mph'),
+      h('fieldset', { class: 'choice-cards', id: 'activity-field' },
+        h('legend', {}, 'How active are you now?'),
+        ACTIVITY.map(([v, t, d]) => [
+          h('input', { type: 'radio', name: 'activity', id: `activity-${v}`, value: v, class: 'sr', checked: p.activity === v }),
+          h('label', { for: `activity-${v}`, class: 'choice' }, h('strong', {}, t), h('span', {}, d)),
+        ])),
     ),
     h('fieldset', { class: 'step', 'data-step': '2', hidden: true },
       h('legend', { class: 'step-title' }, 'Your goal and your knees'),
@@ -60,6 +84,14 @@ export async function render(view, ctx) {
           h('label', { for: `goal-${v}`, class: 'choice' }, h('strong', {}, t), h('span', {}, d)),
         ])),
       field('Knee condition', h('select', { id: 'knee' }, KNEES.map(([v, t]) => h('option', { value: v, selected: (p.knee || 'none') === v }, t)))),
+      h('div', { class: 'field', id: 'surgery-field', hidden: !SURGERY.has(p.knee) },
+        h('label', { class: 'field-label', for: 'surgery_ago' }, 'When was the operation?'),
+        h('div', { class: 'with-unit' },
+          h('input', { id: 'surgery_ago', type: 'number', inputmode: 'numeric', min: 0, max: 1320, step: 1, value: surgeryMonths == null ? '' : String(inYears ? surgeryMonths / 12 : surgeryMonths) }),
+          h('select', { id: 'surgery_unit', 'aria-label': 'Months or years ago' },
+            h('option', { value: 'months', selected: !inYears }, 'months ago'),
+            h('option', { value: 'years', selected: inYears }, 'years ago'))),
+        h('span', { class: 'field-hint' }, 'For example 4 months or 10 years. Leave it empty if you are not sure: then a clinician clears you first.')),
       scale('knee_pain', 'Knee pain today', p.knee_pain ?? 0),
       h('fieldset', { class: 'checks' },
         h('legend', {}, 'Do any of these apply to you?'),
@@ -68,6 +100,10 @@ export async function render(view, ctx) {
         check('flag_neuro', 'A neurological condition (e.g. Parkinson’s, MS, stroke)', Boolean(flags.neurological)),
         check('flag_vision', 'Impaired vision', Boolean(flags.vision_impairment)),
       ),
+      h('fieldset', { class: 'checks', id: 'heart-field' },
+        h('legend', {}, 'Your heart and circulation: tick any that apply'),
+        HEART.map(([id, key, text]) => check(id, text, Boolean(heart[key]))),
+        h('p', { class: 'field-hint' }, 'Any of these means a doctor or physical therapist should clear you first.')),
       field('3-metre backward walk test (optional)', h('input', { id: 'walk_test', type: 'number', inputmode: 'decimal', min: 1, max: 60, step: '0.1', value: p.backward_walk_test_s ?? '' }),
         'Seconds to walk 3 m backward on the floor, if a clinician measured it.'),
       check('clearance', 'A physical therapist or doctor has cleared me for backward treadmill walking (kept as self-attested; if a clinician follows you in retrowalk, they record it instead)', Boolean(p.clearance)),
@@ -95,6 +131,9 @@ export async function render(view, ctx) {
     window.scrollTo(0, 0);
   }
   back.addEventListener('click', () => show(step - 1));
+  // The time since surgery is only asked after an operation.
+  const knee = form.querySelector('#knee');
+  knee.addEventListener('change', () => { form.querySelector('#surgery-field').hidden = !SURGERY.has(knee.value); });
 
   function fail(msg, id) {
     err.textContent = msg;
@@ -109,6 +148,8 @@ export async function render(view, ctx) {
     const mass = massToKg($('mass').value, $('mass_unit').value);
     const chosen = DAYS.map(([v]) => v).filter((v) => $(`day-${v}`).checked);
     const walk = $('walk_test').value.trim();
+    const ago = $('surgery_ago').value.trim();
+    const surgery = SURGERY.has($('knee').value);
     return {
       name: $('name').value.trim(),
       age,
@@ -124,6 +165,9 @@ export async function render(view, ctx) {
         neurological: $('flag_neuro').checked,
         vision_impairment: $('flag_vision').checked,
       },
+      heart: Object.fromEntries(HEART.map(([id, key]) => [key, $(id).checked])),
+      activity: radioValue(form, 'activity'),
+      knee_surgery_months: surgery && ago !== '' ? Number(ago) * ($('surgery_unit').value === 'years' ? 12 : 1) : null,
       backward_walk_test_s: walk === '' ? null : Number(walk),
       clearance: $('clearance').checked,
       schedule: { days: chosen },
@@ -135,6 +179,10 @@ export async function render(view, ctx) {
       if (!prof.name) return fail('Please enter your name.', 'name');
       if (!Number.isInteger(prof.age) || prof.age < 10 || prof.age > 110) return fail('Please enter your age in whole years (10–110).', 'age');
       if (!Number.isFinite(prof.body_mass) || prof.body_mass < 25 || prof.body_mass > 350) return fail('Please enter your body mass (25–350 kg or 55–770 lb).', 'mass');
+      if (!prof.activity) return fail('Please say how active you are now.', 'activity-inactive');
+    }
+    if (i === 1 && prof.knee_surgery_months !== null && !(Number.isInteger(prof.knee_surgery_months) && prof.knee_surgery_months >= 0 && prof.knee_surgery_months <= prof.age * 12)) {
+      return fail('How long ago was the operation? Whole months or years, no more than your age.', 'surgery_ago');
     }
     if (i === 1 && prof.backward_walk_test_s !== null && !(prof.backward_walk_test_s >= 1 && prof.backward_walk_test_s <= 60)) {
       return fail('The walk test time must be between 1 and 60 seconds, or left empty.', 'walk_test');
@@ -189,8 +237,9 @@ function renderResult(result, ctx) {
         h('span', { class: `tier-badge tier-${tier}`, id: 'tier' }, tierLabel(tier)),
         h('p', { class: 'tier-explain' }, TIER_TEXT[tier] || '')),
       (s.reasons || []).length
-        ? h('div', {}, h('h3', {}, 'Why'), h('ul', { class: 'reasons' }, s.reasons.map((r) => h('li', {},
-          h('span', { class: `mini-badge tier-${r.tier}` }, tierLabel(r.tier)), h('span', {}, r.text), h('span', { class: 'rule' }, ruleId(r.rule))))))
+        // Plain sentences for the person; the rules behind them are on the clinician's page.
+        ? h('div', {}, h('h3', {}, 'Why'), h('ul', { class: 'reasons', id: 'reasons' }, s.reasons.map((r) => h('li', {},
+          h('span', { class: `mini-badge tier-${r.tier}` }, tierLabel(r.tier)), h('span', {}, r.text)))))
         : h('p', { class: 'muted' }, 'Nothing in your answers calls for extra care.'),
       h('h3', {}, 'What it requires'),
       reqs.length

@@ -2,7 +2,7 @@
 // pause/resume, charts, history and the audit trail.
 import { get, put, post, ApiError } from '../api.js';
 import { h, icon, field } from '../dom.js';
-import { tierLabel, fmtDate, fmtMinutes, fmtSpeed, speedIn, speedToKmh, unitLabel, round1 } from '../units.js';
+import { tierLabel, fmtDate, fmtMinutes, fmtSpeed, speedIn, speedToKmh, unitLabel, round1, ruleId } from '../units.js';
 import { flagChips } from './clinician.js';
 import { sessionFacts, statusOf, auditList, OUTCOME } from './home.js';
 import { progressCharts } from './charts-view.js';
@@ -134,6 +134,7 @@ export async function render(view, ctx) {
         h('div', { class: 'in-force' },
           h('p', { class: 'field-label' }, 'Limits in force'),
           h('p', { id: 'caps-in-force' }, inForce.length ? inForce.join(' · ') : 'None beyond the tier’s own.')))),
+    screeningCard(profile, p.screening),
     h('section', { class: 'card', id: 'caps-card' }, h('h2', { class: 'card-title' }, 'Limits'), capsForm),
     h('section', { class: 'card stack', id: 'programme-card' }, h('h2', { class: 'card-title' }, 'Programme'),
       h('div', { class: 'sub-section' }, tierForm),
@@ -147,6 +148,56 @@ export async function render(view, ctx) {
         ? auditList(p.audit)
         : h('p', { class: 'muted' }, 'No changes by anyone other than the patient yet.')),
   );
+}
+
+const KNEE = {
+  none: 'No knee condition', osteoarthritis: 'Knee osteoarthritis', patellofemoral_pain: 'Patellofemoral pain',
+  acl_reconstruction: 'ACL reconstruction', other_surgery: 'Other knee surgery',
+};
+const ACTIVITY = {
+  inactive: 'Inactive: little or no planned exercise',
+  some: 'Some exercise, under 30 min on 3 days a week',
+  regular: 'Regular: 30 min or more on 3+ days a week, for 3 months',
+};
+const HEART = [
+  ['heart_condition', 'Heart condition'], ['chest_pain', 'Chest pain (rest, daily life or activity)'],
+  ['fainting', 'Fainting, blackout or dizzy loss of balance in the last 12 months'],
+  ['high_blood_pressure', 'High blood pressure'], ['rate_limiting_medicine', 'Medicine that slows the heart (e.g. beta-blocker): effort guides intensity, not heart rate'],
+];
+const FLAGS = [
+  ['poor_balance_or_falls', 'Poor balance or a fall in the last year'], ['vestibular_or_dizziness', 'Dizziness or an inner-ear problem'],
+  ['neurological', 'Neurological condition'], ['vision_impairment', 'Impaired vision'],
+];
+
+function monthsAgo(m) {
+  if (m == null) return 'date not given';
+  return m >= 24 ? `${Math.floor(m / 12)} years${m % 12 ? ` ${m % 12} months` : ''} ago` : `${m} month${m === 1 ? '' : 's'} ago`;
+}
+
+// The patient's screening answers and the reasons they gave, with the rule behind each
+// (docs/evidence.md) for the clinician (issue 12).
+function screeningCard(profile, screening) {
+  if (!profile || !profile.name) return null;
+  const yes = (answers, list) => list.filter(([k]) => answers && answers[k]).map(([, t]) => t);
+  const heart = profile.heart ? (yes(profile.heart, HEART).join('; ') || 'No to every question') : 'Not answered yet (profile from before these questions)';
+  const knee = [KNEE[profile.knee] || KNEE.none,
+    ['acl_reconstruction', 'other_surgery'].includes(profile.knee) ? ` (operation ${monthsAgo(profile.knee_surgery_months)})` : '',
+    `; pain today ${profile.knee_pain ?? 0}/10`].join('');
+  const rows = [
+    ['Knee', knee],
+    ['Heart and circulation', heart],
+    ['Activity now', ACTIVITY[profile.activity] || 'Not asked'],
+    ['Balance and senses', yes(profile.flags, FLAGS).join('; ') || 'None reported'],
+    ['3-m backward walk test', profile.backward_walk_test_s != null ? `${profile.backward_walk_test_s} s` : 'Not measured'],
+  ];
+  const reasons = (screening && screening.reasons) || [];
+  return h('section', { class: 'card', id: 'patient-screening' }, h('h2', { class: 'card-title' }, 'Screening'),
+    h('dl', { class: 'answers', id: 'screening-answers' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    h('h3', {}, 'Reasons'),
+    reasons.length
+      ? h('ul', { class: 'reasons', id: 'screening-reasons' }, reasons.map((r) => h('li', {},
+        h('span', { class: `mini-badge tier-${r.tier}` }, tierLabel(r.tier)), h('span', {}, r.text), h('span', { class: 'rule' }, ruleId(r.rule)))))
+      : h('p', { class: 'muted' }, 'Nothing in the answers calls for extra care.'));
 }
 
 // The patient's sessions as files for a spreadsheet or another app (not their backup:
