@@ -88,7 +88,7 @@ export async function render(view, ctx) {
         h('label', { class: 'field-label', for: 'surgery_ago' }, 'When was the operation?'),
         h('div', { class: 'with-unit' },
           h('input', { id: 'surgery_ago', type: 'number', inputmode: 'numeric', min: 0, max: 1320, step: 1, value: surgeryMonths == null ? '' : String(inYears ? surgeryMonths / 12 : surgeryMonths) }),
-          h('select', { id: 'surgery_unit', 'aria-label': 'Months or years ago' },
+          h('select', { id: 'surgery_unit', class: 'wide', 'aria-label': 'Months or years ago' },
             h('option', { value: 'months', selected: !inYears }, 'months ago'),
             h('option', { value: 'years', selected: inYears }, 'years ago'))),
         h('span', { class: 'field-hint' }, 'For example 4 months or 10 years. Leave it empty if you are not sure: then a clinician clears you first.')),
