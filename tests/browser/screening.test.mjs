@@ -93,6 +93,17 @@ test('onboarding asks the new questions, the walker reads plain reasons, the cli
   assert.match(why, /SCR-16/);
   assert.match(why, /go by effort/);
 
+  // Cleared by the clinician, Cal's session page says to go by effort before the belt
+  // starts, with the age-based ceiling only a backstop.
+  await doc.selectOption('#clearance-tier', 'caution');
+  await doc.click('#record-clearance');
+  await doc.waitForFunction(() => document.querySelector('#audit')?.textContent.match(/clearance/i));
+  await cal.goto(`${base}/run`);
+  await cal.waitForSelector('#checklist');
+  const guide = await cal.textContent('#effort-guide');
+  assert.match(guide, /Go by effort, not heart rate/);
+  assert.match(guide, /backstop only, not a target/);
+
   // Answered again (the form keeps the answers): ten years on, no medicine, inactive.
   await cal.goto(`${base}/onboarding`);
   await cal.waitForSelector('#age');
@@ -114,6 +125,10 @@ test('onboarding asks the new questions, the walker reads plain reasons, the cli
   assert.match(again, /10 years ago/);
   assert.match(again, /little or no planned exercise/);
   assert.doesNotMatch(again, RULE_CODE);
+  // Without the medicine there is no effort note before the session.
+  await cal.goto(`${base}/run`);
+  await cal.waitForSelector('#checklist');
+  assert.equal(await cal.locator('#effort-guide').count(), 0);
   assert.deepEqual(cal.errors, []);
   assert.deepEqual(doc.errors, []);
 });

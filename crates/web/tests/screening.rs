@@ -344,10 +344,51 @@ async fn an_old_profile_and_an_old_backup_still_load(store: Store) {
     assert_eq!(p["knee"], json!("osteoarthritis"));
 }
 
+/// The session plan says what guides intensity: effort for a person whose medicine slows
+/// the heart, with the age-based ceiling named a backstop; the cap for everyone else.
+async fn the_session_plan_says_what_guides_intensity(store: Store) {
+    let t = TestApp::new(store);
+    let (mut ada, _) = walker_with_programme(&t, "ada@example.org").await;
+    let plan = ada
+        .get(&format!("/api/plan/{START}"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(plan["heart_rate"]["by_effort"], json!(false), "{plan}");
+    // 58 on the caution tier: (208 − 40.6) × 0.8 = 133.9.
+    assert_eq!(plan["heart_rate"]["bpm"], json!(133));
+    assert!(plan["heart_rate"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Heart-rate cap 133 bpm"));
+
+    // On a beta-blocker, unlinked, self-attested clearance: supervised, by effort.
+    let out = answer(
+        &mut ada,
+        with(json!({"heart": {"rate_limiting_medicine": true}, "clearance": true})),
+    )
+    .await;
+    assert_eq!(out["screening"]["tier"], json!("supervised"), "{out}");
+    let plan = ada
+        .get(&format!("/api/plan/{START}"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(plan["heart_rate"]["by_effort"], json!(true), "{plan}");
+    let text = plan["heart_rate"]["text"].as_str().unwrap();
+    assert!(text.starts_with("Go by effort, not heart rate"), "{text}");
+    assert!(
+        text.contains("stops above 125 bpm, as a backstop only"),
+        "{text}"
+    );
+    assert!(!text.contains("Heart-rate cap"), "{text}");
+}
+
 both_backends!(
     unchanged_answers_keep_a_clinicians_stricter_tier_and_caps,
     a_clinicians_gentler_tier_stands_until_answers_call_for_stricter,
     new_screening_answers_are_screened_and_kept,
     the_clinician_sees_the_answers_and_reasons,
     an_old_profile_and_an_old_backup_still_load,
+    the_session_plan_says_what_guides_intensity,
 );

@@ -58,6 +58,8 @@ export async function render(view, ctx) {
       h('div', {}, h('span', { class: 'k' }, 'Speed'), h('strong', { id: 'plan-speed' }, fmtSpeed(plan.load?.speed, units))),
       h('div', {}, h('span', { class: 'k' }, 'Incline'), h('strong', {}, fmtIncline(plan.load?.incline))),
       h('div', {}, h('span', { class: 'k' }, 'Total'), h('strong', {}, `${Math.round(totalSeconds(plan.segments) / 60)} min`))),
+    // A medicine that slows the heart: effort, not heart rate, guides this session (SCR-16).
+    got.heart_rate?.by_effort ? h('section', { class: 'card callout', id: 'effort-guide' }, h('p', {}, got.heart_rate.text)) : null,
     h('section', { class: 'card' }, h('div', { class: 'checklist' }, items)),
     h('section', { class: 'card' }, tmForm, bt.panel,
       h('p', { class: 'muted small' }, 'Without a treadmill link you set speed and incline on the console yourself; retrowalk times the segments and tells you the targets.')),

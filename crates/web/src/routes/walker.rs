@@ -116,7 +116,16 @@ pub async fn plan_on(
 ) -> ApiResult<Json<Value>> {
     let d = parse_date("date", &date)?;
     let (planned, plan) = state.svc.plan_for(me.user_id, d).await?;
-    Ok(Json(json!({ "planned": planned, "plan": plan })))
+    // What guides intensity in this session: a person whose medicine slows the heart is told
+    // to go by effort before the belt starts (SCR-16), never shown an age-based limit as theirs.
+    let (profile, rec) = state.svc.store.profile_and_programme(me.user_id).await?;
+    let heart_rate = profile.zip(rec).map(|(p, rec)| {
+        let g = retrowalk_core::heart_rate_guide(&p, rec.state.tier);
+        json!({ "by_effort": g.by_effort, "bpm": g.cap.bpm, "text": g.describe() })
+    });
+    Ok(Json(
+        json!({ "planned": planned, "plan": plan, "heart_rate": heart_rate }),
+    ))
 }
 
 /// `stopped_early` may be a reason ("dizziness"), true (then `stop_reason` gives it,
