@@ -78,6 +78,9 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.ok(said.some((t) => /warm up walking forward/i.test(t)), said.join(' | '));
   assert.ok(said.some((t) => /backward bout 1 of \d+.*toe to heel/i.test(t)), said.join(' | '));
   assert.ok(said.some((t) => /stand tall/i.test(t)), said.join(' | '));
+  // Units are said as words, never read out as letters (issue 13).
+  assert.ok(said.some((t) => /\d miles per hour/.test(t)), said.join(' | '));
+  for (const t of said) assert.doesNotMatch(t, /\bmph\b|\d min\b/, t);
   await page.clock.runFor(25_000);
   said = await spoken();
   assert.ok(said.some((t) => /glance, don't twist/i.test(t)), said.join(' | '));

@@ -14,13 +14,46 @@ export function setMuted(m) {
   if (m) cancel();
 }
 
+/** The voice's language: the browser's own where it is an English we speak (the cues are
+ * written in English), so an American phone gets an American voice; otherwise British. */
+export function voiceLang(browserLang) {
+  const l = String(browserLang || '');
+  return /^en(-[A-Za-z]{2,})?$/i.test(l) ? l : 'en-GB';
+}
+
+// Unit words by spelling: American English writes "kilometers".
+const WORDS = {
+  gb: { km: ['kilometre', 'kilometres'], kmh: 'kilometres per hour' },
+  us: { km: ['kilometer', 'kilometers'], kmh: 'kilometers per hour' },
+};
+
+const plural = (n, one, many) => (Number(n) === 1 ? one : many);
+
+/** A cue as it is said: units as words ("2.0 mph" → "2.0 miles per hour", "3 min 30 s" →
+ * "3 minutes 30 seconds"), since speech engines read "km/h" letter by letter or as
+ * "kilometres slash h", and "min" as the word "min". The text shown stays short. */
+export function spokenText(text, lang = 'en-GB') {
+  const w = /^en-US$/i.test(lang) ? WORDS.us : WORDS.gb;
+  const num = '(\\d+(?:[.,]\\d+)?)';
+  return String(text || '')
+    .replace(new RegExp(`${num}\\s*km/h`, 'g'), (_, n) => `${n} ${w.kmh}`)
+    .replace(new RegExp(`${num}\\s*mph\\b`, 'g'), (_, n) => `${n} miles per hour`)
+    .replace(new RegExp(`${num}\\s*km\\b`, 'g'), (_, n) => `${n} ${plural(n, ...w.km)}`)
+    .replace(new RegExp(`${num}\\s*mi\\b`, 'g'), (_, n) => `${n} ${plural(n, 'mile', 'miles')}`)
+    .replace(new RegExp(`${num}\\s*kcal\\b`, 'g'), (_, n) => `${n} ${plural(n, 'kilocalorie', 'kilocalories')}`)
+    .replace(new RegExp(`${num}\\s*%`, 'g'), (_, n) => `${n} percent`)
+    .replace(/(\d+)\s*min\b/g, (_, n) => `${n} ${plural(n, 'minute', 'minutes')}`)
+    .replace(/(\d+)\s*s\b/g, (_, n) => `${n} ${plural(n, 'second', 'seconds')}`);
+}
+
 export function say(text, { interrupt = false } = {}) {
   if (!supported() || isMuted() || !text) return;
   try {
     if (interrupt) window.speechSynthesis.cancel();
-    const u = new SpeechSynthesisUtterance(text);
+    const lang = voiceLang(navigator.language);
+    const u = new SpeechSynthesisUtterance(spokenText(text, lang));
     u.rate = 0.95;
-    u.lang = 'en-GB';
+    u.lang = lang;
     window.speechSynthesis.speak(u);
   } catch { /* speech is a help, never a requirement */ }
 }
