@@ -4,7 +4,7 @@
 // session can still be started without a treadmill link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp, onboard } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, PHONE } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -65,7 +65,8 @@ test('without Bluetooth in the build, the runner says how to get it and still ru
 });
 
 test('found devices are listed to pick, and the pick is what the run asks the server for', async () => {
-  const page = await newPage(browser);
+  // No service worker: its fetches would pass the stubbed scan below by.
+  const page = await newPage(browser, PHONE, { serviceWorkers: 'block' });
   // The scan's answer as a server with Bluetooth gives it (this build has none); the run
   // request itself goes to the real server, which refuses it with its 501.
   await page.route('**/api/devices*', (route) => route.fulfill({

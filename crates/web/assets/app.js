@@ -1,6 +1,7 @@
 // The app shell: who is signed in, which page the path names, the navigation, and toasts.
 import { get, post, ApiError } from './api.js';
 import { h, clear, icon } from './dom.js';
+import { flush, pending } from './outbox.js';
 
 const ROUTES = [
   [/^\/signin$/, 'auth', { public: true }],
@@ -53,6 +54,8 @@ export async function refreshMe() {
 
 export async function signOut() {
   try { await post('/api/logout'); } catch { /* signed out either way */ }
+  // The service worker's copies of this person's API answers go with them.
+  navigator.serviceWorker?.controller?.postMessage('signed-out');
   state.me = null;
   navigate('/signin');
 }
@@ -114,6 +117,7 @@ async function route() {
     const cleanup = await mod.render(view, ctx);
     if (token !== state.rendering) { if (typeof cleanup === 'function') cleanup(); return; }
     state.cleanup = typeof cleanup === 'function' ? cleanup : null;
+    if (navigator.onLine !== false) sendQueued();
     view.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   } catch (e) {
@@ -125,6 +129,34 @@ async function route() {
     view.append(h('section', { class: 'card error-card' }, h('h1', {}, 'Something went wrong'), h('p', {}, e.message || String(e)),
       h('button', { class: 'btn', onclick: () => route() }, 'Try again')));
   }
+}
+
+/** Sends what was saved offline; says what happened and redraws Home, whose cards change. */
+async function sendQueued() {
+  const me = state.me;
+  if (!me || !pending(me.id).length) return;
+  const { sent, refused } = await flush(me.id);
+  for (const [item, msg] of refused) toast(`Your ${item.what} saved offline was not accepted: ${msg}`, 'bad');
+  if (!sent.length) return;
+  const logs = sent.filter((i) => i.what === 'log').length;
+  toast(logs ? 'Your session log saved offline has been sent.' : 'Your morning check saved offline has been sent.', 'good');
+  if (location.pathname === '/') route();
+}
+
+// The page keeps room under its content for the tab bar, which grows a second row when
+// large text makes the labels too wide for one.
+if (typeof ResizeObserver === 'function') {
+  const bar = document.getElementById('tabs');
+  new ResizeObserver(() => document.body.style.setProperty('--tabs-h', `${bar.offsetHeight}px`)).observe(bar);
+}
+
+window.addEventListener('online', () => { sendQueued(); });
+window.addEventListener('offline', () => toast('No connection: what you save is kept on this phone and sent when it returns.', 'warn'));
+
+// The app shell kept on the phone, so retrowalk opens without a connection. Browsers allow
+// a service worker only on https or localhost; elsewhere the app simply works online.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(() => { /* online only, as before */ });
 }
 
 document.addEventListener('click', (e) => {

@@ -145,6 +145,16 @@ fn serve(
     cache: &'static str,
 ) -> Response {
     let tag = etags().get(path).cloned().unwrap_or_default();
+    serve_tagged(path, body, tag, headers, cache)
+}
+
+fn serve_tagged(
+    path: &'static str,
+    body: &'static [u8],
+    tag: String,
+    headers: &HeaderMap,
+    cache: &'static str,
+) -> Response {
     let fresh = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -193,6 +203,61 @@ pub async fn asset(uri: Uri, headers: HeaderMap) -> Response {
     }
 }
 
+/// The worker's source file among the assets; served filled in at `/sw.js`.
+const WORKER: &str = "sw.js";
+
+/// A hash of every embedded file: changes with any change to the UI, so the service worker
+/// (which carries it) is a new worker for each build and replaces the old one's cache.
+pub fn build_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut h = Sha256::new();
+        for (p, b) in files() {
+            h.update(p.as_bytes());
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+        hex::encode(h.finalize())[..16].to_string()
+    })
+}
+
+/// The service worker with this build's version and the URL of every file it must keep
+/// for the app to open offline (all of them: a page module missing from the cache is a page
+/// that fails offline).
+fn worker_source() -> Option<&'static [u8]> {
+    static W: OnceLock<Option<&'static [u8]>> = OnceLock::new();
+    *W.get_or_init(|| {
+        let template = std::str::from_utf8(find(WORKER)?).ok()?;
+        let shell: Vec<String> = files()
+            .iter()
+            .filter(|(p, _)| *p != WORKER)
+            .map(|(p, _)| format!("/assets/{p}"))
+            .collect();
+        let shell = serde_json::to_string(&shell).ok()?;
+        let src = template
+            .replace("__RETROWALK_VERSION__", build_version())
+            .replace("__RETROWALK_SHELL__", &shell);
+        Some(&*Box::leak(src.into_bytes().into_boxed_slice()))
+    })
+}
+
+/// `GET /sw.js`: at the root, because a worker only controls pages under its own path.
+pub async fn service_worker(headers: HeaderMap) -> Response {
+    match worker_source() {
+        // no-cache: the browser asks on every check for an update, by ETag.
+        Some(b) => serve_tagged(
+            "/sw.js",
+            b,
+            format!("\"{}\"", build_version()),
+            &headers,
+            "no-cache",
+        ),
+        None => {
+            crate::error::ApiError::not_found("this build has no service worker").into_response()
+        }
+    }
+}
+
 /// Every other page path: the single-page UI, which routes on location.pathname.
 pub async fn index(headers: HeaderMap) -> Response {
     match find("index.html") {
@@ -227,6 +292,22 @@ mod tests {
         assert!(accepts(&h, "gzip"));
         assert!(!accepts(&h, "br"));
         assert!(!accepts(&HeaderMap::new(), "gzip"));
+    }
+
+    #[test]
+    fn worker_carries_the_version_and_every_file() {
+        let Some(src) = worker_source() else {
+            return;
+        };
+        let src = std::str::from_utf8(src).expect("utf-8");
+        assert!(!src.contains("__RETROWALK_"), "placeholders left: {src}");
+        assert!(src.contains(build_version()));
+        for (p, _) in files() {
+            if *p != WORKER {
+                assert!(src.contains(&format!("\"/assets/{p}\"")), "{p} not cached");
+            }
+        }
+        assert!(src.contains("\"/assets/pages/log.js\""));
     }
 
     #[test]

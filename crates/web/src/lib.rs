@@ -157,6 +157,7 @@ fn other_routes() -> Api {
     Api::new()
         .get("/healthz", healthz)
         .get("/assets/{*path}", assets::asset)
+        .get("/sw.js", assets::service_worker)
         // A calendar app's subscription: the secret token in the URL is the credential.
         .get("/calendar/{file}", routes::exchange::feed)
 }

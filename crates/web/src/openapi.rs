@@ -145,6 +145,7 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/openapi.json", Public, "This document."),
     op("GET", "/healthz", Public, "Health: {ok, db}; 503 when the database is unreachable."),
     op("GET", "/assets/{*path}", Public, "The web UI's static files."),
+    op("GET", "/sw.js", Public, "The web UI's service worker (offline app shell), versioned by the build."),
     op("GET", "/calendar/{file}", Public, "A subscribed calendar: /calendar/TOKEN.ics from POST /api/calendar/feed, as text/calendar: the sessions logged in the last 4 weeks (as done) and the planned ones from today for 12 weeks, each under a stable UID (the person and the day), so a walk is updated in place as it passes. No cookie: the token is the key; 404 once replaced."),
 ];
 
@@ -321,7 +322,9 @@ fn operation(o: &Op) -> Value {
         _ if o.path == "/api/runs/{id}/live" => {
             json!({"description": "An event stream.", "content": {"text/event-stream": {}}})
         }
-        _ if o.path.starts_with("/assets/") => json!({"description": "The file."}),
+        _ if o.path.starts_with("/assets/") || o.path == "/sw.js" => {
+            json!({"description": "The file."})
+        }
         _ if o.path.ends_with("/export/{file}") => {
             json!({"description": "The file, as an attachment.", "content": {
             "application/vnd.ant.fit": {}, "application/vnd.garmin.tcx+xml": {}, "text/csv": {},

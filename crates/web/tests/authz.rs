@@ -147,6 +147,7 @@ fn table() -> Vec<Case> {
         case("GET", "/api/openapi.json", Public, empty),
         case("GET", "/healthz", Public, empty),
         case("GET", "/assets/{*path}", Public, empty),
+        case("GET", "/sw.js", Public, empty),
         case("GET", "/calendar/{file}", Public, empty),
     ]
 }

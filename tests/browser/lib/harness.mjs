@@ -68,9 +68,11 @@ export async function launchBrowser() {
 export const PHONE = { width: 412, height: 915 };
 export const DESKTOP = { width: 1366, height: 900 };
 
-/** A fresh, isolated browser profile (cookies, storage) at a phone size. */
-export async function newPage(browser, viewport = PHONE) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-GB' });
+/** A fresh, isolated browser profile (cookies, storage) at a phone size. `options` go to
+ * the context; `{ serviceWorkers: 'block' }` for a test that stubs the network with
+ * page.route, which does not see the requests the app's service worker makes. */
+export async function newPage(browser, viewport = PHONE, options = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-GB', ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

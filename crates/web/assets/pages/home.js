@@ -5,6 +5,7 @@ import { h, icon, scale, scaleValue } from '../dom.js';
 import { fmtSpeed, fmtIncline, fmtMinShort, fmtDate, fmtRails, tierLabel, fmtClock } from '../units.js';
 import { totalSeconds } from '../timeline.js';
 import { savedRun, forgetRun, logHref } from '../saved-run.js';
+import { enqueue, isOffline, pending } from '../outbox.js';
 
 export const OUTCOME = {
   progress: ['Progress', 'good'],
@@ -35,7 +36,7 @@ export function sessionFacts(plan, units) {
 }
 
 function fact(label, value, sub, id) {
-  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value), h('span', { class: 'fact-sub' }, sub));
+  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value), h('dd', { class: 'fact-sub' }, sub));
 }
 
 function adherence(a) {
@@ -71,9 +72,12 @@ export async function render(view, ctx) {
     today.tier ? h('p', { class: 'muted' }, 'Tier: ', h('span', { class: `mini-badge tier-${today.tier}` }, tierLabel(today.tier))) : null,
     today.clearance_self_attested ? h('p', { class: 'muted small', id: 'self-attested' }, SELF_ATTESTED) : null));
 
+  const waiting = pending(ctx.me.id);
+  if (waiting.length) blocks.push(outboxCard(waiting));
   const left = savedRun(ctx.me.id);
   if (left) blocks.push(leftSessionCard(left));
-  if (today.morning_check_due) blocks.push(morningCard(today.morning_check_due, ctx));
+  const morningQueued = waiting.some((i) => i.path === '/api/morning' && i.body.date === today.morning_check_due);
+  if (today.morning_check_due && !morningQueued) blocks.push(morningCard(today.morning_check_due, ctx));
 
   if (status === 'active' && today.plan) {
     const isToday = today.next_date === today.date;
@@ -146,6 +150,17 @@ function screeningCard(s, open) {
       h('a', { class: 'btn btn-ghost', href: '/onboarding', 'data-link': true }, 'Update your answers')));
 }
 
+/** What was saved with no connection and is still to be sent. */
+function outboxCard(items) {
+  const n = (what) => items.filter((i) => i.what === what).length;
+  const parts = [];
+  if (n('log')) parts.push(n('log') === 1 ? '1 session log' : `${n('log')} session logs`);
+  if (n('morning check')) parts.push(n('morning check') === 1 ? '1 morning check' : `${n('morning check')} morning checks`);
+  return h('section', { class: 'card callout', id: 'outbox-pending' },
+    h('h2', { class: 'card-title' }, 'Waiting for a connection'),
+    h('p', {}, `${parts.join(' and ')} saved on this phone, to be sent when the connection returns.`));
+}
+
 /** Changes with who made them and when, and the note they gave (a pause reason…). */
 export function auditList(entries) {
   return h('ul', { class: 'audit' }, entries.map((a) => h('li', {},
@@ -177,6 +192,12 @@ function morningCard(sessionDate, ctx) {
       if (sentence) { msg.textContent = sentence; msg.hidden = false; btn.hidden = true; }
       else ctx.navigate('/', { replace: true });
     } catch (ex) {
+      if (isOffline(ex) && enqueue(ctx.me.id, 'morning check', '/api/morning', { date: sessionDate, pain })) {
+        msg.textContent = 'Saved on this phone: it will be sent when the connection returns.';
+        msg.hidden = false;
+        btn.hidden = true;
+        return;
+      }
       ctx.toast(ex.message, 'bad');
       btn.disabled = false;
     }

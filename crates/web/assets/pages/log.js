@@ -4,6 +4,7 @@ import { h, icon, scale, scaleValue, check, segmented, radioValue, field, clear 
 import { fmtDate, fmtMinutes } from '../units.js';
 import { OUTCOME, sessionFacts, statusOf } from './home.js';
 import { forgetRun } from '../saved-run.js';
+import { enqueue, isOffline } from '../outbox.js';
 
 const EFFORT_WORDS = ['Rest', 'Very, very easy', 'Easy', 'Moderate', 'Somewhat hard', 'Hard', 'Hard', 'Very hard', 'Very hard', 'Very, very hard', 'Maximal'];
 const STOPS = [['', 'It went to the end'], ['dizziness', 'Dizziness'], ['pain', 'Knee pain'], ['discomfort', 'Discomfort'], ['slip_or_near_fall', 'Slip or near-fall'], ['fall', 'A fall'], ['other', 'Something else']];
@@ -103,6 +104,13 @@ export async function render(view, ctx) {
       view.append(result(r, today, ctx));
       window.scrollTo(0, 0);
     } catch (ex) {
+      if (isOffline(ex) && enqueue(ctx.me.id, 'log', '/api/log', body)) {
+        forgetRun();
+        clear(view);
+        view.append(queuedResult());
+        window.scrollTo(0, 0);
+        return;
+      }
       err.textContent = ex.message;
       err.hidden = false;
       submit.disabled = false;
@@ -115,6 +123,16 @@ export async function render(view, ctx) {
       h('h1', {}, 'How did it go?'),
       h('p', { class: 'lede' }, 'Your answers shape the next session. Be honest about pain and dizziness: that is what keeps the plan safe.')),
     form);
+}
+
+/** Saved with no connection: kept on this phone and sent by the app when it can. */
+function queuedResult() {
+  return h('div', { class: 'stack', id: 'log-queued' },
+    h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Saved on this phone'), h('h1', {}, 'Your log will be sent when the connection returns')),
+    h('section', { class: 'card' },
+      h('p', { class: 'reason' }, 'There is no connection to the retrowalk server just now. Your answers are kept on this phone and sent once, by themselves, as soon as it is back; your next session is adapted then.'),
+      h('p', { class: 'muted' }, 'Keep retrowalk open or open it again later; you do not need to log this session again.')),
+    h('a', { class: 'btn btn-block', href: '/', 'data-link': true, id: 'done-home' }, 'Back to home'));
 }
 
 function result(r, today, ctx) {
