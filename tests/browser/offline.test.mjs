@@ -112,3 +112,29 @@ test('a log saved offline is queued, then sent exactly once when the connection 
   assert.deepEqual(page.errors, []);
   await ctx.close();
 });
+
+test('a morning check saved offline is sent when the connection returns', async () => {
+  const page = await walkerUnderWorker('Mo Morning');
+  await page.goto(`${server.url}/log`);
+  await page.click('label[for="effort-4"]');
+  await page.click('#save-log');
+  await page.waitForSelector('#log-result');
+  // The next morning (?date= moves "today"), seen once online so its answers are kept.
+  const tomorrow = new Date();
+  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+  const day = tomorrow.toISOString().slice(0, 10);
+  await page.goto(`${server.url}/?date=${day}`);
+  await page.waitForSelector('#morning-check');
+  const ctx = page.context();
+  await ctx.setOffline(true);
+  await page.click('label[for="morning_pain-3"]');
+  await page.click('#morning-save');
+  await page.waitForSelector('#morning-result:not([hidden])');
+  assert.match(await page.textContent('#morning-result'), /Saved on this phone/);
+  const due = async () => (await (await page.request.get(`${server.url}/api/today?date=${day}`)).json()).morning_check_due;
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => localStorage.getItem('rw_outbox') === null);
+  assert.ok(!(await due()), 'the morning check reached the server');
+  assert.deepEqual(page.errors, []);
+  await ctx.close();
+});

@@ -100,6 +100,13 @@ try {
   await ada.goto(`${base}/`);
   await ada.waitForSelector('#next-session');
   await shot(ada, 'phone-home');
+  // The same page in the dark theme, and at 200% text (the phone's largest text setting).
+  await ada.emulateMedia({ colorScheme: 'dark' });
+  await shot(ada, 'phone-home-dark');
+  await ada.emulateMedia({ colorScheme: 'light' });
+  await ada.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+  await shot(ada, 'phone-home-text-200');
+  await ada.evaluate(() => { document.documentElement.style.fontSize = ''; });
   await ada.goto(`${base}/programme`);
   await ada.waitForSelector('.calendar');
   await shot(ada, 'phone-programme');
@@ -111,11 +118,17 @@ try {
   await ada.waitForSelector('#checklist input[data-check]', { state: 'attached' });
   await ada.click(`label[for="${await ada.locator('#checklist input[data-check]').first().getAttribute('id')}"]`);
   await shot(ada, 'phone-runner-checklist');
+  await ada.evaluate(() => document.querySelector('#posture-figure').scrollIntoView({ block: 'center' }));
+  await shot(ada, 'phone-runner-posture');
   await tickAll(ada);
   await ada.click('label[for="chk-safety_key"]'); // it was ticked twice: tick it again
   await ada.click('#start');
   await ada.waitForSelector('#runner:not([hidden])');
-  await ada.clock.runFor(262_000);
+  // 5 s into the turn after the 3-minute warm-up: the turning drawing shows.
+  await ada.clock.runFor(185_000);
+  await ada.waitForSelector('#turn-figure');
+  await shot(ada, 'phone-runner-turn');
+  await ada.clock.runFor(77_000);
   await shot(ada, 'phone-runner-running');
   await ada.click('#stop');
   await ada.waitForSelector('#stop-sheet:not([hidden])');

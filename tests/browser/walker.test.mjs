@@ -53,6 +53,10 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   await page.click(`label[for="${await boxes.nth(n - 1).getAttribute('id')}"]`);
   assert.equal(await page.isDisabled('#start'), false);
   assert.equal(await page.isVisible('#stop'), false, 'STOP appears once the session runs');
+  // How to stand, drawn and said in words (issue 13).
+  assert.equal(await page.isVisible('#posture-figure [role="img"] svg'), true);
+  assert.match(await page.getAttribute('#posture-figure [role="img"]', 'aria-label'), /facing away from the console/);
+  assert.match(await page.textContent('#posture-figure figcaption'), /toe first, then heel/);
 
   const heartbeats = [];
   page.on('request', (r) => { if (/\/api\/runs\/[^/]+\/heartbeat$/.test(r.url())) heartbeats.push(r.url()); });
@@ -62,11 +66,18 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.equal(await page.textContent('#timer'), '3:00');
   assert.equal(await page.isVisible('#stop'), true);
   assert.equal(await page.isVisible('#no-treadmill'), true, 'without a treadmill link the runner says so');
+  assert.equal(await page.isVisible('#turn-figure'), false, 'the turning drawing waits for the turn');
   assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen']);
   assert.ok((await spoken()).some((t) => /stop at once/i.test(t)), 'the safety cue is spoken at the start');
 
-  // Fast-forward past the warm-up (3 min) and the turn (20 s) into the first backward bout.
-  await page.clock.runFor(240_000);
+  // Into the turn after the 3-minute warm-up: the turning drawing shows for it alone.
+  await page.clock.runFor(185_000);
+  assert.match(await page.textContent('#segment-label'), /turn to face the back/i);
+  assert.equal(await page.isVisible('#turn-figure'), true);
+  assert.match(await page.textContent('#turn-figure figcaption'), /hold both rails/i);
+  // On past the turn (20 s) into the first backward bout.
+  await page.clock.runFor(55_000);
+  assert.equal(await page.isVisible('#turn-figure'), false);
   assert.match(await page.textContent('#segment-label'), /backward bout 1/i);
   const target = await page.textContent('#target-speed');
   assert.match(target, /mph$/);

@@ -54,7 +54,7 @@ export async function render(view, ctx) {
   view.append(
     h('div', { class: 'auth' },
       h('div', { class: 'auth-hero' },
-        h('div', { class: 'auth-mark', html: '<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="9"/><path d="M21 9.5a8 8 0 1 1-10.6 1.2"/><path d="M8 7.5v4.6h4.6"/></svg>' }),
+        h('div', { class: 'auth-mark', html: '<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="9"/><path d="M22.13 11.36A8 8 0 1 1 10.34 10.84"/><path class="head" d="M12.78 8.40L6.98 9.11L12.08 14.20Z"/></svg>' }),
         h('h1', {}, 'retrowalk'),
         h('p', { class: 'lede' }, 'Backward walking on your treadmill, coached safely: a plan that fits you, a calm voice while you walk, and a next session that adapts to how it went.'),
       ),

@@ -238,20 +238,20 @@ function renderResult(result, ctx) {
         h('p', { class: 'tier-explain' }, TIER_TEXT[tier] || '')),
       (s.reasons || []).length
         // Plain sentences for the person; the rules behind them are on the clinician's page.
-        ? h('div', {}, h('h3', {}, 'Why'), h('ul', { class: 'reasons', id: 'reasons' }, s.reasons.map((r) => h('li', {},
+        ? h('div', {}, h('h2', { class: 'card-title' }, 'Why'), h('ul', { class: 'reasons', id: 'reasons' }, s.reasons.map((r) => h('li', {},
           h('span', { class: `mini-badge tier-${r.tier}` }, tierLabel(r.tier)), h('span', {}, r.text)))))
         : h('p', { class: 'muted' }, 'Nothing in your answers calls for extra care.'),
-      h('h3', {}, 'What it requires'),
+      h('h2', { class: 'card-title' }, 'What it requires'),
       reqs.length
         ? h('ul', { class: 'requirements' }, reqs.map(([, t, d]) => h('li', {}, icon('shield'), h('div', {}, h('strong', {}, t), h('span', {}, d)))))
         : h('p', { class: 'muted' }, 'No spotter or clearance needed. The safety checklist before every session still applies.'),
     ),
     result.clinician_tier
-      ? h('section', { class: 'card callout', id: 'clinician-tier' }, h('h3', {}, 'Your clinician’s tier stands'),
+      ? h('section', { class: 'card callout', id: 'clinician-tier' }, h('h2', { class: 'card-title' }, 'Your clinician’s tier stands'),
         h('p', {}, result.clinician_tier.message))
       : null,
     result.programme_started === false
-      ? h('section', { class: 'card callout' }, h('h3', {}, 'Your programme starts after clearance'),
+      ? h('section', { class: 'card callout' }, h('h2', { class: 'card-title' }, 'Your programme starts after clearance'),
         h('p', {}, 'Ask your physical therapist for an invite code and enter it in Settings; they can then record your clearance.'),
         h('a', { class: 'btn btn-primary btn-block', href: '/settings', 'data-link': true }, 'Enter an invite code'))
       : h('a', { class: 'btn btn-primary btn-block btn-lg', href: '/', 'data-link': true, id: 'to-home' }, 'See my first session', icon('arrow')),

@@ -23,7 +23,7 @@ export async function render(view, ctx) {
       // A month heading where a month begins, so each cell need only show its day number.
       const label = i === 0 ? w : first;
       return [
-        label ? h('div', { class: 'cal-month', role: 'row' }, fmtDate(label, { weekday: undefined, day: undefined, month: 'long', year: 'numeric' })) : null,
+        label ? h('div', { class: 'cal-month', role: 'row' }, h('span', { role: 'rowheader', 'aria-colspan': '7' }, fmtDate(label, { weekday: undefined, day: undefined, month: 'long', year: 'numeric' }))) : null,
         h('div', { class: 'cal-row', role: 'row', 'aria-label': `Week of ${fmtDate(w)}` }, days.map((d) => {
           const u = byDate.get(d);
           const cls = ['cal-cell', u ? 'has-session' : '', d === today.date ? 'is-today' : '', d < today.date ? 'past' : ''].join(' ');

@@ -4,6 +4,7 @@ import { get, post, ApiError } from '../api.js';
 import { h, icon, check, segmented, radioValue, clear } from '../dom.js';
 import { fmtSpeed, fmtIncline, fmtClock, fmtDistance, fmtMinutes, fmtMinShort, fmtRailsShort, fmtDate } from '../units.js';
 import { positionAt, cuesBetween, backwardSecondsAt, totalSeconds } from '../timeline.js';
+import { posture, turning } from '../illustrations.js';
 import * as speech from '../speech.js';
 import { keepAwake } from '../wakelock.js';
 import { bluetoothPicker } from './bluetooth-picker.js';
@@ -61,6 +62,7 @@ export async function render(view, ctx) {
     // A medicine that slows the heart: effort, not heart rate, guides this session (SCR-16).
     got.heart_rate?.by_effort ? h('section', { class: 'card callout', id: 'effort-guide' }, h('p', {}, got.heart_rate.text)) : null,
     h('section', { class: 'card' }, h('div', { class: 'checklist' }, items)),
+    h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'How to stand'), posture()),
     h('section', { class: 'card' }, tmForm, bt.panel,
       h('p', { class: 'muted small' }, 'Without a treadmill link you set speed and incline on the console yourself; retrowalk times the segments and tells you the targets.')),
     startErr,
@@ -96,7 +98,7 @@ export async function render(view, ctx) {
   const noTm = h('p', { class: 'no-treadmill', id: 'no-treadmill', hidden: true }, icon('alert'), 'No treadmill link: set the speed and incline on the console yourself.');
   const runner = h('section', { class: 'runner', id: 'runner', hidden: true },
     h('div', { class: 'runner-top' },
-      mk('segLabel', 'span', { class: 'seg-label', id: 'segment-label' }, ''),
+      mk('segLabel', 'h1', { class: 'seg-label', id: 'segment-label' }, ''),
       h('span', { class: 'paused-chip' }, 'PAUSED'),
       mk('segCount', 'span', { class: 'seg-count' }, '')),
     mk('timer', 'div', { class: 'timer', id: 'timer', role: 'timer', 'aria-live': 'off' }, '0:00'),
@@ -106,6 +108,7 @@ export async function render(view, ctx) {
       tile('Incline', mk('tIncline', 'strong', { id: 'target-incline' }, '')),
       tile('Rails', mk('tRails', 'strong', { id: 'target-rails' }, ''))),
     mk('caption', 'p', { class: 'caption', id: 'cue', 'aria-live': 'polite' }, ''),
+    mk('turnFig', 'div', { class: 'turn-help', hidden: true }, turning()),
     live, noTm,
     h('div', { class: 'progress-wrap' },
       h('div', { class: 'progress', role: 'progressbar', 'aria-label': 'Whole session', 'aria-valuemin': '0', 'aria-valuemax': '100' }, mk('bar', 'span', {})),
@@ -182,6 +185,7 @@ export async function render(view, ctx) {
     el.tIncline.textContent = fmtIncline(pos.segment.incline);
     el.tRails.textContent = fmtRailsShort(pos.segment.rails);
     runner.dataset.kind = pos.segment.kind;
+    el.turnFig.hidden = pos.segment.kind !== 'turn';
     const pct = Math.round(pos.fraction * 1000) / 10;
     el.bar.style.width = `${pct}%`;
     el.bar.parentElement.setAttribute('aria-valuenow', String(Math.round(pct)));
