@@ -131,6 +131,11 @@ test('a walker\'s pages: no axe violations in either theme, and everything fits 
   await page.click('#to-home');
   await page.waitForSelector('#next-session');
   await check(page, 'home', problems);
+  // The banner that says the page shows what was last loaded.
+  await page.evaluate(() => window.dispatchEvent(new CustomEvent('rw-connection', { detail: false })));
+  await page.waitForSelector('#offline-banner', { state: 'visible' });
+  await check(page, 'home offline', problems);
+  await page.evaluate(() => window.dispatchEvent(new CustomEvent('rw-connection', { detail: true })));
   for (const [path, ready, name] of [['/programme', '#session-list', 'programme'], ['/progress', '.page-progress h1', 'progress'], ['/settings', '.page-settings h1', 'settings']]) {
     await page.click(`a.tab[href="${path}"]`);
     await page.waitForSelector(ready);

@@ -68,9 +68,15 @@ test('after one visit the app opens offline: a reload shows Home, not the browse
   await page.reload();
   await page.waitForSelector('#next-session');
   assert.match(await page.textContent('h1'), /Hello, Olive/);
+  // The page says its figures are the last ones loaded.
+  await page.waitForSelector('#offline-banner', { state: 'visible' });
   // Moving to another page loads its module from the cache too.
   await page.click('a.tab[href="/programme"]');
   await page.waitForSelector('.page-programme h1');
+  // Back online, the next answer from the server takes the banner away.
+  await page.context().setOffline(false);
+  await page.click('a.tab[href="/"]');
+  await page.waitForSelector('#offline-banner', { state: 'hidden' });
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

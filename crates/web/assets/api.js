@@ -16,6 +16,21 @@ function cookie(name) {
 
 let csrfToken = '';
 
+// Whether the server answered the last call itself: false when a call found no connection
+// or was answered by the service worker from its copy (header X-Retrowalk-Offline). The
+// shell listens for 'rw-connection' to say so and to send what waits in the outbox.
+let reachable = true;
+
+function connection(ok) {
+  if (ok === reachable) return;
+  reachable = ok;
+  window.dispatchEvent(new CustomEvent('rw-connection', { detail: ok }));
+}
+
+export function serverReachable() {
+  return reachable;
+}
+
 async function ensureCsrf() {
   const c = cookie('rw_csrf');
   if (c) return c;
@@ -43,8 +58,10 @@ export async function api(method, path, body, retried = false) {
   try {
     res = await fetch(path, opts);
   } catch {
+    connection(false);
     throw new ApiError(0, 'Could not reach the retrowalk server. Check the connection and try again.');
   }
+  connection(res.headers.get('X-Retrowalk-Offline') !== '1');
   if (res.status === 403 && method !== 'GET' && !retried) {
     // A stale CSRF cookie (e.g. after sign-out): fetch a fresh one once and retry.
     const j = await res.clone().json().catch(() => ({}));

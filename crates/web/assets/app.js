@@ -1,5 +1,5 @@
 // The app shell: who is signed in, which page the path names, the navigation, and toasts.
-import { get, post, ApiError } from './api.js';
+import { get, post, ApiError, serverReachable } from './api.js';
 import { h, clear, icon } from './dom.js';
 import { flush, pending } from './outbox.js';
 
@@ -151,6 +151,13 @@ if (typeof ResizeObserver === 'function') {
 }
 
 window.addEventListener('online', () => { sendQueued(); });
+window.addEventListener('rw-connection', (e) => {
+  document.getElementById('offline-banner').hidden = e.detail;
+  if (e.detail) sendQueued();
+});
+// A server that went away on a LAN that stayed up fires no 'online' event: try now and then
+// while something waits (each try is one request, and none while nothing waits).
+setInterval(() => { if (navigator.onLine !== false || !serverReachable()) sendQueued(); }, 30000);
 window.addEventListener('offline', () => toast('No connection: what you save is kept on this phone and sent when it returns.', 'warn'));
 
 // The app shell kept on the phone, so retrowalk opens without a connection. Browsers allow

@@ -210,15 +210,19 @@ const WORKER: &str = "sw.js";
 /// (which carries it) is a new worker for each build and replaces the old one's cache.
 pub fn build_version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut h = Sha256::new();
-        for (p, b) in files() {
-            h.update(p.as_bytes());
-            h.update((b.len() as u64).to_le_bytes());
-            h.update(b);
-        }
-        hex::encode(h.finalize())[..16].to_string()
-    })
+    V.get_or_init(|| version_of(files()))
+}
+
+/// Names and lengths go in too, so moving bytes from one file to the next still changes it.
+fn version_of(files: &[(&str, &[u8])]) -> String {
+    let mut h = Sha256::new();
+    for (p, b) in files {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    }
+    hex::encode(h.finalize())[..16].to_string()
 }
 
 /// The service worker with this build's version and the URL of every file it must keep
@@ -292,6 +296,25 @@ mod tests {
         assert!(accepts(&h, "gzip"));
         assert!(!accepts(&h, "br"));
         assert!(!accepts(&HeaderMap::new(), "gzip"));
+    }
+
+    #[test]
+    fn any_change_to_the_ui_is_a_new_version() {
+        let base: Vec<(&str, &[u8])> = vec![("app.js", b"let a = 1;"), ("app.css", b"p{}")];
+        let v = version_of(&base);
+        assert_eq!(v.len(), 16);
+        assert_eq!(v, version_of(&base), "the same files, the same version");
+        let edited: Vec<(&str, &[u8])> = vec![("app.js", b"let a = 2;"), ("app.css", b"p{}")];
+        let renamed: Vec<(&str, &[u8])> = vec![("app2.js", b"let a = 1;"), ("app.css", b"p{}")];
+        let added: Vec<(&str, &[u8])> = vec![
+            ("app.js", b"let a = 1;"),
+            ("app.css", b"p{}"),
+            ("x.svg", b""),
+        ];
+        let moved: Vec<(&str, &[u8])> = vec![("app.js", b"let a = 1;p"), ("app.css", b"{}")];
+        for other in [&edited, &renamed, &added, &moved] {
+            assert_ne!(v, version_of(other));
+        }
     }
 
     #[test]
