@@ -9,7 +9,7 @@ use time::Date;
 pub struct SessionRow {
     pub date: Date,
     pub backward_min: f64,
-    /// Planned backward speed, in km/h; written in the person's units.
+    /// Backward speed walked, in km/h; written in the person's units.
     pub speed_kmh: f64,
     pub incline_pct: f64,
     pub rails: String,
@@ -23,6 +23,12 @@ pub struct SessionRow {
     pub stopped_early: Option<String>,
     pub decision: Option<String>,
     pub reason: Option<String>,
+    /// Every segment walked, warm-up and turns included (what happened, not the plan).
+    pub total_min: Option<f64>,
+    pub distance_m: Option<f64>,
+    pub kcal: Option<f64>,
+    /// Where the figures come from: telemetry, imported, stopped or logged.
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +92,10 @@ pub fn sessions_csv(rows: &[SessionRow], units: Units) -> Result<String, csv::Er
         "stopped_early",
         "decision",
         "reason",
+        "total_min",
+        "distance_m",
+        "kcal",
+        "source",
     ])?;
     for r in rows {
         w.write_record([
@@ -104,6 +114,10 @@ pub fn sessions_csv(rows: &[SessionRow], units: Units) -> Result<String, csv::Er
             r.stopped_early.clone().unwrap_or_default(),
             r.decision.clone().unwrap_or_default(),
             r.reason.clone().unwrap_or_default(),
+            r.total_min.map(|m| format!("{m:.2}")).unwrap_or_default(),
+            r.distance_m.map(|d| format!("{d:.0}")).unwrap_or_default(),
+            r.kcal.map(|k| format!("{k:.1}")).unwrap_or_default(),
+            r.source.clone().unwrap_or_default(),
         ])?;
     }
     finish(w)

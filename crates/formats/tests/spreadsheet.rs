@@ -23,6 +23,10 @@ fn row() -> SessionRow {
         stopped_early: None,
         decision: Some("progress".into()),
         reason: Some("Effort 4, pain 2: next time, 1 minute more, \"as planned\"".into()),
+        total_min: Some(13.25),
+        distance_m: Some(331.4),
+        kcal: Some(38.04),
+        source: Some("telemetry".into()),
     }
 }
 
@@ -44,6 +48,9 @@ fn sessions_in_mph_and_kmh() {
     assert_eq!(rows[0][1], "7.50");
     assert_eq!(rows[0][2], "1.50");
     assert_eq!(rows[0][14], row().reason.unwrap());
+    // What happened, after the columns older spreadsheets already read by position.
+    assert_eq!(&h[15..], ["total_min", "distance_m", "kcal", "source"]);
+    assert_eq!(&rows[0][15..], ["13.25", "331", "38.0", "telemetry"]);
     let (h, rows) = read(&spreadsheet::sessions_csv(&[row()], Units::Kmh).unwrap());
     assert_eq!(h[2], "speed_kmh");
     assert_eq!(rows[0][2], "2.41");

@@ -3,9 +3,10 @@
 //! another treadmill app) imported as logged sessions. Shared by the CLI and the web app,
 //! so both export exactly the same files.
 
+use crate::actuals::{run_day, Known, SessionActuals, StoredLap};
 use crate::{HistoryEntry, Result, Service, ServiceError};
 use retrowalk_core::dates::add_days;
-use retrowalk_core::session::{SegmentKind, SessionPlan};
+use retrowalk_core::session::SegmentKind;
 use retrowalk_core::{Effort, Event, Load, Pain, RailUse, SessionLog, StopReason, Units};
 use retrowalk_formats::fit::{self, Activity, Intensity, Lap, LapTrigger, Record};
 use retrowalk_formats::incoming::{self, Incoming};
@@ -121,7 +122,12 @@ impl Service {
             .await?
             .ok_or(ServiceError::NoProfile)?;
         let history = self.history(user).await?;
-        spreadsheet::sessions_csv(&session_rows(&history), profile.units)
+        let actuals = if self.store.programme(user).await?.is_some() {
+            self.actuals_of(user, &history).await?
+        } else {
+            vec![None; history.len()]
+        };
+        spreadsheet::sessions_csv(&session_rows(&history, &actuals), profile.units)
             .map_err(|e| invalid(format!("writing CSV: {e}")))
     }
 
@@ -326,22 +332,32 @@ impl Service {
             stopped_early: answers.stopped_early,
             extra: false,
         };
-        let samples: Vec<Sample> = act
-            .records
-            .iter()
-            .filter(|r| r.time >= start)
-            .scan(0.0, |dist, r| {
-                *dist = r.distance_m.unwrap_or(*dist);
-                Some(Sample {
-                    t_ms: (r.time - start) * 1000,
-                    speed_kmh: r.speed_mps.unwrap_or(0.0) * 3.6,
-                    incline_pct: r.grade_pct,
-                    distance_m: *dist,
-                    heart_rate: r.heart_rate,
-                    rr_ms: Vec::new(),
+        let samples = import_samples(&act.records, start);
+        // The file's own laps, kept with its run: its exports and progress follow them, so
+        // an import exported and imported again keeps its minutes (a file from elsewhere
+        // counts as backward throughout, as above).
+        let tagged = act.laps.iter().any(|l| l.segment.is_some());
+        let offset_s = |t: i64| u32::try_from((t - start).max(0)).unwrap_or(u32::MAX);
+        let stored: Vec<StoredLap> = if !act.laps.is_empty() && (tagged || act.session.is_none()) {
+            act.laps
+                .iter()
+                .map(|l| StoredLap {
+                    kind: match l.segment.as_deref() {
+                        None => SegmentKind::Backward,
+                        Some(tag) => serde_json::from_value(tag.into())
+                            .unwrap_or(SegmentKind::ForwardRecovery),
+                    },
+                    start_s: offset_s(l.start),
+                    duration_s: secs(l).round().max(0.0) as u32,
                 })
-            })
-            .collect();
+                .collect()
+        } else {
+            vec![StoredLap {
+                kind: SegmentKind::Backward,
+                start_s: 0,
+                duration_s: backward_s,
+            }]
+        };
         // The store stamps a run with the time it is written, so the file's own start time
         // rides in the plan, beside the session plan for that day.
         let mut plan_json =
@@ -351,6 +367,10 @@ impl Service {
             o.insert("imported_from".into(), name.into());
             o.insert("utc_offset_s".into(), offset.into());
             o.insert("date".into(), date.to_string().into());
+            o.insert(
+                "laps".into(),
+                serde_json::to_value(&stored).map_err(|e| invalid(format!("the laps: {e}")))?,
+            );
         }
         // One transaction: a failure part way leaves no session without its telemetry,
         // and the same file sent twice at once is logged once (the checks above are the
@@ -385,13 +405,13 @@ fn minutes(s: u32) -> String {
     }
 }
 
-/// A logged session and what was recorded of it.
+/// A logged session (or a run not logged yet) and what happened in it.
 struct Walk {
     date: Date,
     log: Option<SessionLog>,
-    plan: Option<SessionPlan>,
     run: Option<Run>,
     samples: Vec<Sample>,
+    actuals: SessionActuals,
     /// Unix seconds.
     start: i64,
     /// The person's offset from UTC then, for the file's local times.
@@ -399,23 +419,11 @@ struct Walk {
 }
 
 /// When a run began: an imported run keeps the file's own start time in its plan.
-fn run_start(r: &Run) -> i64 {
+pub(crate) fn run_start(r: &Run) -> i64 {
     r.plan
         .get("started_at")
         .and_then(|v| v.as_i64())
         .unwrap_or(r.started_at)
-}
-
-/// The person's date of a run: an imported run keeps the local date it was logged on;
-/// otherwise the day of its start in UTC.
-fn run_day(r: &Run) -> Date {
-    r.plan
-        .get("date")
-        .and_then(|v| v.as_str())
-        .and_then(|d| {
-            Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
-        })
-        .unwrap_or_else(|| utc_date(run_start(r)))
 }
 
 /// The offset from UTC an imported run's file gave (or its importer's clock did).
@@ -426,10 +434,22 @@ fn run_offset(r: &Run) -> Option<i32> {
         .and_then(|o| i32::try_from(o).ok())
 }
 
-fn utc_date(unix: i64) -> Date {
+pub(crate) fn utc_date(unix: i64) -> Date {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| t.date())
         .unwrap_or(Date::MIN)
+}
+
+/// A segment kind's name on a lap from a file, which has no plan's labels.
+pub(crate) fn kind_label(k: SegmentKind) -> &'static str {
+    match k {
+        SegmentKind::WarmUp => "Warm-up",
+        SegmentKind::Turn => "Turn",
+        SegmentKind::Backward => "Backward walking",
+        SegmentKind::ForwardRecovery => "Forward recovery",
+        SegmentKind::CoolDown => "Cool-down",
+        SegmentKind::StandStill => "Stand still",
+    }
 }
 
 fn logged(history: &[HistoryEntry]) -> Vec<(&SessionLog, Option<Load>, i64)> {
@@ -467,7 +487,19 @@ async fn find_walk(
             .ok_or_else(|| ServiceError::NotFound("no session logged yet: log one first".into()))?,
     };
     let session = sessions.iter().rev().find(|s| s.0.date == date);
-    let run = run.or_else(|| runs.iter().rev().find(|r| run_day(r) == date).cloned());
+    let run = match run {
+        Some(r) => Some(r),
+        None => {
+            let mut has = std::collections::HashMap::new();
+            for r in runs.iter().filter(|r| run_day(r) == date) {
+                has.insert(
+                    r.id.clone(),
+                    svc.store.last_sample_ms(&r.id).await?.is_some(),
+                );
+            }
+            crate::actuals::run_of_day(&runs, &has, date).cloned()
+        }
+    };
     if session.is_none() && run.is_none() {
         return Err(ServiceError::NotFound(format!(
             "nothing logged or recorded on {date}"
@@ -477,22 +509,34 @@ async fn find_walk(
         Some(r) => svc.store.samples(&r.id).await?,
         None => Vec::new(),
     };
-    let run_plan = run
-        .as_ref()
-        .and_then(|r| serde_json::from_value::<SessionPlan>(r.plan.clone()).ok());
-    let plan = match (run_plan, session) {
-        (Some(p), _) => Some(p),
-        (None, Some((log, Some(planned), _))) => {
-            let (profile, rec) = svc.profile_and_programme(me).await?;
-            let done = Load {
+    let (profile, rec) = svc.profile_and_programme(me).await?;
+    let planned = session.and_then(|s| s.1).or_else(|| {
+        run.as_ref()
+            .and_then(|r| r.plan.get("planned"))
+            .and_then(|p| serde_json::from_value::<retrowalk_core::Planned>(p.clone()).ok())
+            .map(|p| p.load)
+    });
+    let planned_plan = planned.map(|l| svc.build_plan(&profile, &rec, &l));
+    let done_plan = match (session, planned) {
+        (Some((log, _, _)), Some(l)) => Some(svc.build_plan(
+            &profile,
+            &rec,
+            &Load {
                 backward_s: log.backward_s,
-                ..*planned
-            };
-            Some(svc.build_plan(&profile, &rec, &done))
-        }
+                ..l
+            },
+        )),
         _ => None,
     };
-    let total = plan.as_ref().map_or(0, |p| i64::from(p.total_s()));
+    let actuals = crate::actuals::actuals(Known {
+        log: session.map(|s| s.0),
+        planned: planned_plan.as_ref(),
+        done: done_plan.as_ref(),
+        run: run.as_ref(),
+        samples: &samples,
+        mass: profile.body_mass,
+    });
+    let total = i64::from(actuals.elapsed_s);
     let start = match (&run, session) {
         (Some(r), _) => run_start(r),
         // Without telemetry the only clock is when the session was logged, just after.
@@ -511,9 +555,9 @@ async fn find_walk(
     Ok(Walk {
         date,
         log: session.map(|s| *s.0),
-        plan,
         run,
         samples,
+        actuals,
         start,
         utc_offset_s,
     })
@@ -527,6 +571,33 @@ fn intensity(k: SegmentKind) -> Intensity {
         SegmentKind::CoolDown => Intensity::Cooldown,
         SegmentKind::StandStill => Intensity::Rest,
     }
+}
+
+/// A file's records as telemetry, in milliseconds from `start`. FIT times are whole
+/// seconds, so records that share a second (a device writing faster than 1 Hz) are spread
+/// evenly across it: each is kept, in order, rather than the store keeping the first.
+fn import_samples(records: &[Record], start: i64) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(records.len());
+    let mut dist = 0.0;
+    let mut i = 0;
+    let kept: Vec<&Record> = records.iter().filter(|r| r.time >= start).collect();
+    while i < kept.len() {
+        let second = kept[i].time;
+        let n = kept[i..].iter().take_while(|r| r.time == second).count();
+        for (k, r) in kept[i..i + n].iter().enumerate() {
+            dist = r.distance_m.unwrap_or(dist);
+            out.push(Sample {
+                t_ms: (second - start) * 1000 + (k as i64 * 1000) / n as i64,
+                speed_kmh: r.speed_mps.unwrap_or(0.0) * 3.6,
+                incline_pct: r.grade_pct,
+                distance_m: dist,
+                heart_rate: r.heart_rate,
+                rr_ms: Vec::new(),
+            });
+        }
+        i += n;
+    }
+    out
 }
 
 /// Telemetry at 1 Hz as FIT records: one per whole second (the last sample wins).
@@ -550,78 +621,42 @@ fn records(start: i64, samples: &[Sample]) -> Vec<Record> {
 
 fn activity(w: &Walk) -> Activity {
     let recs = records(w.start, &w.samples);
-    let run_end = recs.last().map(|r| r.time);
-    let dist_at = |t: i64| {
-        recs.iter()
-            .take_while(|r| r.time <= t)
-            .last()
-            .and_then(|r| r.distance_m)
-            .unwrap_or(0.0)
-    };
-    let mut laps = Vec::new();
-    let mut t = w.start;
-    let segments = w.plan.as_ref().map_or(&[][..], |p| &p.segments[..]);
-    for (i, seg) in segments.iter().enumerate() {
-        if run_end.is_some_and(|e| t >= e) {
-            break; // the run stopped before this segment
-        }
-        let planned_end = t + i64::from(seg.duration_s);
-        let end = run_end.map_or(planned_end, |e| planned_end.min(e));
-        let dur = (end - t) as f64;
-        let window = recs.iter().filter(|r| r.time > t && r.time <= end);
-        let (distance, max_speed, hr) = if run_end.is_some() {
-            let max = window
+    let mut laps: Vec<Lap> = w
+        .actuals
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            let start = w.start + i64::from(seg.start_s);
+            let end = start + i64::from(seg.done_s);
+            let dur = f64::from(seg.done_s);
+            let window = recs.iter().filter(|r| r.time > start && r.time <= end);
+            let max_speed = window
                 .clone()
                 .filter_map(|r| r.speed_mps)
-                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-            let hrs: Vec<u8> = window.filter_map(|r| r.heart_rate).collect();
-            (dist_at(end) - dist_at(t), max, hrs)
-        } else {
-            (seg.speed.mps() * dur, Some(seg.speed.mps()), Vec::new())
-        };
-        let share = if seg.duration_s > 0 {
-            dur / f64::from(seg.duration_s)
-        } else {
-            0.0
-        };
-        laps.push(Lap {
-            start: t,
-            end,
-            elapsed_s: Some(dur),
-            timer_s: Some(dur),
-            distance_m: Some(distance.max(0.0)),
-            avg_speed_mps: (dur > 0.0).then(|| distance.max(0.0) / dur),
-            max_speed_mps: max_speed,
-            calories: Some((seg.energy.kcal * share).round().clamp(0.0, 65534.0) as u16),
-            avg_heart_rate: (!hr.is_empty())
-                .then(|| (hr.iter().map(|h| u32::from(*h)).sum::<u32>() / hr.len() as u32) as u8),
-            max_heart_rate: hr.iter().copied().max(),
-            intensity: Some(intensity(seg.kind)),
-            trigger: Some(LapTrigger::Time),
-            step_index: u16::try_from(i).ok(),
-            segment: Some(snake(&seg.kind)),
-        });
-        t = end;
-    }
-    // A run that went on past its plan: the last lap runs to the last record.
-    if let (Some(e), Some(last)) = (run_end, laps.last_mut()) {
-        if last.end < e {
-            let extra = (e - last.end) as f64;
-            last.end = e;
-            last.elapsed_s = last.elapsed_s.map(|v| v + extra);
-            last.timer_s = last.timer_s.map(|v| v + extra);
-            last.distance_m = Some((dist_at(e) - dist_at(last.start)).max(0.0));
-            let d = last.end - last.start;
-            last.avg_speed_mps = (d > 0).then(|| last.distance_m.unwrap_or(0.0) / d as f64);
-        }
-    }
-    if laps.is_empty() && !recs.is_empty() {
-        laps.push(Lap {
-            start: w.start,
-            end: run_end.unwrap_or(w.start),
-            ..Lap::default()
-        });
-    }
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+                .or_else(|| recs.is_empty().then(|| seg.speed.mps()));
+            let hr: Vec<u8> = window.filter_map(|r| r.heart_rate).collect();
+            Lap {
+                start,
+                end,
+                elapsed_s: Some(dur),
+                timer_s: Some(dur),
+                distance_m: Some(seg.distance_m),
+                avg_speed_mps: (dur > 0.0).then(|| seg.distance_m / dur),
+                max_speed_mps: max_speed,
+                calories: Some(seg.kcal.round().clamp(0.0, 65534.0) as u16),
+                avg_heart_rate: (!hr.is_empty()).then(|| {
+                    (hr.iter().map(|h| u32::from(*h)).sum::<u32>() / hr.len() as u32) as u8
+                }),
+                max_heart_rate: hr.iter().copied().max(),
+                intensity: Some(intensity(seg.kind)),
+                trigger: Some(LapTrigger::Time),
+                step_index: u16::try_from(i).ok(),
+                segment: Some(snake(&seg.kind)),
+            }
+        })
+        .collect();
     if let Some(l) = laps.last_mut() {
         l.trigger = Some(LapTrigger::SessionEnd);
     }
@@ -641,37 +676,43 @@ fn activity(w: &Walk) -> Activity {
 
 fn notes(w: &Walk, units: Units) -> String {
     let mut s = String::from("retrowalk: backward (retro) walking on a treadmill.");
+    let a = &w.actuals;
+    s.push_str(&format!(" {} backward", minutes(a.backward_s)));
+    if a.backward_s > 0 {
+        s.push_str(&format!(" at {}", units.fmt_speed(a.speed)));
+    }
+    s.push_str(&format!(", {} in all.", minutes(a.elapsed_s)));
     if let Some(l) = &w.log {
         s.push_str(&format!(
-            " {} backward. Effort {}/10; knee pain {} before, {} during, {} after.",
-            minutes(l.backward_s),
+            " Effort {}/10; knee pain {} before, {} during, {} after.",
             l.effort.value(),
             l.pain_before.value(),
             l.pain_during.value(),
             l.pain_after.value()
         ));
-    }
-    if let Some(p) = &w.plan {
-        s.push_str(&format!(
-            " Backward speed {}.",
-            units.fmt_speed(p.load.speed)
-        ));
+        if let Some(r) = l.stopped_early {
+            s.push_str(&format!(" Stopped early ({}).", snake(&r)));
+        }
     }
     s
 }
 
-fn session_rows(history: &[HistoryEntry]) -> Vec<spreadsheet::SessionRow> {
+fn session_rows(
+    history: &[HistoryEntry],
+    actuals: &[Option<SessionActuals>],
+) -> Vec<spreadsheet::SessionRow> {
     history
         .iter()
-        .filter_map(|h| {
+        .zip(actuals)
+        .filter_map(|(h, a)| {
             let Event::Session(l) = &h.event else {
                 return None;
             };
             Some(spreadsheet::SessionRow {
                 date: l.date,
-                backward_min: f64::from(l.backward_s) / 60.0,
-                speed_kmh: h.planned.map_or(0.0, |p| p.speed.kmh()),
-                incline_pct: h.planned.map_or(0.0, |p| p.incline.percent()),
+                backward_min: f64::from(a.as_ref().map_or(l.backward_s, |a| a.backward_s)) / 60.0,
+                speed_kmh: a.as_ref().map_or(0.0, |a| a.speed.kmh()),
+                incline_pct: a.as_ref().map_or(0.0, |a| a.incline.percent()),
                 rails: snake(&l.rails_used),
                 effort: l.effort.value(),
                 pain_before: l.pain_before.value(),
@@ -683,11 +724,16 @@ fn session_rows(history: &[HistoryEntry]) -> Vec<spreadsheet::SessionRow> {
                 stopped_early: l.stopped_early.map(|s| snake(&s)),
                 decision: h.decision.map(|d| snake(&d.outcome)),
                 reason: h.reason.clone(),
+                total_min: a.as_ref().map(|a| f64::from(a.elapsed_s) / 60.0),
+                distance_m: a.as_ref().map(|a| a.distance_m),
+                kcal: a.as_ref().map(|a| a.kcal),
+                source: a.as_ref().map(|a| snake(&a.source)),
             })
         })
         .collect()
 }
 
+/// The planned segments of each session, then those done as [`SessionActuals`] has them.
 async fn segment_rows(
     svc: &Service,
     me: UserId,
@@ -701,17 +747,30 @@ async fn segment_rows(
     let Some(rec) = svc.store.programme(me).await? else {
         return Ok(Vec::new());
     };
+    let actuals = svc.actuals_of(me, history).await?;
     let mut rows = Vec::new();
-    for (log, planned, _) in logged(history) {
-        let Some(planned) = planned else { continue };
+    for (h, a) in history.iter().zip(&actuals) {
+        let (Event::Session(log), Some(planned), Some(a)) = (&h.event, h.planned, a) else {
+            continue;
+        };
         let plan = svc.build_plan(&profile, &rec, &planned);
         rows.extend(spreadsheet::segment_rows(log.date, "planned", &plan));
-        let done = Load {
-            backward_s: log.backward_s,
-            ..planned
-        };
-        let plan = svc.build_plan(&profile, &rec, &done);
-        rows.extend(spreadsheet::segment_rows(log.date, "done", &plan));
+        rows.extend(
+            a.segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| spreadsheet::SegmentRow {
+                    date: log.date,
+                    source: "done",
+                    index: i + 1,
+                    kind: snake(&s.kind),
+                    label: s.label.clone(),
+                    duration_s: s.done_s,
+                    speed_kmh: s.speed.kmh(),
+                    incline_pct: s.incline.percent(),
+                    rails: snake(&s.rails),
+                }),
+        );
     }
     Ok(rows)
 }

@@ -1,6 +1,7 @@
 //! retrowalk's use-cases: what a person or a clinician can do, over the pure core and the
 //! store. The CLI and the web app are thin adapters over this crate.
 
+mod actuals;
 mod clinician;
 mod error;
 mod exchange;
@@ -10,6 +11,7 @@ mod restore;
 mod sessions;
 mod summaries;
 
+pub use actuals::{ActualSource, DoneSegment, SessionActuals};
 pub use clinician::{AuditEntry, Flag, PatientSummary};
 pub use error::{Result, ServiceError};
 pub use exchange::{prepare_imports, CalendarExport, ImportAnswers, Imported, SessionExport};

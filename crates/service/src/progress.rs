@@ -1,10 +1,11 @@
 //! History and progress figures, rebuilt by replaying the programme so each logged
 //! session is paired with the load it was planned at.
 
+use crate::actuals::{ActualSource, SessionActuals};
 use crate::{Result, Service, ServiceError};
 use retrowalk_core::dates::{add_days, monday_of};
 use retrowalk_core::prescription::week_index;
-use retrowalk_core::{screen, session, Decision, Event, Load, SessionLog, StopReason, Units};
+use retrowalk_core::{Decision, Event, Load, SessionLog, StopReason, Units};
 use retrowalk_store::UserId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,6 +42,12 @@ pub struct SessionStat {
     /// An off-plan walk (PRG-08): counted, but it made no progression decision.
     #[serde(default)]
     pub extra: bool,
+    /// Every segment walked, warm-up and turns included.
+    #[serde(default)]
+    pub total_min: f64,
+    /// Where the figures come from (telemetry, an import, the stop, the log).
+    #[serde(default)]
+    pub source: Option<ActualSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,15 +104,15 @@ impl Service {
     }
 
     pub async fn progress(&self, user: UserId) -> Result<Progress> {
-        let (profile, rec) = self.profile_and_programme(user).await?;
-        let req = screen(&profile).requirements;
-        let tier = rec.state.tier;
+        let (profile, _) = self.profile_and_programme(user).await?;
+        let history = self.history(user).await?;
+        let actuals = self.actuals_of(user, &history).await?;
         let mut sessions = Vec::new();
-        for h in self.history(user).await? {
-            let (Event::Session(log), Some(planned)) = (&h.event, h.planned) else {
+        for (h, a) in history.iter().zip(&actuals) {
+            let (Event::Session(log), Some(a)) = (&h.event, a) else {
                 continue;
             };
-            sessions.push(stat(log, planned, &profile, tier, req));
+            sessions.push(stat(log, a, profile.units));
         }
         // Events are in the order they were logged; a late log for an earlier day must land
         // in its own week, so charts and weeks follow the calendar (stable: same-day logs
@@ -215,30 +222,22 @@ impl Service {
     }
 }
 
-fn stat(
-    log: &SessionLog,
-    planned: Load,
-    profile: &retrowalk_core::Profile,
-    tier: retrowalk_core::Tier,
-    req: retrowalk_core::screening::Requirements,
-) -> SessionStat {
-    let done = Load {
-        backward_s: log.backward_s,
-        ..planned
-    };
-    let plan = session::build(&done, tier, req, profile.units, profile.body_mass);
+/// A session's figures as it happened (see [`SessionActuals`]).
+fn stat(log: &SessionLog, a: &SessionActuals, units: Units) -> SessionStat {
     SessionStat {
         date: log.date,
-        backward_min: log.backward_s as f64 / 60.0,
-        speed: profile.units.speed_value(planned.speed),
-        incline_pct: planned.incline.percent(),
+        backward_min: f64::from(a.backward_s) / 60.0,
+        speed: units.speed_value(a.speed),
+        incline_pct: a.incline.percent(),
         effort: log.effort.value(),
         pain_during: log.pain_during.value(),
         pain_after: log.pain_after.value(),
-        kcal: plan.energy.kcal,
-        extrapolated: plan.energy.extrapolated,
+        kcal: a.kcal,
+        extrapolated: a.extrapolated,
         stopped_early: log.stopped_early,
         extra: log.extra,
+        total_min: f64::from(a.elapsed_s) / 60.0,
+        source: Some(a.source),
     }
 }
 

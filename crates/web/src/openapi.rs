@@ -115,7 +115,7 @@ pub const OPS: &[Op] = &[
     query(body(op("POST", "/api/log", Walker, "Log a session; returns the decision for the next one (outcome, rule, why, sentence) and the next Today. The first log on a training day (from the programme's start) is that day's planned session and the only one that can change the programme; a walk on a rest day or a second log on a day is extra (why: extra, rule PRG-08, marked extra: true in the history): it counts toward the week's minutes but never advances the load. A date before the programme's start or after today is 422 (field date). Send an Idempotency-Key so a retry never counts twice."), "SessionLog"), &[DATE_Q]),
     query(body(op("POST", "/api/morning", Walker, "The next-morning knee check; returns the decision, if it changed the next session. 422 (field date) for a day with no logged session or a day after today."), "Morning"), &[DATE_Q]),
     op("GET", "/api/history", Walker, "Every logged session and change, with the decision each led to."),
-    op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts."),
+    op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts, as walked: from the treadmill's telemetry, an imported file's records, or the plan up to where STOP was pressed (each session's `source` says which)."),
     op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what, and the note they gave (a pause reason, a clearance note)."),
     body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
     status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" drives a simulated treadmill through the plan from this server process, and \"bluetooth\" the real treadmill named by device (with an optional hr_strap) the same way (caps: the segment, the prescription, the clinician's caps, the machine's range, the heart-rate cap); its belt stops on STOP, pause, a missing heartbeat or server shutdown. For \"bluetooth\": 501 when the server was built without Bluetooth, 422 (field device or hr_strap) when the device is not found, 502 when connecting fails, 503 without an adapter; nothing is started then."), "StartRun"), 201),
@@ -133,7 +133,7 @@ pub const OPS: &[Op] = &[
     query(op("POST", "/api/patients/{id}/resume", Clinician, "Resume the patient's programme. 403 naming the clinician when another clinician still linked to the patient paused it: only they can lift their pause."), &[DATE_Q]),
     query(body(op("POST", "/api/patients/{id}/clearance", Clinician, "Record clearance, kept in the patient's audit trail with the note; `tier` (standard, caution or supervised; default supervised) is the tier the patient starts in. Starts the programme when screening allows."), "Reason"), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/tier", Clinician, "Set the patient's tier. 403 naming the clinician when a lower tier would undo one another clinician still linked to the patient set."), "Tier"),
-    query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last), sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
+    query(op("GET", "/api/export/{file}", Walker, "Download my data as a file: session.fit or session.tcx (one logged session, by ?date= or ?run=, default the last; a run not logged yet too), as walked, sessions.csv, segments.csv, backup.json (everything: the JSON backup `retrowalk restore` reads), programme.ics (the planned sessions; ?date= first day, ?weeks=, ?at=HH:MM)."), EXPORT_Q),
     query(op("GET", "/api/patients/{id}/export/{file}", Clinician, "A linked patient's session.fit, session.tcx, sessions.csv, segments.csv or programme.ics (not the backup: that is the person's own to take)."), EXPORT_Q),
     op("GET", "/api/calendar/feed", Walker, "Whether my calendar feed exists: {active, created_at}."),
     status(op("POST", "/api/calendar/feed", Walker, "Make a new calendar feed link, {path, url, created_at}; any earlier link stops working. The URL carries a secret token (calendar apps cannot send cookies): share it only with your calendar."), 201),
@@ -236,7 +236,7 @@ fn schemas() -> Value {
                     "oneOf": [{"type": ["boolean", "null"]}, {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]}]},
                 "stop_reason": {"enum": ["dizziness", "pain", "discomfort", "slip", "fall", "other"]},
                 "notes": {"type": "string", "maxLength": 2000},
-                "run_id": {"type": "string", "description": "The run this log is for; its stop reason is carried over."},
+                "run_id": {"type": "string", "description": "The run this log is for; its stop reason is carried over, and the note typed at STOP is kept with the log's notes."},
                 "idempotency_key": {"type": "string", "maxLength": 100, "description": "As the Idempotency-Key header: a retry with the same key records nothing new and answers with the first decision."}
             }
         },

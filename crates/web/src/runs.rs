@@ -122,6 +122,29 @@ pub fn reason_word(stored: &str) -> &str {
     &s[..end]
 }
 
+/// What the person typed on the STOP sheet, from a stored stop reason ("pain: sharp on
+/// the left (after the treadmill heartbeat_lost)" → "sharp on the left"): not the reason
+/// word, nor what the server added about the treadmill, nor the runner's own note when
+/// the page was left mid-session.
+pub fn stop_note(stored: &str) -> Option<&str> {
+    let s = stored.trim_start();
+    let word = reason_word(s);
+    if word == TREADMILL_PREFIX.trim_end() {
+        return None;
+    }
+    let rest = s.get(word.len()..)?.strip_prefix(": ")?;
+    let rest = match rest.rfind(" (after the ") {
+        Some(i) if rest.ends_with(')') && rest[i..].starts_with(" (after the treadmill") => {
+            &rest[..i]
+        }
+        _ => rest,
+    };
+    Some(rest.trim()).filter(|n| !n.is_empty() && *n != LEFT_THE_SCREEN)
+}
+
+/// The runner's note when the page is left mid-session (run.js), which is no one's words.
+const LEFT_THE_SCREEN: &str = "left the session screen";
+
 /// The run's treadmill as it was started ("none", "sim", "bluetooth", or a device name
 /// for runs the terminal started).
 fn treadmill_of(run: &Run) -> &str {
@@ -532,5 +555,28 @@ mod tests {
         // What the treadmill stored by itself is no person's reason.
         assert_eq!(reason_word("treadmill completed"), "treadmill");
         assert_eq!(reason_word(""), "");
+    }
+
+    #[test]
+    fn the_stop_note_is_the_persons_words_alone() {
+        use super::stop_note;
+        assert_eq!(
+            stop_note("pain: sharp on the left"),
+            Some("sharp on the left")
+        );
+        assert_eq!(
+            stop_note("pain: sharp (left): knee (after the treadmill heartbeat_lost)"),
+            Some("sharp (left): knee")
+        );
+        assert_eq!(
+            stop_note("other: hmm (after the treadmill link was lost)"),
+            Some("hmm")
+        );
+        assert_eq!(stop_note("dizziness"), None);
+        assert_eq!(stop_note("finished"), None);
+        assert_eq!(stop_note("treadmill completed"), None);
+        assert_eq!(stop_note("treadmill error: a: b"), None);
+        assert_eq!(stop_note("other: left the session screen"), None);
+        assert_eq!(stop_note("other:    "), None);
     }
 }

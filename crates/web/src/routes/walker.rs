@@ -239,8 +239,23 @@ pub async fn log(
         (StoppedEarly::Flag(true), None) => Some(StopReason::Other),
         (StoppedEarly::Flag(false) | StoppedEarly::No, _) => None,
     };
+    let mut notes = b
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
     if let Some(id) = &b.run_id {
         let run = runs::owned_run(&state, me.user_id, id).await?;
+        // What was typed on the STOP sheet stays with the log, where the clinician reads
+        // it, beside what the log form says (once, if the form already repeats it).
+        if let Some(said) = run.stop_reason.as_deref().and_then(runs::stop_note) {
+            notes = Some(match notes {
+                Some(n) if n.contains(said) => n,
+                Some(n) => format!("At STOP: {said}\n{n}"),
+                None => format!("At STOP: {said}"),
+            });
+        }
         // The reason given at the STOP button reaches the log, and so the history and the
         // clinician's flags, even when the form does not repeat it.
         if stopped.is_none() {
@@ -273,7 +288,7 @@ pub async fn log(
             log,
             me.user_id,
             today,
-            b.notes.as_deref(),
+            notes.as_deref(),
             today.max(b.date),
             key.as_deref(),
         )
