@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, newPage, signUp, onboard } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, daysFromToday, PHONE, DESKTOP } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -123,10 +123,30 @@ test('a walker\'s pages: no axe violations in either theme, and everything fits 
   await page.waitForSelector('#name');
   await check(page, 'sign up', problems);
 
+  await page.goto(`${server.url}/reset-password`);
+  await page.waitForSelector('.page-reset h1');
+  await check(page, 'reset password', problems);
+
   await signUp(page, server.url, { name: 'Ada Access' });
+  // The screening, step by step (lib/harness.mjs onboard() does the same in one go).
   await page.waitForSelector('#age');
   await check(page, 'screening step 1', problems);
-  await onboard(page, { units: 'kmh' });
+  await page.fill('#age', '52');
+  await page.fill('#mass', '74');
+  await page.click('label[for="units-kmh"]');
+  await page.click('label[for="activity-some"]');
+  await page.click('#next');
+  await page.waitForSelector('[data-step="2"]:not([hidden])');
+  await check(page, 'screening step 2', problems);
+  await page.click('#next');
+  await page.waitForSelector('[data-step="3"]:not([hidden])');
+  await check(page, 'screening step 3', problems);
+  const days = daysFromToday();
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+    if ((await page.locator(`#day-${day}`).isChecked()) !== days.includes(day)) await page.click(`label[for="day-${day}"]`);
+  }
+  await page.click('#next');
+  await page.waitForSelector('#tier-result');
   await check(page, 'screening result', problems);
   await page.click('#to-home');
   await page.waitForSelector('#next-session');
@@ -162,6 +182,21 @@ test('a walker\'s pages: no axe violations in either theme, and everything fits 
   await page.click('#save-log');
   await page.waitForSelector('#log-result');
   await check(page, 'log result', problems);
+  // The next morning (?date= moves "today"): the knee check.
+  const tomorrow = new Date();
+  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+  await page.goto(`${server.url}/?date=${tomorrow.toISOString().slice(0, 10)}`);
+  await page.waitForSelector('#morning-check');
+  await check(page, 'morning check', problems);
+  // A desktop's layout: the tabs move into the top bar, the grids widen.
+  await page.setViewportSize(DESKTOP);
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('#next-session');
+  await check(page, 'home (desktop)', problems);
+  await page.goto(`${server.url}/progress`);
+  await page.waitForSelector('.page-progress h1');
+  await check(page, 'progress (desktop)', problems);
+  await page.setViewportSize(PHONE);
   assertNone(problems);
   assert.deepEqual(page.errors, []);
   await page.context().close();

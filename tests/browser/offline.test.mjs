@@ -30,7 +30,7 @@ async function walkerUnderWorker(name) {
   return page;
 }
 
-test('the manifest names the app and its icons, which are real PNGs of their stated sizes', async () => {
+test('the manifest names the app and its icons (real PNGs of their stated sizes), and Chromium finds the app installable', async () => {
   const page = await newPage(browser);
   await page.goto(`${server.url}/signin`);
   const href = await page.getAttribute('link[rel="manifest"]', 'href');
@@ -52,6 +52,13 @@ test('the manifest names the app and its icons, which are real PNGs of their sta
     const [w, h] = pngSize(await r.body());
     assert.equal(`${w}x${h}`, icon.sizes, icon.src);
   }
+  // Chromium's own verdict, once the worker controls the page: the manifest parses
+  // cleanly and nothing stops installing but the test's private (incognito) profile.
+  await page.waitForFunction(() => Boolean(navigator.serviceWorker?.controller));
+  const cdp = await page.context().newCDPSession(page);
+  assert.deepEqual((await cdp.send('Page.getAppManifest')).errors, []);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito'), []);
   await page.context().close();
 });
 
