@@ -1,6 +1,6 @@
 // Export and import from the settings page: a walker's logged session is downloaded as
-// FIT, another walker imports it (with a bad file beside it) and sees a result per file
-// and the progress bar reach the end, then downloads the sessions CSV holding the import;
+// FIT, another walker imports it (with a bad file beside it, both in one request) and sees
+// a result per file and the progress bar reach the end, then downloads the sessions CSV holding the import;
 // a full backup is restored into a fresh account after an in-page confirmation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,7 +65,10 @@ test('download a session as FIT, import it with a bad file beside it, download t
   ]);
   // Without the answers a file cannot give, nothing is sent.
   let sent = 0;
-  bob.on('request', (r) => { if (r.url().includes('/api/import/fit')) sent += 1; });
+  let contentType = '';
+  bob.on('request', (r) => {
+    if (r.url().includes('/api/import/fit')) { sent += 1; contentType = r.headers()['content-type'] || ''; }
+  });
   await bob.click('#import-fit');
   assert.equal(sent, 0);
   await bob.fill('#imp-effort', '3');
@@ -74,7 +77,9 @@ test('download a session as FIT, import it with a bad file beside it, download t
   await bob.fill('#imp-pain-after', '0');
   await bob.click('#import-fit');
   await bob.waitForSelector('#import-summary:not([hidden])');
-  assert.equal(sent, 2, 'one request per file');
+  // All the files in one request, so the server folds them in date order across files.
+  assert.equal(sent, 1, 'one request for all the files');
+  assert.match(contentType, /^multipart\/form-data; boundary=/);
   assert.equal(await bob.textContent('#import-summary'), 'Imported 1 of 2 files.');
   assert.equal(await bob.getAttribute('#import-progress', 'max'), '2');
   assert.equal(await bob.evaluate(() => document.querySelector('#import-progress').value), 2);

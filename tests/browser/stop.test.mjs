@@ -117,3 +117,23 @@ test('without a treadmill link, a lost connection never claims the belt is stopp
   assert.doesNotMatch(warn, /belt stopped|stops the belt|belt is stopping/i, warn);
   await page.context().setOffline(false);
 });
+
+test('the note typed on the STOP sheet is kept with the session log', async () => {
+  const page = await startRun('none');
+  await page.click('#stop');
+  await page.waitForSelector('#stop-sheet:not([hidden])');
+  await page.fill('#stop-note', 'sharp pain inside the left knee');
+  await page.click('#stop-sheet button[data-reason="pain"]');
+  await page.waitForURL(/\/log\?/);
+  assert.match(await page.textContent('#stop-note-kept'), /kept/);
+  await page.click('label[for="effort-4"]');
+  await page.fill('#notes', 'stopped after the warm-up');
+  await page.click('#save-log');
+  await page.waitForSelector('#log-result');
+  const history = await page.evaluate(async () => (await fetch('/api/history')).json());
+  const notes = history.filter((e) => e.event.kind === 'session').map((e) => e.note);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /At STOP: sharp pain inside the left knee/);
+  assert.match(notes[0], /stopped after the warm-up/);
+  assert.deepEqual(page.errors, []);
+});

@@ -97,14 +97,28 @@ export const get = (p) => api('GET', p);
 export const post = (p, b) => api('POST', p, b ?? {});
 export const put = (p, b) => api('PUT', p, b);
 
-// Sends one file as the raw request body (uploads one file per request, so a page can show
-// real progress over many). Resolves to the JSON answer; an error answer throws ApiError
-// with the server's sentence and, as `data`, the whole answer (per-file results).
+// Sends one file as the raw request body. Resolves to the JSON answer; an error answer
+// throws ApiError with the server's sentence and, as `data`, the whole answer (per-file
+// results).
 export async function sendFile(path, file) {
-  const headers = { Accept: 'application/json', 'X-CSRF-Token': await ensureCsrf(), 'Content-Type': 'application/octet-stream' };
+  return send(path, file, 'application/octet-stream');
+}
+
+// Sends several files in one multipart request, so the server sees them all at once (an
+// import folds the walks in date order across files, not in the order they were chosen).
+export async function sendFiles(path, files) {
+  const form = new FormData();
+  for (const f of files) form.append('file', f, f.name);
+  // No Content-Type of our own: the browser writes the multipart boundary.
+  return send(path, form, null);
+}
+
+async function send(path, body, contentType) {
+  const headers = { Accept: 'application/json', 'X-CSRF-Token': await ensureCsrf() };
+  if (contentType) headers['Content-Type'] = contentType;
   let res;
   try {
-    res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+    res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body });
   } catch {
     throw new ApiError(0, 'Could not reach the retrowalk server. Check the connection and try again.');
   }

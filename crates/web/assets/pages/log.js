@@ -46,7 +46,9 @@ export async function render(view, ctx) {
       h('div', { class: 'row2' },
         field('Backward minutes', minutes, planned ? `Planned: ${fmtMinutes(planned.backward_s)}` : null),
         field('Did it end early?', stopSel)),
-      stopped ? h('p', { class: 'pill-note' }, icon('alert'), 'You pressed STOP. That is the right call whenever something feels wrong.') : null),
+      stopped ? h('p', { class: 'pill-note' }, icon('alert'), 'You pressed STOP. That is the right call whenever something feels wrong.') : null,
+      // The server adds what was typed on the STOP sheet to these notes (runs carry it).
+      stopped && runId ? h('p', { class: 'muted small', id: 'stop-note-kept' }, 'Anything you typed when you stopped is kept with this log for your clinician.') : null),
     h('section', { class: 'card stack' },
       h('h2', { class: 'card-title' }, 'Effort'),
       Object.assign(scale('effort', 'How hard was it? (0–10)', null, ['rest', 'maximal']), { className: 'scale scale-effort' }),

@@ -1,5 +1,5 @@
 // Settings: units, linking a clinician by invite code, exports, and the account.
-import { get, post, put, sendFile } from '../api.js';
+import { get, post, put, sendFile, sendFiles } from '../api.js';
 import { h, icon, segmented, radioValue, field, clear } from '../dom.js';
 import { report, required, newPasswordProblem, sameProblem, showServerError, sentence, PASSWORD_MIN } from '../forms.js';
 
@@ -185,8 +185,9 @@ function restoreForm(ctx) {
   return h('div', { id: 'restore-card' }, h('h3', { class: 'card-subtitle' }, 'Restore from a backup'), form);
 }
 
-// FIT import: one request per file, so the bar moves as each file is done and each file
-// gets its own result; the good files are kept whatever happens to the others.
+// Activity import: every chosen file in one request, so the server folds the walks in the
+// order they were walked whatever the files are called or the order they were picked in;
+// each file then gets its own result line (an archive or a chained file, one per walk).
 function importCard(ctx) {
   const files = h('input', { id: 'fit-files', type: 'file', multiple: true, accept: '.fit,.gz,.tcx,.gpx,.zip,application/vnd.ant.fit' });
   const score = (id, label) => field(label, h('input', { id, type: 'number', min: 0, max: 10, step: 1, required: true, inputmode: 'numeric' }));
@@ -220,26 +221,40 @@ function importCard(ctx) {
     bar.value = 0;
     bar.hidden = false;
     summary.hidden = true;
-    let ok = 0;
-    for (const file of chosen) {
+    const items = chosen.map((file) => {
       const status = h('span', { class: 'muted small' }, 'importing…');
       const item = h('li', { 'data-file': file.name }, h('strong', {}, file.name), ' ', status);
       list.append(item);
-      try {
-        q.set('name', file.name);
-        const r = await sendFile(`/api/import/fit?${q}`, file);
-        // An archive or a chained file holds several walks: one line each.
-        status.textContent = r.files.map((f) => (f.ok
-          ? `imported: ${f.date}, ${Math.round(f.backward_min)} min backward`
-          : `${f.name}: ${f.error}`)).join('; ');
-        item.className = r.failed ? 'warn' : 'ok';
-        ok += 1;
-      } catch (ex) {
-        status.textContent = ex.data?.files?.map((f) => f.error).join('; ') || ex.message;
-        item.className = 'error';
-      }
-      bar.value += 1;
+      return { file, item, status };
+    });
+    let results = [];
+    let failure = null;
+    try {
+      results = (await sendFiles(`/api/import/fit?${q}`, chosen)).files || [];
+    } catch (ex) {
+      // 422: nothing could be imported, and the answer still says why for each file.
+      results = ex.data?.files || [];
+      if (!results.length) failure = ex.message;
     }
+    // The server names each walk by its file ("walk.fit"), an archive's member
+    // ("export.zip/walk.fit") or a chained file's part ("walk.fit (activity 2 of 3)").
+    const ofFile = (name) => results.filter((f) => f.name === name || f.name.startsWith(`${name}/`) || f.name.startsWith(`${name} (`));
+    let ok = 0;
+    for (const { file, item, status } of items) {
+      const mine = ofFile(file.name);
+      if (!mine.length) {
+        status.textContent = failure || 'no result for this file';
+        item.className = 'error';
+        continue;
+      }
+      status.textContent = mine.map((f) => (f.ok
+        ? `imported: ${f.date}, ${Math.round(f.backward_min)} min backward`
+        : (mine.length > 1 || f.name !== file.name ? `${f.name}: ${f.error}` : f.error))).join('; ');
+      const good = mine.filter((f) => f.ok).length;
+      item.className = good === mine.length ? 'ok' : good ? 'warn' : 'error';
+      if (good) ok += 1;
+    }
+    bar.value = chosen.length;
     summary.textContent = `Imported ${ok} of ${chosen.length} file${chosen.length === 1 ? '' : 's'}.`;
     summary.hidden = false;
     go.disabled = false;
