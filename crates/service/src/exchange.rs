@@ -87,6 +87,10 @@ pub fn prepare_imports<'a>(
     all
 }
 
+/// Two recordings whose starts lie this close are one walk (a watch and a treadmill app
+/// are rarely started more than a minute apart).
+const SAME_WALK_S: i64 = 120;
+
 fn invalid(msg: impl Into<String>) -> ServiceError {
     ServiceError::Invalid(msg.into())
 }
@@ -310,12 +314,33 @@ impl Service {
         // may import the same file, and neither learns that the other did.
         let kind = found.kind.map_or("file", |k| k.tag());
         let run_id = format!("{kind}-{user}-{start}-{:04x}", found.fingerprint);
-        if self.store.runs(user).await?.iter().any(|r| r.id == run_id) {
+        let runs = self.store.runs(user).await?;
+        if runs.iter().any(|r| r.id == run_id) {
             return Err(invalid(format!("already imported (run {run_id})")));
         }
         let history = self.history(user).await?;
         if logged(&history).iter().any(|s| s.0.date == date) {
-            return Err(invalid(format!("a session is already logged on {date}")));
+            // A day holds one walk from a file. The same walk recorded twice (a watch beside
+            // the treadmill run, the FIT and the TCX of one walk) starts when a stored run
+            // did: that is no conflict, only nothing new.
+            if let Some(r) = runs
+                .iter()
+                .find(|r| (run_start(r) - start).abs() <= SAME_WALK_S)
+            {
+                let how = if crate::actuals::is_import(r) {
+                    "imported from another file"
+                } else {
+                    "recorded by the session runner"
+                };
+                return Err(invalid(format!(
+                    "already imported: this walk is the session logged on {date} ({how}, run {})",
+                    r.id
+                )));
+            }
+            return Err(invalid(format!(
+                "a session is already logged on {date}, and an imported file never adds a second walk to a day; \
+                 if this was another walk that day, log it by hand (it counts as an extra walk)"
+            )));
         }
         let (planned, plan) = self.plan_for(user, date).await?;
         let log = SessionLog {

@@ -340,7 +340,78 @@ async fn an_imported_walk_round_trips_with_its_minutes_and_distance(store: Store
     assert!(e.contains("already logged on 2026-01-07"), "{e}");
 }
 
+/// A file of a walk already logged that day is refused, and says which case it is: the
+/// same walk (a watch beside the session runner) is nothing new; another walk is not added
+/// as a second session behind the person's back.
+async fn a_file_onto_a_logged_day_says_why_it_is_refused(store: Store) {
+    let t = TestApp::new(store);
+    let (mut w, _) = walker_with_programme(&t, "watch@example.org").await;
+    let (run, _) = start_run(&mut w, START).await;
+    sqlx::query("UPDATE runs SET started_at = $1 WHERE id = $2")
+        .bind(MON)
+        .bind(&run)
+        .execute(t.state.svc.store.pool())
+        .await
+        .unwrap();
+    w.post(
+        &format!("/api/runs/{run}/stop"),
+        json!({"reason": "finished"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let mut log = clean_log(START, 4.0);
+    log["run_id"] = json!(run);
+    w.post(&format!("/api/log?date={START}"), log)
+        .await
+        .expect(StatusCode::OK);
+
+    // The watch started 30 s after the runner: the same walk.
+    let watch = synthetic::treadmill_walk(MON + 30, 900, 300);
+    let r = upload(
+        &mut w,
+        ANSWERS,
+        "watch.fit",
+        fit::encode(&watch, EncodeOptions::default()).unwrap(),
+    )
+    .await
+    .expect(StatusCode::UNPROCESSABLE_ENTITY)
+    .json();
+    let e = r["files"][0]["error"].as_str().unwrap();
+    assert!(
+        e.starts_with(
+            "already imported: this walk is the session logged on 2026-01-05 (recorded by the session runner"
+        ),
+        "{e}"
+    );
+    // Three hours later the same day: another walk, which a file does not add.
+    let later = synthetic::treadmill_walk(MON + 3 * 3600, 900, 300);
+    let r = upload(
+        &mut w,
+        ANSWERS,
+        "later.fit",
+        fit::encode(&later, EncodeOptions::default()).unwrap(),
+    )
+    .await
+    .expect(StatusCode::UNPROCESSABLE_ENTITY)
+    .json();
+    let e = r["files"][0]["error"].as_str().unwrap();
+    assert!(
+        e.starts_with("a session is already logged on 2026-01-05"),
+        "{e}"
+    );
+    assert!(e.contains("log it by hand"), "{e}");
+    let history = w.get("/api/history").await.expect(StatusCode::OK).json();
+    let sessions = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"]["kind"] == "session")
+        .count();
+    assert_eq!(sessions, 1);
+}
+
 both_backends!(
+    a_file_onto_a_logged_day_says_why_it_is_refused,
     a_stop_in_the_warm_up_is_thirty_seconds_of_warm_up,
     a_run_exports_with_its_totals_and_progress_shows_the_measured_speed,
     an_imported_walk_round_trips_with_its_minutes_and_distance,
