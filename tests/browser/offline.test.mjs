@@ -88,6 +88,23 @@ test('after one visit the app opens offline: a reload shows Home, not the browse
   await page.context().close();
 });
 
+test('once a new build\'s worker takes over, the next page is loaded whole, not mixed with the old scripts', async () => {
+  const page = await walkerUnderWorker('Nia Newbuild');
+  // Moving between pages keeps the page (and this marker) while the build is the same.
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.click('a.tab[href="/programme"]');
+  await page.waitForSelector('.page-programme h1');
+  assert.equal(await page.evaluate(() => window.__sameDocument), true);
+  // What the browser does when a new build's worker activates and claims the page.
+  await page.evaluate(() => navigator.serviceWorker.dispatchEvent(new Event('controllerchange')));
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page in front of the person stays');
+  await page.click('a.tab[href="/progress"]');
+  await page.waitForSelector('.page-progress h1');
+  assert.equal(await page.evaluate(() => window.__sameDocument), undefined, 'the next page is a fresh load');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a log saved offline is queued, then sent exactly once when the connection returns', async () => {
   const page = await walkerUnderWorker('Quinn Queue');
   const ctx = page.context();

@@ -26,9 +26,16 @@ const NAV = {
 
 // me: undefined until the server has been asked, then the person or null (signed out), so
 // one page load asks /api/me once, redirects included.
-const state = { me: undefined, cleanup: null, rendering: 0 };
+const state = { me: undefined, cleanup: null, rendering: 0, newBuild: false };
 
 export function navigate(path, { replace = false } = {}) {
+  // A new build took over: load the next page whole, so this page's old scripts never
+  // mix with the new build's page modules. Never in the middle of a page (a session, a
+  // half-filled form): only when the person moves on.
+  if (state.newBuild) {
+    if (replace) location.replace(path); else location.assign(path);
+    return;
+  }
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   route();
@@ -163,6 +170,13 @@ window.addEventListener('offline', () => toast('No connection: what you save is 
 // The app shell kept on the phone, so retrowalk opens without a connection. Browsers allow
 // a service worker only on https or localhost; elsewhere the app simply works online.
 if ('serviceWorker' in navigator) {
+  // The first worker taking over a page it did not load changes nothing that page runs;
+  // a later one is a new build.
+  let hadWorker = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadWorker) state.newBuild = true;
+    hadWorker = true;
+  });
   navigator.serviceWorker.register('/sw.js').catch(() => { /* online only, as before */ });
 }
 
@@ -174,5 +188,5 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   navigate(url.pathname + url.search);
 });
-window.addEventListener('popstate', () => route());
+window.addEventListener('popstate', () => { if (state.newBuild) location.reload(); else route(); });
 route();
