@@ -265,6 +265,12 @@ pub enum Why {
     WeeklyCap {
         max_week_s: u32,
     },
+    /// Today's session is shorter than the stored plan because the week may not hold more
+    /// (PRG-02), e.g. after a short or missed week.
+    WeekTrimmed {
+        from_s: u32,
+        max_week_s: u32,
+    },
     SpeedWait {
         days_left: i32,
     },
@@ -340,6 +346,7 @@ impl Decision {
             Why::InclineUp { from, to } => format!("You have been steady at your targets, so the incline goes up from {:.0}% to {:.0}%, with nothing else changed.", from.percent(), to.percent()),
             Why::RailsDown { from, to } => format!("You have been steady, so we move from {} to {}, with nothing else changed.", from.describe(), to.describe()),
             Why::WeeklyCap { max_week_s } => format!("That went well, but more time would take this week past 110% of last week ({} in all), so next time stays the same.", mins(max_week_s)),
+            Why::WeekTrimmed { from_s, max_week_s } => format!("Today is {} backward instead of {}: this week may hold at most {} of backward walking (110% of last week, or of a full week at your starting dose), so time builds up again from here.", mins(n.backward_s), mins(from_s), mins(max_week_s)),
             Why::SpeedWait { days_left } => format!("That went well; speed went up recently, so it stays the same for another {days_left} day(s)."),
             Why::Extra => "An extra walk, outside your planned sessions: it counts toward this week's minutes, but only a planned session moves the programme on, so your next session stays as planned.".into(),
             Why::AllTargetsReached => "You are at all your targets: keep this session as your maintenance dose.".into(),
@@ -388,7 +395,8 @@ impl RedFlag {
 pub struct Planned {
     pub date: Date,
     pub load: Load,
-    /// Set when the load differs from the stored plan because of a break (ADA-10).
+    /// Set when the load is lower than the stored plan: after a break (ADA-10) or when the
+    /// week may not hold the stored session (PRG-02).
     pub adjustment: Option<Decision>,
 }
 
@@ -557,8 +565,22 @@ impl Progression {
         }
         let max_s = self.weekly_max_session_s(date);
         if load.backward_s > max_s.max(MIN_BACKWARD_S) && load.backward_s > self.start.backward_s {
+            let from_s = load.backward_s;
             // Never cap below the start values: those are always allowed.
             load.backward_s = max_s.max(self.start.backward_s);
+            // Issue 11: a drop in load always says why. A break already explains itself
+            // (its sentence names the load it steps back to); a trim alone needs its own.
+            if adjustment.is_none() {
+                adjustment = Some(Decision {
+                    outcome: Outcome::StepBack,
+                    rule: Rule::Prg02WeeklyCap,
+                    why: Why::WeekTrimmed {
+                        from_s,
+                        max_week_s: self.weekly_allowance_s(date),
+                    },
+                    next: load,
+                });
+            }
         }
         let load = self.capped(load);
         if let Some(a) = adjustment.as_mut() {
@@ -1045,11 +1067,12 @@ impl Progression {
                     };
                 }
             }
+            // Rounded before the cap, so the speed the sentence names is the speed set.
             let to = base
                 .speed
                 .saturating_add(lim.speed_step)
-                .min(max_speed)
-                .rounded();
+                .rounded()
+                .min(max_speed);
             self.last_speed_up = Some(today);
             return (
                 Outcome::Progress,

@@ -124,6 +124,96 @@ fn within_caps(l: &Load, p: &Progression) {
     assert!(l.rails >= p.limits.rail_floor);
 }
 
+/// Issue 11: a decision's sentence is made from the real difference between the session
+/// just walked (`base`) and the next one: the numbers it names are the loads' numbers, and
+/// "nothing else changed" or "stays the same" hold.
+fn sentence_matches_change(
+    d: &Decision,
+    base: &Load,
+    log: &SessionLog,
+    units: Units,
+) -> Result<(), TestCaseError> {
+    let next = &d.next;
+    // The next plan never asks for less support than was used today (PRG-06).
+    let rails_kept = base.rails.max(log.rails_used);
+    let same_but_rails = |n: &Load| {
+        n.backward_s == base.backward_s && n.speed == base.speed && n.incline == base.incline
+    };
+    let said = d.sentence(units);
+    match d.why {
+        Why::TimeUp { from_s, to_s } => {
+            prop_assert_eq!(
+                (from_s, to_s),
+                (base.backward_s, next.backward_s),
+                "{}",
+                said
+            );
+            prop_assert!(to_s > from_s, "{said}");
+            prop_assert!(
+                next.speed == base.speed && next.incline == base.incline,
+                "{said}"
+            );
+        }
+        Why::SpeedUp { from, to } => {
+            prop_assert_eq!((from, to), (base.speed, next.speed), "{}", said);
+            prop_assert!(to > from, "{said}");
+            prop_assert!(
+                next.backward_s == base.backward_s && next.incline == base.incline,
+                "{said}"
+            );
+        }
+        Why::InclineUp { from, to } => {
+            prop_assert_eq!((from, to), (base.incline, next.incline), "{}", said);
+            prop_assert!(
+                next.backward_s == base.backward_s
+                    && next.speed == base.speed
+                    && next.rails == rails_kept,
+                "{said}"
+            );
+        }
+        Why::RailsDown { from, to } => {
+            prop_assert_eq!((from, to), (rails_kept, next.rails), "{}", said);
+            prop_assert!(to < from, "{said}");
+            prop_assert!(same_but_rails(next), "{said}: {base:?} -> {next:?}");
+        }
+        Why::PainModerate { .. }
+        | Why::EffortHigh { .. }
+        | Why::WeeklyCap { .. }
+        | Why::SpeedWait { .. }
+        | Why::StoppedEarly { .. }
+        | Why::NotCompleted
+        | Why::AllTargetsReached => {
+            prop_assert!(same_but_rails(next), "{said}: {base:?} -> {next:?}");
+            prop_assert_eq!(next.rails, rails_kept, "{}", said);
+        }
+        Why::PainHigh { .. } | Why::EffortVeryHigh { .. } => {
+            prop_assert!(
+                next.backward_s <= base.backward_s,
+                "{said}: {base:?} -> {next:?}"
+            );
+            prop_assert!(said.contains(&minutes(next.backward_s)), "{said}: {next:?}");
+        }
+        Why::NearFall { slowed }
+        | Why::Dizziness {
+            slowed,
+            repeated: false,
+        } => {
+            prop_assert_eq!(slowed, next.speed < base.speed, "{}", said);
+            prop_assert!(next.speed <= base.speed, "{said}");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn minutes(s: u32) -> String {
+    if s % 60 == 0 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{}:{:02} min", s / 60, s % 60)
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -211,6 +301,7 @@ proptest! {
             if said.contains("slower") {
                 prop_assert!(next.speed < base.speed, "{said}: {base:?} -> {next:?}");
             }
+            sentence_matches_change(&d, &base, &log, p.units)?;
             let (t, sp, inc, rails) = increased(&base, &next);
             // PRG-01: the per-session step, one kind of increase at a time.
             prop_assert!(next.backward_s <= base.backward_s + 120);
@@ -327,4 +418,42 @@ fn missed_weeks_step_back_not_to_the_old_load() {
         after_four_weeks.backward_s < old.backward_s
             && after_four_weeks.backward_s > prog.start.backward_s
     );
+}
+
+/// Issue 11: a ten-day gap is not yet a break (ADA-10), but the empty week before it lets the
+/// weekly cap (PRG-02) trim the session. The person must be told why the load dropped.
+#[test]
+fn a_load_trimmed_by_the_weekly_cap_says_why() {
+    let p = profile(40, Goal::Fitness);
+    let mut prog = programme(&p, "mon,wed,fri");
+    let mut last = date0();
+    for date in dates(&prog, 6) {
+        let load = prog.plan_for(date).unwrap().load;
+        prog.apply(&Event::Session(log(date, &load, 2, 0)));
+        last = date;
+    }
+    let stored = prog.next;
+    let back = last + days(10);
+    let planned = prog.plan_for(back).unwrap();
+    assert!(
+        planned.load.backward_s < stored.backward_s,
+        "the cap should trim {stored:?} after an empty week, got {:?}",
+        planned.load
+    );
+    let a = planned.adjustment.expect("a trimmed session says why");
+    assert_eq!(a.rule, Rule::Prg02WeeklyCap);
+    assert_eq!(a.next, planned.load);
+    let said = a.sentence(Units::Kmh);
+    assert!(said.contains(&minutes(planned.load.backward_s)), "{said}");
+    assert!(said.contains(&minutes(stored.backward_s)), "{said}");
+    // A session that is not trimmed carries no adjustment.
+    let mut fresh = programme(&p, "mon,wed,fri");
+    let first = fresh.plan_for(date0()).unwrap();
+    assert!(first.adjustment.is_none());
+    fresh.apply(&Event::Session(log(date0(), &first.load, 2, 0)));
+    assert!(fresh
+        .plan_for(date0() + days(2))
+        .unwrap()
+        .adjustment
+        .is_none());
 }

@@ -6,7 +6,7 @@ use crate::exec::Exec;
 use crate::read::Arg;
 use crate::recent::programme_from;
 use crate::{now, Backend, Result, Store, StoreError, UserId};
-use retrowalk_core::{Decision, Event, Profile, Progression};
+use retrowalk_core::{Decision, Event, Profile, Progression, SessionLog};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::Date;
@@ -415,8 +415,13 @@ impl Store {
         mut known: Option<ProgrammeRecord>,
         key: Option<&str>,
     ) -> Result<Recorded> {
-        let data = serde_json::to_string(event)?;
+        let mut event = std::borrow::Cow::Borrowed(event);
+        let mut data = serde_json::to_string(&*event)?;
         for _ in 0..ATTEMPTS {
+            // A caller's programme was read before it classified the log, so a write from it
+            // that lands saw what the classification saw. Any other attempt may follow a
+            // writer that logged the same day since (PRG-08: one decision per day).
+            let classified_on_this = known.is_some();
             let rec = match known.take() {
                 Some(rec) => rec,
                 None => self
@@ -424,6 +429,17 @@ impl Store {
                     .await?
                     .ok_or(StoreError::NotFound("programme"))?,
             };
+            if !classified_on_this {
+                if let Event::Session(log) = &*event {
+                    if !log.extra && self.sessions_on(user, log.date).await? > 0 {
+                        event = std::borrow::Cow::Owned(Event::Session(SessionLog {
+                            extra: true,
+                            ..*log
+                        }));
+                        data = serde_json::to_string(&*event)?;
+                    }
+                }
+            }
             // Checked on every attempt: when two retries race, the loser's insert breaks the
             // key's unique index, and its next attempt finds the winner's event here.
             if let Some(k) = key {
@@ -445,18 +461,18 @@ impl Store {
                 }
             }
             let mut state = rec.state;
-            let decision = state.apply(event);
+            let decision = state.apply(&event);
             let seq = rec.seq + 1;
             let job = AppendJob {
                 user,
                 prev_seq: rec.seq,
                 state: serde_json::to_string(&state)?,
-                kind: kind(event),
+                kind: kind(&event),
                 data: data.clone(),
                 decision: decision.as_ref().map(serde_json::to_string).transpose()?,
                 actor,
                 note: note.map(str::to_owned),
-                day: event_day(event),
+                day: event_day(&event),
                 key: key.map(str::to_owned),
                 run: run.map(|r| OwnedRun {
                     id: r.id.to_owned(),

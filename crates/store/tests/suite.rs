@@ -945,6 +945,63 @@ async fn exactly_one_first_account_administers_the_server(store: Store) {
     }
 }
 
+/// Issue 11 (PRG-08): two different logs for one day that race both read "nothing logged
+/// today" and were both stored as the planned session, each advancing the programme. The
+/// write that lands second is the day's extra walk, whatever its caller classified.
+async fn two_racing_logs_for_one_day_make_one_decision(store: Store) {
+    let (id, prog) = person_with_programme(&store, "race@x.org").await;
+    let day = prog.schedule.next_on_or_after(date!(2026 - 01 - 05));
+    let load = prog.plan_for(day).unwrap().load;
+    // Both writers read the programme before either wrote.
+    let stale = store.programme(id).await.unwrap().unwrap();
+    let first = store
+        .record(id, &Event::Session(SessionLog::clean(day, &load)), Some(id))
+        .await
+        .unwrap();
+    assert_ne!(first.decision.unwrap().why, Why::Extra);
+    let second_log = SessionLog {
+        effort: Effort::new(3).unwrap(),
+        ..SessionLog::clean(day, &load)
+    };
+    let second = store
+        .record_keyed_from(id, &Event::Session(second_log), Some(id), None, stale, None)
+        .await
+        .unwrap();
+    assert_eq!(second.decision.unwrap().why, Why::Extra);
+    let sessions: Vec<SessionLog> = store
+        .events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::Session(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|l| !l.extra).count(), 1);
+    // The stored state is the fold of what was stored.
+    assert_eq!(store.replay(id).await.unwrap(), second.state);
+    // A write whose caller read the programme after the day was taken keeps the caller's
+    // classification: nothing is checked twice on the usual path.
+    let fresh = store.programme(id).await.unwrap().unwrap();
+    let third = store
+        .record_keyed_from(
+            id,
+            &Event::Session(SessionLog {
+                extra: true,
+                ..SessionLog::clean(day, &load)
+            }),
+            Some(id),
+            None,
+            fresh,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.decision.unwrap().why, Why::Extra);
+}
+
 retrowalk_store::both_backends!(
     exactly_one_first_account_administers_the_server,
     profiles_and_users,
@@ -959,6 +1016,7 @@ retrowalk_store::both_backends!(
     a_restore_belongs_to_its_target,
     a_restore_keeps_a_clinicians_caps_and_tier,
     a_session_and_its_run_land_together_or_not_at_all,
+    two_racing_logs_for_one_day_make_one_decision,
 );
 
 #[tokio::test]
