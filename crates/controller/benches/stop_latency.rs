@@ -69,6 +69,7 @@ fn limits() -> Limits {
         rail_floor: RailUse::None,
         min_speed: Speed::from_kmh(0.8).unwrap(),
         speed_step: Speed::from_kmh(0.8).unwrap(),
+        usual_pain: Default::default(),
     }
 }
 

@@ -81,6 +81,7 @@ fn limits() -> impl Strategy<Value = Limits> {
         rail_floor: RailUse::None,
         min_speed: Speed::from_kmh(min).unwrap(),
         speed_step: Speed::from_kmh(0.8).unwrap(),
+        usual_pain: Default::default(),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use crate::rules::Rule;
 use crate::screening::{Goal, Profile, Screening, Tier};
-use crate::units::{Incline, InvalidValue, RailUse, Speed, Units};
+use crate::units::{Incline, InvalidValue, Pain, RailUse, Speed, Units};
 use serde::{Deserialize, Serialize};
 use time::{Date, Weekday};
 
@@ -39,6 +39,11 @@ pub struct Limits {
     /// The slowest backward speed ever prescribed.
     pub min_speed: Speed,
     pub speed_step: Speed,
+    /// The person's usual knee pain (the profile's): the baseline the pain-monitoring model
+    /// judges a session's pain against (ADA-07). 0 in limits stored before it existed, which
+    /// keeps the old, stricter reading (only 0–2/10 lets the programme move on).
+    #[serde(default)]
+    pub usual_pain: Pain,
 }
 
 /// Limits a clinician set; they override the engine (ADA-11).
@@ -209,6 +214,7 @@ pub fn limits(screening: &Screening, profile: &Profile) -> Limits {
         },
         min_speed: in_units(profile.units, LOWEST_SPEED),
         speed_step: profile.units.speed_step(),
+        usual_pain: profile.knee_pain,
     }
 }
 

@@ -141,14 +141,37 @@ impl SessionLog {
     fn worst_pain(&self) -> u8 {
         self.pain_during.value().max(self.pain_after.value())
     }
+    /// ADA-07: the session's pain lets the programme move on, judged against the person's
+    /// usual knee pain (see [`pain_allows_progress`]).
+    pub fn pain_accepted(&self, usual: Pain) -> bool {
+        pain_allows_progress(self.worst_pain(), usual, self.pain_before)
+    }
     /// Any sign that the session was too much; used for the streaks that unlock changes.
-    fn adverse(&self) -> bool {
+    fn adverse(&self, usual: Pain) -> bool {
         self.dizzy()
             || self.slipped()
             || self.fell()
-            || self.worst_pain() >= 3
+            || !self.pain_accepted(usual)
             || self.stopped_early.is_some()
     }
+}
+
+/// ADA-04: the most knee pain (0–10), during or right after a session, that the
+/// pain-monitoring model accepts; above it the next session steps back. The session's
+/// spoken cues and the log form quote this same number.
+pub const PAIN_ACCEPTED_MAX: u8 = 5;
+/// ADA-07: the model's "safe" zone: pain up to 2/10 never holds anyone back.
+pub const PAIN_SAFE_MAX: u8 = 2;
+
+/// ADA-07: whether a session's worst pain (during or right after) lets the programme move
+/// on. It must be within [`PAIN_ACCEPTED_MAX`] and no worse than the person's baseline, or
+/// within the safe zone. The baseline is their usual knee pain (the profile's), but never
+/// more than they reported before this session: on a good day the good day is the
+/// baseline, and a flare-up before the session does not make more pain acceptable.
+/// A stable 4/10 knee that stays at 4/10 while walking progresses; one that rises to 5 holds.
+pub fn pain_allows_progress(worst: u8, usual: Pain, before: Pain) -> bool {
+    let baseline = usual.value().min(before.value());
+    worst <= PAIN_ACCEPTED_MAX && worst <= baseline.max(PAIN_SAFE_MAX)
 }
 
 /// Everything that can change a programme, in the order it happened.
@@ -230,8 +253,12 @@ pub enum Why {
         last_week: f64,
         this_week: f64,
     },
+    /// Pain within the accepted 5/10 but above the person's baseline (or the safe zone).
     PainModerate {
         pain: Pain,
+        /// The baseline the pain was judged against; absent in decisions stored before it.
+        #[serde(default)]
+        baseline: Pain,
     },
     EffortVeryHigh {
         effort: Effort,
@@ -253,6 +280,12 @@ pub enum Why {
     SpeedUp {
         from: Speed,
         to: Speed,
+        /// A smaller step than usual, so the weekly backward distance stays within its cap.
+        #[serde(default, skip_serializing_if = "is_false")]
+        distance_capped: bool,
+        /// Set when even the smallest speed step only fits a shorter session: its length.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_to_s: Option<u32>,
     },
     InclineUp {
         from: Incline,
@@ -270,6 +303,11 @@ pub enum Why {
     WeekTrimmed {
         from_s: u32,
         max_week_s: u32,
+    },
+    /// PRG-02's load measure with speed in it: more would take this week's backward
+    /// distance past 110% of last week's.
+    WeeklyDistanceCap {
+        max_week_m: f64,
     },
     SpeedWait {
         days_left: i32,
@@ -332,21 +370,25 @@ impl Decision {
             Why::NearFall { slowed } => format!("You had a slip or near-fall, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
             Why::Dizziness { repeated: true, .. } => "You felt dizzy in two sessions in a row, so the programme is paused: please check with a clinician before going on.".into(),
             Why::Dizziness { repeated: false, slowed } => format!("You felt dizzy, so next time {} with a firm grip on the rails.", slower_or_same(slowed, n.speed, units)),
-            Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the 5/10 we accept, so next time is shorter, {} backward, {}.", mins(n.backward_s), with_rails(n.rails)),
+            Why::PainHigh { pain } => format!("Your knee pain reached {pain}, above the {PAIN_ACCEPTED_MAX}/10 we accept, so next time is shorter, {} backward, {}.", mins(n.backward_s), with_rails(n.rails)),
             Why::MorningPain { before, morning } => format!("Your knee was {morning} the next morning against {before} before the session, so it did not settle overnight; next time is shorter: {} backward.", mins(n.backward_s)),
             Why::MorningTrend { last_week, this_week } => format!("Your morning knee pain rose from {last_week:.1} to {this_week:.1} on average this week, so we ease off to {} backward.", mins(n.backward_s)),
-            Why::PainModerate { pain } => format!("Your knee pain reached {pain}: acceptable, but not a day to add more, so next time stays the same."),
+            Why::PainModerate { pain, baseline } if baseline.value() > PAIN_SAFE_MAX => format!("Your knee pain reached {pain}, above your usual {baseline}: within the {PAIN_ACCEPTED_MAX}/10 we accept, but not a day to add more, so next time stays the same."),
+            Why::PainModerate { pain, .. } => format!("Your knee pain reached {pain}: within the {PAIN_ACCEPTED_MAX}/10 we accept, but not a day to add more, so next time stays the same."),
             Why::EffortVeryHigh { effort } => format!("You rated the effort {effort}, very hard, so next time is a little shorter: {} backward.", mins(n.backward_s)),
             Why::EffortHigh { effort } => format!("You rated the effort {effort}, harder than the moderate level we build on, so next time stays the same."),
             Why::StoppedEarly { reason } => format!("You stopped early because of {}, so next time repeats the same session.", reason.describe()),
             Why::NotCompleted => "You did less backward time than planned, so next time repeats the same session.".into(),
             Why::Missed { days } => format!("It has been {days} days since your last session, so we step back to {} backward at {}, {}, rather than pick up the old load.", mins(n.backward_s), units.fmt_speed(n.speed), with_rails(n.rails)),
             Why::TimeUp { from_s, to_s } => format!("That went well, so backward time goes up from {} to {}.", mins(from_s), mins(to_s)),
-            Why::SpeedUp { from, to } => format!("That went well, so speed goes up from {} to {}.", units.fmt_speed(from), units.fmt_speed(to)),
+            Why::SpeedUp { from, to, time_to_s: Some(s), .. } => format!("That went well, so speed goes up from {} to {}, the smallest step; backward time eases to {} so this week's backward distance stays within 110% of last week's (the weekly distance cap).", units.fmt_speed(from), units.fmt_speed(to), mins(s)),
+            Why::SpeedUp { from, to, distance_capped: true, .. } => format!("That went well, so speed goes up from {} to {}, a smaller step than usual so this week's backward distance stays within 110% of last week's (the weekly distance cap).", units.fmt_speed(from), units.fmt_speed(to)),
+            Why::SpeedUp { from, to, .. } => format!("That went well, so speed goes up from {} to {}.", units.fmt_speed(from), units.fmt_speed(to)),
             Why::InclineUp { from, to } => format!("You have been steady at your targets, so the incline goes up from {:.0}% to {:.0}%, with nothing else changed.", from.percent(), to.percent()),
             Why::RailsDown { from, to } => format!("You have been steady, so we move from {} to {}, with nothing else changed.", from.describe(), to.describe()),
             Why::WeeklyCap { max_week_s } => format!("That went well, but more time would take this week past 110% of last week ({} in all), so next time stays the same.", mins(max_week_s)),
-            Why::WeekTrimmed { from_s, max_week_s } => format!("Today is {} backward instead of {}: this week may hold at most {} of backward walking (110% of last week, or of a full week at your starting dose), so time builds up again from here.", mins(n.backward_s), mins(from_s), mins(max_week_s)),
+            Why::WeekTrimmed { from_s, max_week_s } => format!("Today is {} backward instead of {}: this week may hold at most {} of backward walking, and no more backward distance than 110% of last week's (or of a full week at your starting dose), so time builds up again from here.", mins(n.backward_s), mins(from_s), mins(max_week_s)),
+            Why::WeeklyDistanceCap { max_week_m } => format!("That went well, but going longer or faster would take this week's backward distance past 110% of last week's ({} in all: the weekly distance cap), so next time stays the same.", units.fmt_distance(max_week_m)),
             Why::SpeedWait { days_left } => format!("That went well; speed went up recently, so it stays the same for another {days_left} day(s)."),
             Why::Extra => "An extra walk, outside your planned sessions: it counts toward this week's minutes, but only a planned session moves the programme on, so your next session stays as planned.".into(),
             Why::AllTargetsReached => "You are at all your targets: keep this session as your maintenance dose.".into(),
@@ -447,6 +489,16 @@ pub struct Progression {
     week: i32,
     week_done_s: u32,
     prev_week_done_s: u32,
+    /// PRG-02: completed backward distance, in metres, this week and last week (time
+    /// walked at the planned belt speed): the load measure that includes speed.
+    #[serde(default)]
+    week_done_m: f64,
+    #[serde(default)]
+    prev_week_done_m: f64,
+    /// False in a state stored before distance was counted; its distances are then read as
+    /// its minutes at the planned speed until the next session starts counting them.
+    #[serde(default)]
+    distance_tracked: bool,
     morning: MorningWeek,
 }
 
@@ -463,6 +515,26 @@ pub fn rail_step_sessions(tier: Tier) -> u8 {
         Tier::Standard => 3,
         Tier::Caution => 5,
         Tier::Supervised | Tier::ClearanceRequired => 6,
+    }
+}
+
+/// Relative slack in the distance checks: speeds are kept to a millionth of a km/h
+/// (`Speed::rounded`), so a speed in tenths of a mph can sit that far above its exact value.
+pub const LOAD_EPS: f64 = 1e-6;
+
+/// The longest whole half-minute that covers at most `metres` at `speed` (PRG-02).
+fn secs_within(metres: f64, speed: Speed) -> u32 {
+    let v = speed.mps();
+    if v <= 0.0 {
+        return u32::MAX;
+    }
+    // A hair of slack so a distance computed as exactly n half-minutes is not read as just
+    // under it; the caller's check allows the same relative error.
+    let s = (metres / v * (1.0 + 1e-9)).floor();
+    if s >= u32::MAX as f64 {
+        u32::MAX
+    } else {
+        s as u32 / 30 * 30
     }
 }
 
@@ -510,6 +582,9 @@ impl Progression {
             week: week_index(start_date),
             week_done_s: 0,
             prev_week_done_s: 0,
+            week_done_m: 0.0,
+            prev_week_done_m: 0.0,
+            distance_tracked: true,
             morning: MorningWeek {
                 week: week_index(start_date),
                 ..Default::default()
@@ -563,10 +638,14 @@ impl Progression {
                 });
             }
         }
-        let max_s = self.weekly_max_session_s(date);
+        // PRG-02: both weekly caps, minutes and distance, shorten the session (never the
+        // speed: ADA-10 alone slows a plan down), and never below the start time, which is
+        // always allowed.
+        let max_s = self
+            .weekly_max_session_s(date)
+            .min(secs_within(self.weekly_max_session_m(date), load.speed));
         if load.backward_s > max_s.max(MIN_BACKWARD_S) && load.backward_s > self.start.backward_s {
             let from_s = load.backward_s;
-            // Never cap below the start values: those are always allowed.
             load.backward_s = max_s.max(self.start.backward_s);
             // Issue 11: a drop in load always says why. A break already explains itself
             // (its sentence names the load it steps back to); a trim alone needs its own.
@@ -621,10 +700,16 @@ impl Progression {
         if gap > 14 {
             l.incline = Incline::FLAT;
         }
+        // A break never raises the load: a plan already stepped back below the start values
+        // (for pain, dizziness, a slip) stays where it was rather than "halfway" up to them.
+        // Rounded first, so the rounding cannot lift it above the plan (a clinician's cap
+        // may leave a speed between millionths).
+        l.backward_s = l.backward_s.min(load.backward_s);
+        l.speed = l.speed.rounded().min(load.speed);
+        l.incline = l.incline.min(load.incline);
         // PRG-06: back on the belt after a break, with one more level of rail support than
         // before it (and never less than at the start).
         l.rails = load.rails.step_up().max(l.rails);
-        l.speed = l.speed.rounded();
         l
     }
 
@@ -662,6 +747,88 @@ impl Progression {
         let (_, prev) = self.week_volumes(date);
         let floor = self.start.backward_s * self.schedule.sessions_per_week();
         (WEEKLY_CAP * prev.max(floor) as f64).floor() as u32
+    }
+
+    /// Training sessions left in the week of `date`, counting a session on `date` itself
+    /// even when it is not a training day.
+    fn sessions_left(&self, date: Date) -> u32 {
+        if self.schedule.is_training_day(date) {
+            self.schedule.remaining_in_week(date)
+        } else {
+            self.schedule.remaining_in_week(date) + 1
+        }
+        .max(1)
+    }
+
+    /// The completed backward distance (metres) in the week of `date`, and the week before.
+    fn week_distances(&self, date: Date) -> (f64, f64) {
+        let (done, prev) = if self.distance_tracked {
+            (self.week_done_m, self.prev_week_done_m)
+        } else {
+            let v = self.next.speed.mps();
+            (
+                self.week_done_s as f64 * v,
+                self.prev_week_done_s as f64 * v,
+            )
+        };
+        let w = week_index(date);
+        if w == self.week {
+            (done, prev)
+        } else if w == self.week + 1 {
+            (0.0, done)
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
+    /// PRG-02, the load measure that includes speed: the most backward distance (metres)
+    /// the week of `date` may hold, 110% of last week's completed distance, with a full
+    /// week at the start values as the floor (as for minutes).
+    pub fn weekly_distance_allowance_m(&self, date: Date) -> f64 {
+        let (_, prev) = self.week_distances(date);
+        let floor = self.start.backward_s as f64
+            * self.start.speed.mps()
+            * self.schedule.sessions_per_week() as f64;
+        WEEKLY_CAP * prev.max(floor)
+    }
+
+    /// PRG-02: the most backward distance one session on `date` may cover so that the
+    /// week, with its remaining sessions at the same load, stays within its allowance.
+    pub fn weekly_max_session_m(&self, date: Date) -> f64 {
+        let (done, _) = self.week_distances(date);
+        (self.weekly_distance_allowance_m(date) - done).max(0.0) / self.sessions_left(date) as f64
+    }
+
+    /// The fastest speed at most `mps`, in the tenths of the person's units (0.1 mph or
+    /// 0.1 km/h), so the number shown is the number walked.
+    fn tenth_down(&self, mps: f64) -> Option<Speed> {
+        let v = self.units.speed_value(Speed::from_kmh_const(mps * 3.6));
+        let t = ((v * 10.0) + 1e-9).floor() / 10.0;
+        self.units.speed(t).ok().map(Speed::rounded)
+    }
+
+    /// The next tenth of the person's units above `s`.
+    fn tenth_up(&self, s: Speed) -> Speed {
+        let v = self.units.speed_value(s);
+        let t = ((v * 10.0) + 1e-6).floor() / 10.0 + 0.1;
+        self.units.speed(t).map(Speed::rounded).unwrap_or(s)
+    }
+
+    /// PRG-02 for an increase: [`Self::weekly_max_session_m`], and also no more than lets
+    /// a whole next week at that load stay within 110% of this one. Without the second
+    /// bound a step taken late in a week fits that week (most of it was walked at the old
+    /// load) but not the week after, which would then have to be cut without a decision.
+    fn room_for_increase_m(&self, date: Date) -> f64 {
+        let (done, _) = self.week_distances(date);
+        let left = self.sessions_left(date) as f64;
+        let n = self.schedule.sessions_per_week() as f64;
+        let mut room = self.weekly_max_session_m(date);
+        // n·x ≤ 1.1·(done + left·x)  ⇔  x·(n − 1.1·left) ≤ 1.1·done
+        let k = n - WEEKLY_CAP * left;
+        if k > 0.0 {
+            room = room.min(WEEKLY_CAP * done / k);
+        }
+        room
     }
 
     pub fn apply(&mut self, event: &Event) -> Option<Decision> {
@@ -760,9 +927,13 @@ impl Progression {
         if w == self.week + 1 {
             self.prev_week_done_s = self.week_done_s;
             self.week_done_s = 0;
+            self.prev_week_done_m = self.week_done_m;
+            self.week_done_m = 0.0;
         } else if w > self.week + 1 {
             self.prev_week_done_s = 0;
             self.week_done_s = 0;
+            self.prev_week_done_m = 0.0;
+            self.week_done_m = 0.0;
         }
         if w > self.week {
             self.week = w;
@@ -789,9 +960,18 @@ impl Progression {
             // PRG-06: the rails earned before a break are earned again.
             self.rails_streak = 0;
         }
+        if !self.distance_tracked {
+            // A state from before distances were counted: its minutes at the planned speed.
+            let v = base.speed.mps();
+            self.week_done_m = self.week_done_s as f64 * v;
+            self.prev_week_done_m = self.prev_week_done_s as f64 * v;
+            self.distance_tracked = true;
+        }
         self.roll_week(log.date);
         if week_index(log.date) == self.week {
             self.week_done_s = self.week_done_s.saturating_add(log.backward_s);
+            // The belt ran at the planned speed: distance is the time walked at it.
+            self.week_done_m += log.backward_s as f64 * base.speed.mps();
         }
         let today = log.date.to_julian_day();
         // A second walk on the day of the last session keeps that session as the one the
@@ -809,8 +989,10 @@ impl Progression {
                 .speed
                 .saturating_sub(step)
                 .max(min_speed)
-                .min(l.speed)
-                .rounded(),
+                // Rounded before the min: a speed a clinician's cap left between
+                // millionths must not round up on a step back.
+                .rounded()
+                .min(l.speed),
             rails: RailUse::Full,
             ..l
         };
@@ -841,7 +1023,8 @@ impl Progression {
         } else {
             None
         };
-        if log.adverse() {
+        let usual = self.limits.usual_pain;
+        if log.adverse(usual) {
             self.reset_streaks();
         }
         // Rails: the next plan never asks for less support than the person needed today.
@@ -898,7 +1081,9 @@ impl Progression {
                 },
                 slower(base),
             )
-        } else if log.worst_pain() > 5 || log.stopped_early == Some(StopReason::Pain) {
+        } else if log.worst_pain() > PAIN_ACCEPTED_MAX
+            || log.stopped_early == Some(StopReason::Pain)
+        {
             let pain = Pain::new(log.worst_pain()).unwrap_or_default();
             (
                 Outcome::StepBack,
@@ -913,12 +1098,13 @@ impl Progression {
                 Why::EffortVeryHigh { effort: log.effort },
                 shorter(base, 60),
             )
-        } else if log.worst_pain() >= 3 {
+        } else if !log.pain_accepted(usual) {
             let pain = Pain::new(log.worst_pain()).unwrap_or_default();
+            let baseline = usual.min(log.pain_before);
             (
                 Outcome::Hold,
                 Rule::Ada07PainModerate,
-                Why::PainModerate { pain },
+                Why::PainModerate { pain, baseline },
                 base,
             )
         } else if log.effort.value() >= 6 {
@@ -955,8 +1141,10 @@ impl Progression {
             self.progress(base, log)
         };
         if !clean {
-            // PRG-06: rails step down only after clean sessions in a row.
+            // PRG-06, PRG-05: rails step down, and incline unlocks, only after clean sessions
+            // in a row; a hold for effort or a short session breaks the run too.
             self.rails_streak = 0;
+            self.target_streak = 0;
         }
         let next = self.capped(next);
         self.next = next;
@@ -1010,9 +1198,10 @@ impl Progression {
         let next_date = self
             .schedule
             .next_on_or_after(log.date.next_day().unwrap_or(log.date));
-        // Today's session is already counted in this week's volume.
+        // Today's session is already counted in this week's volume and distance.
         let week_max = self.weekly_max_session_s(next_date);
-        let cap_hold = (
+        let room_m = self.room_for_increase_m(next_date);
+        let minutes_hold = (
             Outcome::Hold,
             Rule::Prg02WeeklyCap,
             Why::WeeklyCap {
@@ -1020,6 +1209,20 @@ impl Progression {
             },
             base,
         );
+        let distance_hold = (
+            Outcome::Hold,
+            Rule::Prg02WeeklyCap,
+            Why::WeeklyDistanceCap {
+                max_week_m: self.weekly_distance_allowance_m(next_date),
+            },
+            base,
+        );
+        // Which cap stopped the time step: minutes if they did, else distance.
+        let cap_hold = if week_max <= base.backward_s {
+            minutes_hold
+        } else {
+            distance_hold
+        };
         let mut blocked_by_cap = false;
 
         // PRG-03: time first.
@@ -1029,7 +1232,10 @@ impl Progression {
             } else {
                 60
             };
-            let to = (base.backward_s + step).min(max_s).min(week_max);
+            let to = (base.backward_s + step)
+                .min(max_s)
+                .min(week_max)
+                .min(secs_within(room_m, base.speed));
             if to > base.backward_s {
                 return (
                     Outcome::Progress,
@@ -1067,12 +1273,34 @@ impl Progression {
                     };
                 }
             }
-            // Rounded before the cap, so the speed the sentence names is the speed set.
-            let to = base
+            let full = base
                 .speed
                 .saturating_add(lim.speed_step)
                 .rounded()
                 .min(max_speed);
+            // PRG-02: the step must also keep the weekly backward distance within its cap.
+            let fits = |v: Speed, s: u32| v.mps() * s as f64 <= room_m * (1.0 + LOAD_EPS);
+            let (to, time_to_s, distance_capped) = if fits(full, base.backward_s) {
+                (full, None, false)
+            } else if let Some(v) = self
+                .tenth_down(room_m / base.backward_s.max(1) as f64)
+                .filter(|v| *v > base.speed && fits(*v, base.backward_s))
+            {
+                // A smaller step, in the tenths the person's display shows.
+                (v.min(full), None, true)
+            } else {
+                // Even a tenth more is too much at this length (a tenth is over 10% of a
+                // speed under 1 mph or 1 km/h): the smallest step, with a session short
+                // enough that its distance still fits. Speed rises, time eases; no load
+                // measure rises more than the cap allows.
+                let v = self.tenth_up(base.speed).min(full);
+                let s = secs_within(room_m, v).min(base.backward_s);
+                if v > base.speed && s >= self.start.backward_s.max(MIN_BACKWARD_S) {
+                    (v, Some(s), true)
+                } else {
+                    return distance_hold;
+                }
+            };
             self.last_speed_up = Some(today);
             return (
                 Outcome::Progress,
@@ -1080,8 +1308,14 @@ impl Progression {
                 Why::SpeedUp {
                     from: base.speed,
                     to,
+                    distance_capped,
+                    time_to_s,
                 },
-                Load { speed: to, ..base },
+                Load {
+                    speed: to,
+                    backward_s: time_to_s.unwrap_or(base.backward_s),
+                    ..base
+                },
             );
         }
         if blocked_by_cap {
@@ -1232,6 +1466,80 @@ mod sentence_tests {
         let said = d.sentence(Units::Mph);
         assert!(!said.contains("slower"), "{said}");
         assert!(said.contains("stays at 0.5 mph"), "{said}");
+    }
+
+    #[test]
+    fn decisions_stored_before_issue_12_still_read() {
+        let w: Why = serde_json::from_str(r#"{"why":"speed_up","from":1.6,"to":2.4}"#).unwrap();
+        assert!(matches!(
+            w,
+            Why::SpeedUp {
+                distance_capped: false,
+                time_to_s: None,
+                ..
+            }
+        ));
+        let w: Why = serde_json::from_str(r#"{"why":"pain_moderate","pain":4}"#).unwrap();
+        assert_eq!(
+            w,
+            Why::PainModerate {
+                pain: Pain::new(4).unwrap(),
+                baseline: Pain::default()
+            }
+        );
+        // A plain speed step is stored as it always was.
+        let plain = Why::SpeedUp {
+            from: Speed::from_kmh(1.6).unwrap(),
+            to: Speed::from_kmh(2.4).unwrap(),
+            distance_capped: false,
+            time_to_s: None,
+        };
+        let json = serde_json::to_value(plain).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), 3, "{json}");
+    }
+
+    /// A programme state cached before distances were counted reads its distances as its
+    /// minutes at the planned speed, so the distance cap does not squeeze its next session
+    /// down to the start floor on the first day after an upgrade.
+    #[test]
+    fn a_state_stored_before_distance_was_counted_plans_the_same() {
+        use crate::screening::{screen, Goal, KneeCondition, Profile};
+        use crate::units::{Age, BodyMass};
+        use time::macros::date;
+        let mut p = Profile::new(
+            "T",
+            Age::new(35).unwrap(),
+            BodyMass::from_kg(70.0).unwrap(),
+            Goal::KneeRehab,
+        );
+        // Caution tier: time builds to its target before any speed step (PRG-03).
+        p.knee = KneeCondition::Osteoarthritis;
+        let schedule = Schedule::parse("mon,wed,fri").unwrap();
+        let d0 = date!(2026 - 01 - 05);
+        let mut prog = Progression::new(&p, &screen(&p), schedule.clone(), d0).unwrap();
+        // Five weeks at one speed, so minutes times speed is the exact distance.
+        for d in schedule.dates(d0, 5) {
+            let load = prog.plan_for(d).unwrap().load;
+            assert_eq!(load.speed, prog.start.speed);
+            prog.apply(&Event::Session(SessionLog::clean(d, &load)));
+        }
+        let mut json = serde_json::to_value(&prog).unwrap();
+        let o = json.as_object_mut().unwrap();
+        for k in ["week_done_m", "prev_week_done_m", "distance_tracked"] {
+            assert!(o.remove(k).is_some(), "{k}");
+        }
+        let old: Progression = serde_json::from_value(json).unwrap();
+        assert!(!old.distance_tracked);
+        for d in schedule.dates(date!(2026 - 02 - 09), 1) {
+            let a = prog.plan_for(d).unwrap().load;
+            let b = old.plan_for(d).unwrap().load;
+            assert_eq!(a, b, "{d}");
+            assert!(b.backward_s > prog.start.backward_s);
+            assert!(
+                (prog.weekly_distance_allowance_m(d) - old.weekly_distance_allowance_m(d)).abs()
+                    < 1e-6
+            );
+        }
     }
 
     #[test]

@@ -209,6 +209,7 @@ pub fn limits() -> Limits {
         rail_floor: RailUse::None,
         min_speed: Speed::from_kmh(0.8).unwrap(),
         speed_step: Speed::from_kmh(0.8).unwrap(),
+        usual_pain: Default::default(),
     }
 }
 
