@@ -69,6 +69,8 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.equal(await page.isVisible('#turn-figure'), false, 'the turning drawing waits for the turn');
   assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen']);
   assert.ok((await spoken()).some((t) => /stop at once/i.test(t)), 'the safety cue is spoken at the start');
+  // Issue 12: the cue names the pain limit the engine applies, not "any pain".
+  assert.ok((await spoken()).some((t) => /stop at once.*knee pain goes above 5\/10/i.test(t)), `the stop cue names 5/10: ${await spoken()}`);
 
   // Into the turn after the 3-minute warm-up: the turning drawing shows for it alone.
   await page.clock.runFor(185_000);
@@ -131,6 +133,11 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.equal(await page.inputValue('#stopped_early'), 'dizziness');
   assert.equal(await page.isChecked('#dizziness'), true);
   assert.ok(Number(await page.inputValue('#backward_min')) > 0);
+
+  // The log form says the same pain limit as the cue and the rule (issue 12).
+  const guide = await page.textContent('#pain-guide');
+  assert.match(guide, /Up to 5\/10 during the walk is acceptable if it settles by the next morning/, guide);
+  assert.match(guide, /Above 5\/10, or sharp pain: stop/, guide);
 
   // Effort has no answer until the person gives one, and saving without it is refused.
   assert.equal(await page.locator('input[name="effort"]:checked').count(), 0);

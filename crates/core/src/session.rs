@@ -3,7 +3,8 @@
 
 use crate::energy::{self, Activity, Energy};
 use crate::prescription::{Load, BACKWARD_SPEED_CEILING, LOWEST_SPEED};
-use crate::screening::{Requirements, Tier};
+use crate::progression::PAIN_ACCEPTED_MAX;
+use crate::screening::{KneeCondition, Requirements, Tier};
 use crate::units::{BodyMass, Incline, RailUse, Speed, Units};
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +68,31 @@ pub struct ChecklistItem {
     pub text: String,
 }
 
-pub const NOT_A_MEDICAL_DEVICE: &str = "retrowalk is not a medical device: it structures exercise but does not diagnose or treat. Stop at once on dizziness, pain or discomfort, and follow your clinician's advice over this plan.";
+/// The notice every prescribing screen shows (SAF-05). Its pain limit is
+/// [`PAIN_ACCEPTED_MAX`]; a test keeps the two in step.
+pub const NOT_A_MEDICAL_DEVICE: &str = "retrowalk is not a medical device: it structures exercise but does not diagnose or treat. Stop at once on dizziness, sharp pain, knee pain above 5/10 or anything that feels wrong, and follow your clinician's advice over this plan.";
+
+/// SAF-02: when to stop, said at the start of every session. The pain-monitoring model
+/// accepts knee pain up to [`PAIN_ACCEPTED_MAX`] (ADA-04, ADA-07), so the cue does not
+/// say "stop on any pain": it names the same limit the next session is decided by.
+pub fn stop_cue() -> String {
+    format!(
+        "Stop at once if you feel dizzy or unsteady, if knee pain goes above {PAIN_ACCEPTED_MAX}/10 or turns sharp, or if anything feels wrong: press stop or pull the safety key."
+    )
+}
+
+/// SAF-02: the knee check said in every backward bout for a knee condition.
+pub fn knee_pain_cue() -> String {
+    format!(
+        "Knee check: an ache up to {PAIN_ACCEPTED_MAX}/10 is all right if it settles by tomorrow morning. Stop if it goes above {PAIN_ACCEPTED_MAX}/10 or turns sharp."
+    )
+}
+
+/// SAF-02: technique for a knee condition (osteoarthritis, patellofemoral pain, after
+/// surgery): short steps keep the knee's load low, and a soft knee avoids snapping it
+/// straight under load.
+pub const KNEE_STEPS_CUE: &str =
+    "Short steps, and keep a soft knee: don't snap it straight or lock it as your foot lands.";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionPlan {
@@ -78,6 +103,14 @@ pub struct SessionPlan {
     pub segments: Vec<Segment>,
     pub energy: Energy,
     pub notice: String,
+    /// The most knee pain, during or right after the session, the next session accepts
+    /// (ADA-04): what the cues say and the log form shows.
+    #[serde(default = "pain_accepted_max")]
+    pub pain_accepted_max: u8,
+}
+
+fn pain_accepted_max() -> u8 {
+    PAIN_ACCEPTED_MAX
 }
 
 impl SessionPlan {
@@ -188,7 +221,7 @@ pub fn build(
 /// Builds the session a load describes with no segment faster than `max_speed`
 /// ([`crate::prescription::session_speed_ceiling`]): a clinician's speed cap holds for the
 /// forward warm-up, recoveries and cool-down too, in what is shown, spoken and commanded
-/// (ADA-11).
+/// (ADA-11). No knee cues: [`build_for`] adds them for a knee condition.
 pub fn build_within(
     load: &Load,
     tier: Tier,
@@ -197,6 +230,21 @@ pub fn build_within(
     mass: BodyMass,
     max_speed: Speed,
 ) -> SessionPlan {
+    build_for(load, tier, req, units, mass, max_speed, KneeCondition::None)
+}
+
+/// [`build_within`] for a person with `knee`: a knee condition adds the knee cues to every
+/// backward bout (SAF-02).
+pub fn build_for(
+    load: &Load,
+    tier: Tier,
+    req: Requirements,
+    units: Units,
+    mass: BodyMass,
+    max_speed: Speed,
+    knee: KneeCondition,
+) -> SessionPlan {
+    let knee_cues = knee != KneeCondition::None;
     let forward_speed = if tier == Tier::Standard {
         Speed::from_mph_const(2.0)
     } else {
@@ -221,9 +269,21 @@ pub fn build_within(
         Incline::FLAT,
         RailUse::Light,
         vec![
-            cue(0, CueKind::Safety, "Stop at once if you feel dizzy, pain or discomfort: press stop or pull the safety key."),
-            cue(5, CueKind::SegmentStart, format!("Warm up walking forward at {} for {}.", fs(forward_speed), mins(WARM_UP_S))),
-            cue(WARM_UP_S - 10, CueKind::Countdown, "Ten seconds. Next, the belt slows so you can turn around."),
+            cue(0, CueKind::Safety, stop_cue()),
+            cue(
+                5,
+                CueKind::SegmentStart,
+                format!(
+                    "Warm up walking forward at {} for {}.",
+                    fs(forward_speed),
+                    mins(WARM_UP_S)
+                ),
+            ),
+            cue(
+                WARM_UP_S - 10,
+                CueKind::Countdown,
+                "Ten seconds. Next, the belt slows so you can turn around.",
+            ),
         ],
     ));
     let parts = bouts(load.backward_s);
@@ -266,12 +326,23 @@ pub fn build_within(
             ),
             cue(35.min(d / 2 + 1), CueKind::Rails, rail_cue),
         ];
+        if knee_cues {
+            // Said in every bout, however short: the knee's technique early, its pain
+            // limit once the person has settled.
+            cues.push(cue(10.min(d / 4), CueKind::Steps, KNEE_STEPS_CUE));
+            cues.push(cue(45.min(d / 2 + 2), CueKind::Safety, knee_pain_cue()));
+        }
+        let steps_cue = if knee_cues {
+            KNEE_STEPS_CUE
+        } else {
+            "Small steps: land on the ball of the foot and roll to the heel."
+        };
         // SAF-02: the twist-to-look habit is the main neck risk, so remind regularly.
         let mut t = 60;
         let mut alternate = false;
         while t + 15 < d {
             cues.push(if alternate {
-                cue(t, CueKind::Steps, "Small steps: land on the ball of the foot and roll to the heel.")
+                cue(t, CueKind::Steps, steps_cue)
             } else {
                 cue(t, CueKind::Glance, "Glance, don't twist: use the mirror, and look over your shoulder only now and then.")
             });
@@ -285,6 +356,8 @@ pub fn build_within(
                 "Ten seconds. Next, the belt slows and you turn to face forward.",
             ));
         }
+        // In the order they are said (stable: equal times keep the order above).
+        cues.sort_by_key(|c| c.at_s);
         segs.push(seg(
             SegmentKind::Backward,
             format!("Backward bout {} of {}", i + 1, n),
@@ -390,6 +463,7 @@ pub fn build_within(
         energy: total,
         segments,
         notice: NOT_A_MEDICAL_DEVICE.to_string(),
+        pain_accepted_max: PAIN_ACCEPTED_MAX,
     }
 }
 
@@ -439,6 +513,110 @@ mod tests {
             incline: Incline::FLAT,
             rails: RailUse::Light,
         }
+    }
+
+    fn knee_plan(knee: KneeCondition, backward_s: u32) -> SessionPlan {
+        build_for(
+            &load(backward_s),
+            Tier::Caution,
+            Requirements::default(),
+            Units::Mph,
+            BodyMass::from_kg(70.0).unwrap(),
+            BACKWARD_SPEED_CEILING,
+            knee,
+        )
+    }
+
+    /// Regression (issue 12): the session said "stop at once if you feel ... pain" while
+    /// the rule accepts knee pain up to 5/10. Cues, notice and plan now quote the rule's own
+    /// constant, and the rule steps back just above it and not at it.
+    #[test]
+    fn the_pain_limit_spoken_is_the_limit_the_rule_applies() {
+        use crate::progression::{Event, Progression, SessionLog};
+        use crate::screening::{screen, Goal, Profile};
+        use crate::units::{Age, Pain};
+        use crate::Rule;
+        let limit = format!("{PAIN_ACCEPTED_MAX}/10");
+        let p = knee_plan(KneeCondition::Osteoarthritis, 600);
+        assert_eq!(p.pain_accepted_max, PAIN_ACCEPTED_MAX);
+        assert!(p.notice.contains(&limit), "{}", p.notice);
+        assert!(p.segments[0].cues[0].text.contains(&limit));
+        for s in &p.segments {
+            for c in &s.cues {
+                let t = c.text.to_lowercase();
+                if t.contains("pain") {
+                    assert!(
+                        t.contains(&limit),
+                        "a pain cue without the limit: {}",
+                        c.text
+                    );
+                }
+                assert!(!t.contains("pain or discomfort"), "{}", c.text);
+            }
+        }
+
+        let mut person = Profile::new(
+            "T",
+            Age::new(60).unwrap(),
+            BodyMass::from_kg(70.0).unwrap(),
+            Goal::KneeRehab,
+        );
+        person.knee = KneeCondition::Osteoarthritis;
+        person.knee_pain = Pain::new(PAIN_ACCEPTED_MAX).unwrap();
+        let d0 = time::macros::date!(2026 - 01 - 05);
+        let prog = Progression::new(
+            &person,
+            &screen(&person),
+            crate::prescription::Schedule::parse("mon,wed,fri").unwrap(),
+            d0,
+        )
+        .unwrap();
+        let decide = |pain: u8| {
+            let mut prog = prog.clone();
+            let load = prog.plan_for(d0).unwrap().load;
+            let log = SessionLog {
+                pain_before: Pain::new(PAIN_ACCEPTED_MAX).unwrap(),
+                pain_during: Pain::new(pain).unwrap(),
+                pain_after: Pain::new(pain).unwrap(),
+                ..SessionLog::clean(d0, &load)
+            };
+            prog.apply(&Event::Session(log)).unwrap()
+        };
+        assert_ne!(decide(PAIN_ACCEPTED_MAX).rule, Rule::Ada04PainHigh);
+        let above = decide(PAIN_ACCEPTED_MAX + 1);
+        assert_eq!(above.rule, Rule::Ada04PainHigh);
+        assert!(above.sentence(Units::Mph).contains(&limit));
+    }
+
+    /// Issue 12: knee conditions get knee cues in every backward bout, however short.
+    #[test]
+    fn knee_conditions_get_knee_cues_in_every_bout() {
+        for knee in KneeCondition::ALL {
+            for backward_s in [60, 300, 900] {
+                let p = knee_plan(knee, backward_s);
+                for s in p.segments.iter().filter(|s| s.kind.is_backward()) {
+                    let has = |text: &str| s.cues.iter().any(|c| c.text == text);
+                    let knee_cue = has(KNEE_STEPS_CUE) && has(&knee_pain_cue());
+                    assert_eq!(
+                        knee_cue,
+                        knee != KneeCondition::None,
+                        "{knee:?} {backward_s}"
+                    );
+                    assert!(s.cues.iter().all(|c| c.at_s < s.duration_s));
+                    assert!(s.cues.windows(2).all(|w| w[0].at_s <= w[1].at_s));
+                }
+            }
+        }
+        // Without a knee condition the plan is the one build_within always made.
+        let plain = build_within(
+            &load(300),
+            Tier::Caution,
+            Requirements::default(),
+            Units::Mph,
+            BodyMass::from_kg(70.0).unwrap(),
+            BACKWARD_SPEED_CEILING,
+        );
+        assert_eq!(plain, knee_plan(KneeCondition::None, 300));
     }
 
     /// Regression (issue 12): with a 1.2 km/h cap the warm-up said and ran "3.2 km/h".

@@ -117,13 +117,15 @@ impl Service {
 
     pub fn build_plan(&self, profile: &Profile, rec: &ProgrammeRecord, load: &Load) -> SessionPlan {
         let s = screen(profile);
-        session::build_within(
+        // The person's knee brings the knee cues (SAF-02).
+        session::build_for(
             load,
             rec.state.tier,
             s.requirements,
             profile.units,
             profile.body_mass,
             retrowalk_core::prescription::session_speed_ceiling(&rec.state.limits, &rec.state.caps),
+            profile.knee,
         )
     }
 

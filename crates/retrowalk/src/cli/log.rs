@@ -64,7 +64,12 @@ pub struct Scores {
 
 impl Feel {
     pub fn scores(&self) -> Result<Scores> {
-        let ask = |given, flag, question| prompt::value(given, flag, question, score);
+        let ask = |given, flag, question: &str| prompt::value(given, flag, question, score);
+        // The limit the next session is decided by (ADA-04), as the session's cues say it.
+        let during = format!(
+            "Worst knee pain during, 0–10 (up to {} is acceptable if it settles by tomorrow morning):",
+            retrowalk_core::progression::PAIN_ACCEPTED_MAX
+        );
         Ok(Scores {
             effort: Effort::new(ask(
                 self.effort,
@@ -76,11 +81,7 @@ impl Feel {
                 "--pain-before",
                 "Knee pain before, 0–10:",
             )?)?,
-            pain_during: Pain::new(ask(
-                self.pain_during,
-                "--pain-during",
-                "Worst knee pain during, 0–10:",
-            )?)?,
+            pain_during: Pain::new(ask(self.pain_during, "--pain-during", &during)?)?,
             pain_after: Pain::new(ask(
                 self.pain_after,
                 "--pain-after",

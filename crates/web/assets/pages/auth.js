@@ -69,7 +69,7 @@ export async function render(view, ctx) {
           ? ['Already have an account? ', h('a', { href: '/signin', 'data-link': true }, 'Sign in')]
           : ['New here? ', h('a', { href: '/signup', 'data-link': true }, 'Create an account')]),
       ),
-      h('p', { class: 'notice' }, 'retrowalk is not a medical device. Stop at once on dizziness, pain or discomfort, and follow your clinician’s advice over any plan.'),
+      h('p', { class: 'notice' }, 'retrowalk is not a medical device. Stop at once on dizziness, sharp pain, knee pain above 5/10 or anything that feels wrong, and follow your clinician’s advice over any plan.'),
     ),
   );
 }

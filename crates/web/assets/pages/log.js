@@ -24,13 +24,18 @@ export async function render(view, ctx) {
   const idempotencyKey = newKey();
   let date = q.get('date');
   let planned = null;
+  // The engine's pain limit (ADA-04), sent with the plan so the form says the number the
+  // rule and the session's cues use.
+  let painMax = null;
   const t = await get('/api/today');
   // A session walked ahead of its planned day is logged on the day it was walked.
   if (!date || date > t.date) date = t.date;
   try {
     const p = await get(`/api/plan/${date}`);
     planned = (p.plan || p).load || null;
+    painMax = p.plan?.pain_accepted_max ?? null;
   } catch { planned = null; }
+  painMax ??= t.plan?.pain_accepted_max ?? null;
   const backward = q.has('backward_s') ? Number(q.get('backward_s')) : planned ? planned.backward_s : 0;
   const stopped = q.get('stopped') || '';
   const runId = q.get('run');
@@ -55,6 +60,8 @@ export async function render(view, ctx) {
       effortWord),
     h('section', { class: 'card stack' },
       h('h2', { class: 'card-title' }, 'Knee pain'),
+      painMax === null ? null : h('p', { class: 'muted', id: 'pain-guide' },
+        `0 to 2 is fine. Up to ${painMax}/10 during the walk is acceptable if it settles by the next morning and is no worse than your usual knee pain; the plan moves on only then. Above ${painMax}/10, or sharp pain: stop, and choose “Knee pain” above.`),
       scale('pain_before', 'Before the session', 0),
       scale('pain_during', 'During', 0),
       scale('pain_after', 'Right after', 0)),

@@ -255,6 +255,6 @@ function renderResult(result, ctx) {
         h('p', {}, 'Ask your physical therapist for an invite code and enter it in Settings; they can then record your clearance.'),
         h('a', { class: 'btn btn-primary btn-block', href: '/settings', 'data-link': true }, 'Enter an invite code'))
       : h('a', { class: 'btn btn-primary btn-block btn-lg', href: '/', 'data-link': true, id: 'to-home' }, 'See my first session', icon('arrow')),
-    h('p', { class: 'notice' }, 'retrowalk is not a medical device. Stop at once on dizziness, pain or discomfort.'),
+    h('p', { class: 'notice' }, 'retrowalk is not a medical device. Stop at once on dizziness, sharp pain, knee pain above 5/10 or anything that feels wrong.'),
   );
 }
