@@ -70,7 +70,7 @@ test('sign-up → screening → checklist → run → STOP with a reason → log
   assert.deepEqual(await page.evaluate(() => window.__wake), ['request:screen']);
   assert.ok((await spoken()).some((t) => /stop at once/i.test(t)), 'the safety cue is spoken at the start');
   // Issue 12: the cue names the pain limit the engine applies, not "any pain".
-  assert.ok((await spoken()).some((t) => /stop at once.*knee pain goes above 5\/10/i.test(t)), `the stop cue names 5/10: ${await spoken()}`);
+  assert.ok((await spoken()).some((t) => /stop at once.*knee pain goes above 5 out of 10/i.test(t)), `the stop cue names 5/10: ${await spoken()}`);
 
   // Into the turn after the 3-minute warm-up: the turning drawing shows for it alone.
   await page.clock.runFor(185_000);

@@ -30,7 +30,7 @@ const WORDS = {
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
 /** A cue as it is said: units as words ("2.0 mph" → "2.0 miles per hour", "3 min 30 s" →
- * "3 minutes 30 seconds"), since speech engines read "km/h" letter by letter or as
+ * "3 minutes 30 seconds", a pain score "5/10" → "5 out of 10"), since speech engines read "km/h" letter by letter or as
  * "kilometres slash h", and "min" as the word "min". The text shown stays short. */
 export function spokenText(text, lang = 'en-GB') {
   const w = /^en-US$/i.test(lang) ? WORDS.us : WORDS.gb;
@@ -43,7 +43,9 @@ export function spokenText(text, lang = 'en-GB') {
     .replace(new RegExp(`${num}\\s*kcal\\b`, 'g'), (_, n) => `${n} ${plural(n, 'kilocalorie', 'kilocalories')}`)
     .replace(new RegExp(`${num}\\s*%`, 'g'), (_, n) => `${n} percent`)
     .replace(/(\d+)\s*min\b/g, (_, n) => `${n} ${plural(n, 'minute', 'minutes')}`)
-    .replace(/(\d+)\s*s\b/g, (_, n) => `${n} ${plural(n, 'second', 'seconds')}`);
+    .replace(/(\d+)\s*s\b/g, (_, n) => `${n} ${plural(n, 'second', 'seconds')}`)
+    // A pain score: engines read "5/10" as a date or "five slash ten" (issue 12's cues).
+    .replace(/(?<![\d/])(\d+)\/10(?![\d/])/g, (_, n) => `${n} out of 10`);
 }
 
 export function say(text, { interrupt = false } = {}) {

@@ -16,6 +16,14 @@ test('durations, distances and energy are said as words, one or many', () => {
   assert.equal(spokenText('0.30 mi and 35 kcal'), '0.30 miles and 35 kilocalories');
 });
 
+test('a pain score is said as "out of 10", not as a date', () => {
+  assert.equal(
+    spokenText('Stop at once if knee pain goes above 5/10 or turns sharp.'),
+    'Stop at once if knee pain goes above 5 out of 10 or turns sharp.');
+  assert.equal(spokenText('an ache up to 5/10, 10/10 at worst'), 'an ache up to 5 out of 10, 10 out of 10 at worst');
+  assert.equal(spokenText('on 5/10/2026'), 'on 5/10/2026');
+});
+
 test('words that merely contain a unit are left alone', () => {
   const s = 'Stand still: minimise swinging, miles of smiles, skip a step.';
   assert.equal(spokenText(s), s);
