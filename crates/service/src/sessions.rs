@@ -24,8 +24,14 @@ pub enum Status {
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Adherence {
+    /// This week's planned sessions that have a log: never more than `planned` (issue 11).
     pub done: u32,
+    /// This week's planned sessions: its training days from the programme's start on.
     pub planned: u32,
+    /// This week's other walks (PRG-08): on a rest day, before the week's first slot, or a
+    /// second log on a slot's day. Counted apart so "2 of 1" or "1 of 0" cannot be said.
+    #[serde(default)]
+    pub extra: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,12 +212,17 @@ impl Service {
 
         let st = &rec.state;
         let week = week_index(today);
+        // The week's slots (PRG-08); a log counts as done only on one, and once per slot.
+        let slots: Vec<Date> = (0..7)
+            .map(|i| add_days(monday_of(today), i))
+            .filter(|d| st.schedule.is_training_day(*d) && *d >= rec.start_date)
+            .collect();
+        let this_week = logged.iter().filter(|d| week_index(**d) == week).count() as u32;
+        let done = slots.iter().filter(|d| logged.contains(d)).count() as u32;
         out.adherence = Adherence {
-            done: logged.iter().filter(|d| week_index(**d) == week).count() as u32,
-            planned: (0..7)
-                .map(|i| add_days(monday_of(today), i))
-                .filter(|d| st.schedule.is_training_day(*d) && *d >= rec.start_date)
-                .count() as u32,
+            done,
+            planned: slots.len() as u32,
+            extra: this_week.saturating_sub(done),
         };
         if let Some(last) = logged.iter().max() {
             let age = (today - *last).whole_days();

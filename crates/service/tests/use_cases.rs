@@ -37,7 +37,8 @@ async fn onboarding_logging_and_the_next_session() {
         t.adherence,
         Adherence {
             done: 0,
-            planned: 3
+            planned: 3,
+            extra: 0
         }
     );
     let plan = t.plan.unwrap();

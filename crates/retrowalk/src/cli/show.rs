@@ -147,10 +147,19 @@ pub async fn today(svc: &Service, me: UserId, date: Date, json: bool) -> Result<
     } else {
         format!("Next session: {} {next}", next.weekday())
     };
+    let a = t.adherence;
+    let week = match (a.planned, a.extra) {
+        (0, 0) => "no sessions planned this week".to_string(),
+        (0, x) => format!("no sessions planned this week, {x} extra walk{}", plural(x)),
+        (p, 0) => format!("this week {}/{p} sessions done", a.done),
+        (p, x) => format!(
+            "this week {}/{p} sessions done and {x} extra walk{}",
+            a.done,
+            plural(x)
+        ),
+    };
     println!(
-        "{when} · this week {}/{} sessions done · tier {}\n",
-        t.adherence.done,
-        t.adherence.planned,
+        "{when} · {week} · tier {}\n",
         t.tier.unwrap_or(Tier::Standard)
     );
     if let Some(plan) = &t.plan {
@@ -278,4 +287,12 @@ pub async fn progress(svc: &Service, me: UserId, json: bool) -> Result<()> {
         println!("\n* energy estimated below the speeds the walking equation was fitted on (50–100 m/min)");
     }
     Ok(())
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

@@ -39,16 +39,29 @@ function fact(label, value, sub, id) {
   return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value), h('dd', { class: 'fact-sub' }, sub));
 }
 
+// "done of planned" counts planned sessions only, so it never reads "1 of 0" or "2 of 1";
+// walks beside the plan (PRG-08) are said apart.
+export function weekCounts(a) {
+  const planned = Math.max(0, Number(a?.planned) || 0);
+  const done = Math.min(planned, Math.max(0, Number(a?.done) || 0));
+  const extra = Math.max(0, Number(a?.extra) || 0);
+  const extraText = extra ? `${extra} extra walk${extra === 1 ? '' : 's'} beside the plan.` : '';
+  const text = planned === 0
+    ? ['No sessions planned this week.', extraText].filter(Boolean).join(' ')
+    : [done >= planned ? 'All planned sessions done. Well walked.' : `${planned - done} session${planned - done === 1 ? '' : 's'} to go.`, extraText].filter(Boolean).join(' ');
+  return { done, planned, extra, text };
+}
+
 function adherence(a) {
-  const done = a?.done ?? 0;
-  const planned = a?.planned ?? 0;
-  const n = Math.max(planned, done);
+  const { done, planned, text } = weekCounts(a);
   return h('section', { class: 'card week-card' },
     h('h2', { class: 'card-title' }, 'This week'),
     h('div', { class: 'week-row' },
-      h('p', { class: 'big-figure', id: 'adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`)),
-      h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: n }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
-    h('p', { class: 'muted' }, planned === 0 ? 'No sessions planned this week.' : done >= planned ? 'All planned sessions done. Well walked.' : `${planned - done} session${planned - done === 1 ? '' : 's'} to go.`),
+      planned
+        ? h('p', { class: 'big-figure', id: 'adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`))
+        : h('p', { class: 'big-figure', id: 'adherence' }, h('strong', {}, 'None planned')),
+      h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: planned }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
+    h('p', { class: 'muted', id: 'adherence-text' }, text),
   );
 }
 

@@ -4,7 +4,7 @@ import { get, put, post, ApiError } from '../api.js';
 import { h, icon, field } from '../dom.js';
 import { tierLabel, fmtDate, fmtMinutes, fmtSpeed, speedIn, speedToKmh, unitLabel, round1, ruleId } from '../units.js';
 import { flagChips } from './clinician.js';
-import { sessionFacts, statusOf, auditList, OUTCOME } from './home.js';
+import { sessionFacts, statusOf, auditList, OUTCOME, weekCounts } from './home.js';
 import { progressCharts } from './charts-view.js';
 
 const TIERS = ['standard', 'caution', 'supervised', 'clearance_required'];
@@ -89,8 +89,7 @@ export async function render(view, ctx) {
   });
 
   const sessions = (p.history || []).filter((e) => e.event && e.event.kind === 'session');
-  const done = today.adherence?.done ?? 0;
-  const planned = today.adherence?.planned ?? 0;
+  const { done, planned, text: weekText } = weekCounts(today.adherence);
   const inForce = [
     capSpeedKmh != null && `max speed ${fmtSpeed(capSpeedKmh, units)}`,
     capIncline != null && `max incline ${capIncline}%`,
@@ -127,8 +126,11 @@ export async function render(view, ctx) {
         today.last_reason ? h('p', { class: 'reason' }, h('strong', {}, 'Last adaptation: '), today.last_reason) : null),
       h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Adherence this week'),
         h('div', { class: 'week-row' },
-          h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`)),
-          h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: Math.max(done, planned) }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
+          planned
+            ? h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, String(done)), h('span', {}, ` of ${planned}`))
+            : h('p', { class: 'big-figure', id: 'patient-adherence' }, h('strong', {}, 'None planned')),
+          h('div', { class: 'dots', 'aria-hidden': 'true' }, Array.from({ length: planned }, (_, i) => h('span', { class: i < done ? 'dot done' : 'dot' })))),
+        h('p', { class: 'muted small', id: 'patient-adherence-text' }, weekText),
         h('p', { class: 'muted small' }, `${sessions.length} session${sessions.length === 1 ? '' : 's'} logged in all`,
           summary?.last_session ? ` · last on ${fmtDate(summary.last_session)}` : '', '.'),
         h('div', { class: 'in-force' },

@@ -6,8 +6,10 @@ import { fmtSpeed, fmtIncline, fmtMinutes, fmtDate, mondayOf, addDays, unitLabel
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 export async function render(view, ctx) {
-  const today = await get('/api/today');
-  const plan = await get('/api/plan?weeks=6');
+  // ?date= moves "today" (the API's own test hook), as on Home.
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(ctx.query?.get('date') || '') ? `date=${ctx.query.get('date')}` : '';
+  const today = await get(`/api/today${day ? `?${day}` : ''}`);
+  const plan = await get(`/api/plan?weeks=6${day ? `&${day}` : ''}`);
   const units = today.units || ctx.me.units;
   const byDate = new Map((plan || []).map((u) => [u.date, u]));
   const start = mondayOf(today.date);
@@ -15,20 +17,20 @@ export async function render(view, ctx) {
   const weeks = [];
   for (let w = start; w <= last; w = addDays(w, 7)) weeks.push(w);
 
+  const headed = new Set();
   const cal = h('div', { class: 'calendar', role: 'table', 'aria-label': 'Programme calendar' },
     h('div', { class: 'cal-row cal-head', role: 'row' }, WEEKDAYS.map((d) => h('span', { role: 'columnheader' }, d))),
-    weeks.map((w, i) => {
+    weeks.map((w) => {
       const days = Array.from({ length: 7 }, (_, k) => addDays(w, k));
-      const first = days.find((d) => d.endsWith('-01'));
-      // A month heading where a month begins, so each cell need only show its day number.
-      const label = i === 0 ? w : first;
+      const label = monthHeading(days, headed);
       return [
-        label ? h('div', { class: 'cal-month', role: 'row' }, h('span', { role: 'rowheader', 'aria-colspan': '7' }, fmtDate(label, { weekday: undefined, day: undefined, month: 'long', year: 'numeric' }))) : null,
+        label ? h('div', { class: 'cal-month', role: 'row' }, h('span', { role: 'rowheader', 'aria-colspan': '7' }, label)) : null,
         h('div', { class: 'cal-row', role: 'row', 'aria-label': `Week of ${fmtDate(w)}` }, days.map((d) => {
           const u = byDate.get(d);
           const cls = ['cal-cell', u ? 'has-session' : '', d === today.date ? 'is-today' : '', d < today.date ? 'past' : ''].join(' ');
           return h('div', { class: cls, role: 'cell', 'data-date': d, title: u ? `${fmtDate(d)}: ${fmtMinutes(u.load.backward_s)} backward at ${fmtSpeed(u.load.speed, units)}` : fmtDate(d) },
-            h('span', { class: 'cal-day' }, String(Number(d.slice(8)))),
+            // The 1st names its month: a week may hold the end of one month and the start of the next.
+            h('span', { class: 'cal-day' }, d.endsWith('-01') ? fmtDate(d, { weekday: undefined, day: 'numeric', month: 'short' }) : String(Number(d.slice(8)))),
             u ? h('span', { class: 'cal-sess' }, h('strong', {}, `${Math.round(u.load.backward_s / 60)}′`), h('span', {}, fmtSpeed(u.load.speed, units).split(' ')[0])) : null);
         })),
       ];
@@ -47,4 +49,18 @@ export async function render(view, ctx) {
     h('section', { class: 'card' }, h('p', { class: 'muted small cal-legend' }, `Each session: backward minutes (′) and speed in ${unitLabel(units)}.`), cal),
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Sessions'), plan && plan.length ? list : h('p', { class: 'muted' }, 'No sessions planned: the programme may be paused or waiting for clearance.')),
   );
+}
+
+/**
+ * The heading above a calendar week: every month (with its year) that the week shows for the
+ * first time, so the first week of "28 Dec – 3 Jan" reads "December 2026 – January 2027" and
+ * no month or year goes unnamed. `headed` holds the months already named.
+ */
+export function monthHeading(days, headed) {
+  const fresh = [];
+  for (const d of days) {
+    const key = d.slice(0, 7);
+    if (!headed.has(key)) { headed.add(key); fresh.push(d); }
+  }
+  return fresh.map((d) => fmtDate(d, { weekday: undefined, day: undefined, month: 'long', year: 'numeric' })).join(' – ');
 }
