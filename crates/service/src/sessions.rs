@@ -7,7 +7,7 @@ use retrowalk_core::progression::{PauseReason, ProgrammeError};
 use retrowalk_core::session::{self, SessionPlan, NOT_A_MEDICAL_DEVICE};
 use retrowalk_core::slots;
 use retrowalk_core::{
-    screen, Decision, Event, Load, Pain, Planned, Profile, SessionLog, Tier, Units,
+    screen, ClinicianCaps, Decision, Event, Load, Pain, Planned, Profile, SessionLog, Tier, Units,
 };
 use retrowalk_store::{Dated, ProgrammeRecord, UserId};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,9 @@ pub struct Today {
     /// The start rests on the person's own word that they were cleared (SCR-14).
     #[serde(default)]
     pub clearance_self_attested: bool,
+    /// Limits a clinician set (ADA-11). They stay when that clinician is unlinked.
+    #[serde(default)]
+    pub caps: ClinicianCaps,
     pub notice: String,
 }
 
@@ -169,6 +172,7 @@ impl Service {
             morning_check_due: None,
             seq: 0,
             clearance_self_attested: false,
+            caps: ClinicianCaps::default(),
             notice: NOT_A_MEDICAL_DEVICE.to_string(),
         };
         let Some(profile) = profile else {
@@ -187,6 +191,7 @@ impl Service {
             return Ok(out);
         };
         out.seq = rec.seq;
+        out.caps = rec.state.caps;
         out.tier = Some(rec.state.tier);
         // A new screening that calls for clearance holds a running programme until a
         // clinician records it (SCR-13): the old plan was made for someone else.

@@ -37,6 +37,53 @@ pub struct Invite {
     pub accepted_by: Option<UserId>,
 }
 
+/// Where an invitation code stands, for the clinician's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    Unused,
+    Used,
+    Expired,
+    Revoked,
+}
+
+/// One of a clinician's invitation codes, as their list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteListing {
+    pub code: String,
+    pub state: InviteState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Who used it, while they are still a user of this server.
+    pub accepted_by: Option<UserId>,
+    pub accepted_by_name: Option<String>,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A clinician a person is linked to, as the person's settings show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedClinician {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub linked_at: i64,
+}
+
+/// What revoking an invitation code did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// Revoked now (or it already was): it can no longer be accepted.
+    Done,
+    /// It was used: the link it made stands (the patient may unlink).
+    AlreadyUsed,
+    /// No code of this clinician's has that name.
+    NotFound,
+}
+
+/// How many codes a clinician's list shows, newest first.
+pub const INVITES_LISTED: i64 = 50;
+
 impl Store {
     /// Stores a session under the hash of its token (the token itself is never stored).
     /// A renewal names the `family` of the session it renews; a new sign-in starts its own.
@@ -240,8 +287,8 @@ impl Store {
     pub async fn accept_invite(&self, code: &str, patient: UserId) -> Result<UserId> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
-            "UPDATE invites SET accepted_by = $1 WHERE code = $2 AND accepted_by IS NULL AND expires_at > $3 \
-             RETURNING clinician_id",
+            "UPDATE invites SET accepted_by = $1, accepted_at = $3 WHERE code = $2 AND accepted_by IS NULL \
+             AND revoked_at IS NULL AND expires_at > $3 RETURNING clinician_id",
         )
         .bind(patient)
         .bind(code.trim())
@@ -249,7 +296,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| {
-            StoreError::Invalid("that invitation code is unknown, used or expired; ask your clinician for a new one".into())
+            StoreError::Invalid("that invitation code is unknown, used, revoked or expired; ask your clinician for a new one".into())
         })?;
         let clinician: UserId = row.try_get("clinician_id")?;
         if clinician == patient {
@@ -268,6 +315,119 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(clinician)
+    }
+
+    /// The clinician's codes, newest first, each with its state at `at` (Unix seconds).
+    pub async fn invites_of(&self, clinician: UserId, at: i64) -> Result<Vec<InviteListing>> {
+        let rows = sqlx::query(
+            "SELECT i.code, i.created_at, i.expires_at, i.accepted_by, i.accepted_at, i.revoked_at, \
+             u.display_name AS accepted_by_name \
+             FROM invites i LEFT JOIN users u ON u.id = i.accepted_by \
+             WHERE i.clinician_id = $1 ORDER BY i.created_at DESC, i.code LIMIT $2",
+        )
+        .bind(clinician)
+        .bind(INVITES_LISTED)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let accepted_by: Option<UserId> = r.try_get("accepted_by")?;
+                let revoked_at: Option<i64> = r.try_get("revoked_at")?;
+                let expires_at: i64 = r.try_get("expires_at")?;
+                // Used wins over revoked or expired: the link it made is what matters.
+                let state = if accepted_by.is_some() {
+                    InviteState::Used
+                } else if revoked_at.is_some() {
+                    InviteState::Revoked
+                } else if expires_at <= at {
+                    InviteState::Expired
+                } else {
+                    InviteState::Unused
+                };
+                Ok(InviteListing {
+                    code: r.try_get("code")?,
+                    state,
+                    created_at: r.try_get("created_at")?,
+                    expires_at,
+                    accepted_by,
+                    accepted_by_name: r.try_get("accepted_by_name")?,
+                    accepted_at: r.try_get("accepted_at")?,
+                    revoked_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the clinician's codes so nobody can accept it any more.
+    pub async fn revoke_invite(&self, clinician: UserId, code: &str) -> Result<Revoked> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "SELECT accepted_by, revoked_at FROM invites WHERE code = $1 AND clinician_id = $2",
+        )
+        .bind(code)
+        .bind(clinician)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(Revoked::NotFound);
+        };
+        let accepted_by: Option<UserId> = row.try_get("accepted_by")?;
+        if accepted_by.is_some() {
+            tx.rollback().await?;
+            return Ok(Revoked::AlreadyUsed);
+        }
+        // The guard on accepted_by closes the race with a patient accepting it just now.
+        let changed = sqlx::query(
+            "UPDATE invites SET revoked_at = COALESCE(revoked_at, $3) \
+             WHERE code = $1 AND clinician_id = $2 AND accepted_by IS NULL",
+        )
+        .bind(code)
+        .bind(clinician)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(if changed == 1 {
+            Revoked::Done
+        } else {
+            Revoked::AlreadyUsed
+        })
+    }
+
+    /// Ends the link between a patient and a clinician; whether there was one. What the
+    /// clinician set in the programme (caps, a pause, a tier) stays: it is the programme's.
+    pub async fn unlink(&self, clinician: UserId, patient: UserId) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM links WHERE clinician_id = $1 AND patient_id = $2")
+            .bind(clinician)
+            .bind(patient)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// The clinicians a person is linked to, in the order they were linked.
+    pub async fn linked_clinicians(&self, patient: UserId) -> Result<Vec<LinkedClinician>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, u.email, l.created_at FROM links l \
+             JOIN users u ON u.id = l.clinician_id WHERE l.patient_id = $1 \
+             ORDER BY l.created_at, u.id",
+        )
+        .bind(patient)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LinkedClinician {
+                    id: r.try_get("id")?,
+                    name: r.try_get("display_name")?,
+                    email: r.try_get("email")?,
+                    linked_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 
     pub async fn is_linked(&self, clinician: UserId, patient: UserId) -> Result<bool> {

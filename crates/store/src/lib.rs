@@ -25,7 +25,10 @@ mod users;
 mod write;
 mod writer;
 
-pub use auth::{AuthSession, Invite, LoginGate};
+pub use auth::{
+    AuthSession, Invite, InviteListing, InviteState, LinkedClinician, LoginGate, Revoked,
+    INVITES_LISTED,
+};
 pub use backup::{
     Backup, BackupEvent, BackupPerson, BackupProgramme, BackupRun, BACKUP_FORMAT, BACKUP_VERSION,
 };

@@ -110,6 +110,11 @@ fn api_routes() -> Api {
         .get("/api/progress", walker::progress)
         .get("/api/audit", walker::audit)
         .post("/api/invites/accept", walker::accept_invite)
+        .get("/api/clinicians", walker::clinicians)
+        .post(
+            "/api/clinicians/{clinician}/unlink",
+            walker::unlink_clinician,
+        )
         // The session runner.
         .post("/api/runs", runs::start)
         .post("/api/runs/{id}/heartbeat", runs::heartbeat)
@@ -120,6 +125,9 @@ fn api_routes() -> Api {
         .get("/api/devices", devices::list)
         // Clinicians.
         .post("/api/invites", clinician::create_invite)
+        .get("/api/invites", clinician::invites)
+        .get("/api/invites/{code}/qr", clinician::invite_qr)
+        .post("/api/invites/{code}/revoke", clinician::revoke_invite)
         .get("/api/patients", clinician::patients)
         .get("/api/patients/{id}", clinician::patient)
         .put("/api/patients/{id}/caps", clinician::set_caps)

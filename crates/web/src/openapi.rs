@@ -117,7 +117,9 @@ pub const OPS: &[Op] = &[
     op("GET", "/api/history", Walker, "Every logged session and change, with the decision each led to."),
     op("GET", "/api/progress", Walker, "Per-session and per-week figures for the charts, as walked: from the treadmill's telemetry, an imported file's records, or the plan up to where STOP was pressed (each session's `source` says which)."),
     op("GET", "/api/audit", Walker, "Changes others (clinicians) made to my programme: who, when, what, and the note they gave (a pause reason, a clearance note)."),
-    body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}."), "AcceptInvite"),
+    body(op("POST", "/api/invites/accept", Walker, "Link to a clinician with the code they gave you; returns {clinician: {id, name}}. A used, revoked or expired code is 422 (field code)."), "AcceptInvite"),
+    op("GET", "/api/clinicians", Walker, "The clinicians linked to me, {clinicians: [{id, name, email, linked_at}], caps, caps_text, units}: caps_text is the limits in force in my unit, named (null for none)."),
+    query(op("POST", "/api/clinicians/{clinician}/unlink", Walker, "End my link with a clinician: they lose access to my programme at once (their routes answer 404 for me). Their limits and a pause they set stay in force, for safety, until a clinician changes them; {unlinked: {id, name}, caps, caps_text, paused, message} says so. 404 for an id that is not one of my clinicians."), &[DATE_Q]),
     status(body(op("POST", "/api/runs", Walker, "Start a session run: {run_id, plan, planned}. treadmill \"sim\" drives a simulated treadmill through the plan from this server process, and \"bluetooth\" the real treadmill named by device (with an optional hr_strap) the same way (caps: the segment, the prescription, the clinician's caps, the machine's range, the heart-rate cap); its belt stops on STOP, pause, a missing heartbeat or server shutdown. For \"bluetooth\": 501 when the server was built without Bluetooth, 422 (field device or hr_strap) when the device is not found, 502 when connecting fails, 503 without an adapter; nothing is started then."), "StartRun"), 201),
     status(op("POST", "/api/runs/{id}/heartbeat", Walker, "The runner is alive (send every second); a treadmill run's belt stops after a few seconds without one."), 204),
     body(op("POST", "/api/runs/{id}/stop", Walker, "Stop the run with a reason; a reason other than finished is carried into the session log sent with this run_id. For a treadmill run the stop is handed to its controller before the answer; from another server process it is recorded and that process stops the belt within about a second (treadmill_forwarded)."), "StopRun"),
@@ -125,7 +127,10 @@ pub const OPS: &[Op] = &[
     op("POST", "/api/runs/{id}/resume", Walker, "Resume the run."),
     op("GET", "/api/runs/{id}/live", Walker, "Live treadmill events as Server-Sent Events: telemetry {speed_kmh, incline_pct, distance_m, hr_bpm, ...}, state, segment, cue, warning, and stopped {reason, detail, confirmed} last; 409 for a run without a treadmill or one that has stopped; 503 when another server process drives the run's treadmill."),
     query(op("GET", "/api/devices", Walker, "Bluetooth treadmills and heart-rate straps in range, strongest first: {seconds, devices: [{name, address, kind (treadmill, heart_rate_strap), label, rssi}]}; pass name or address as device / hr_strap to POST /api/runs. 501 with how to build with Bluetooth when this server has none; 503 without an adapter."), &[("seconds", "How long to listen, 1–20 (default 5).")]),
-    status(op("POST", "/api/invites", Clinician, "Create an invitation code for a patient: {code, expires_at} (Unix seconds)."), 201),
+    status(op("POST", "/api/invites", Clinician, "Create an invitation code for a patient: {code, expires_at (Unix seconds), state, join_url}. join_url opens the app with the code filled in."), 201),
+    op("GET", "/api/invites", Clinician, "My invitation codes, newest first (50 at most): [{code, state (unused, used, expired, revoked), created_at, expires_at, accepted_by, accepted_by_name, accepted_at, revoked_at, join_url}]."),
+    op("GET", "/api/invites/{code}/qr", Clinician, "An unused code's join_url as a QR code (image/svg+xml); 409 for a used, expired or revoked code, 404 for a code that is not mine."),
+    op("POST", "/api/invites/{code}/revoke", Clinician, "Revoke one of my codes so nobody can accept it: {code, state: revoked}. 409 for a code already used (the patient it linked unlinks in their settings), 404 for a code that is not mine."),
     query(op("GET", "/api/patients", Clinician, "My linked patients with their flags. Every clinician route answers 403 while the clinician is not approved by a server administrator."), &[DATE_Q]),
     query(op("GET", "/api/patients/{id}", Clinician, "One linked patient: {user, profile, screening, today, history, progress, audit, flags, caps, seq}. 404 for anyone who is not a linked patient."), &[DATE_Q]),
     body(op("PUT", "/api/patients/{id}/caps", Clinician, "Set caps; 409 if expected_seq is stale (someone else changed the programme); 403 naming the clinician when the new caps would loosen or remove limits another clinician still linked to the patient set (tightening is always allowed)."), "Caps"),
@@ -329,6 +334,9 @@ fn operation(o: &Op) -> Value {
             json!({"description": "The file, as an attachment.", "content": {
             "application/vnd.ant.fit": {}, "application/vnd.garmin.tcx+xml": {}, "text/csv": {},
             "application/json": {}, "text/calendar": {}}})
+        }
+        _ if o.path.ends_with("/qr") => {
+            json!({"description": "The QR code.", "content": {"image/svg+xml": {}}})
         }
         _ if o.path.starts_with("/calendar/") => {
             json!({"description": "The calendar.", "content": {"text/calendar": {}}})

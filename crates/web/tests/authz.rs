@@ -90,6 +90,8 @@ fn table() -> Vec<Case> {
             Walker,
             || json!({"code": "ABCDEFGH"}),
         ),
+        case("GET", "/api/clinicians", Walker, empty),
+        case("POST", "/api/clinicians/{clinician}/unlink", Walker, empty),
         case(
             "POST",
             "/api/runs",
@@ -108,6 +110,10 @@ fn table() -> Vec<Case> {
         case("GET", "/api/runs/{id}/live", Walker, empty),
         case("GET", "/api/devices", Walker, empty),
         case("POST", "/api/invites", Clinician, empty),
+        case("GET", "/api/invites", Clinician, empty),
+        // Before the revoke: a revoked code has no QR code.
+        case("GET", "/api/invites/{code}/qr", Clinician, empty),
+        case("POST", "/api/invites/{code}/revoke", Clinician, empty),
         case("GET", "/api/patients", Clinician, empty),
         case("GET", "/api/patients/{id}", Clinician, empty),
         case(
@@ -165,9 +171,19 @@ fn mutating(m: &str) -> bool {
     m != "GET"
 }
 
+/// The subjects of the routes that act on neither a run nor a patient.
+struct Extra {
+    /// A clinician Ada is linked to and may unlink (Dr Pat, so Dr Lin stays linked).
+    clinician: i64,
+    /// An unused invitation code of Dr Lin's.
+    code: String,
+}
+
 /// Fills a path's placeholders: runs and patients from the given ids.
-fn fill(path: &str, run: &str, patient: i64) -> String {
-    path.replace("{date}", START)
+fn fill(path: &str, run: &str, patient: i64, x: &Extra) -> String {
+    path.replace("{clinician}", &x.clinician.to_string())
+        .replace("{code}", &x.code)
+        .replace("{date}", START)
         .replace("{*path}", "app.js")
         .replace("{file}", "sessions.csv")
         .replace(
@@ -248,6 +264,14 @@ async fn every_route_refuses_strangers(store: Store) {
         .await
         .unwrap();
     let guessed_run = "0123456789abcdef0123456789abcdef";
+    let lin_code = lin.post("/api/invites", json!({})).await.json()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let x = Extra {
+        clinician: pat_id,
+        code: lin_code,
+    };
 
     let mut anon = t.client();
     anon.csrf().await;
@@ -257,7 +281,7 @@ async fn every_route_refuses_strangers(store: Store) {
         let body = mutating(c.method).then_some(body);
         // The administrator's routes act on a clinician (Dr Moe); the others on Ada.
         let subject = if c.who == Who::Admin { moe_id } else { ada_id };
-        let ada_path = fill(c.path, &ada_run, subject);
+        let ada_path = fill(c.path, &ada_run, subject, &x);
         let what = format!("{} {}", c.method, c.path);
 
         if c.who != Who::Public {
@@ -299,6 +323,15 @@ async fn every_route_refuses_strangers(store: Store) {
                     "{what} as a clinician: {}",
                     r.text()
                 );
+                if c.path.contains("{clinician}") {
+                    // Someone else's clinician: not found, as a clinician id nobody has.
+                    let r = bob.call(c.method, &ada_path, body.clone()).await;
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} by Bob");
+                    let r2 = bob
+                        .call(c.method, &c.path.replace("{clinician}", "999999"), body.clone())
+                        .await;
+                    assert_eq!(r.json(), r2.json(), "{what}: same answer as no clinician");
+                }
                 if c.path.contains("{id}") {
                     // Another walker's run, and a guessed id: not found, same answer.
                     let r = bob.call(c.method, &ada_path, body.clone()).await;
@@ -309,7 +342,7 @@ async fn every_route_refuses_strangers(store: Store) {
                         r.text()
                     );
                     let r2 = bob
-                        .call(c.method, &fill(c.path, guessed_run, 0), body.clone())
+                        .call(c.method, &fill(c.path, guessed_run, 0, &x), body.clone())
                         .await;
                     assert_eq!(
                         r2.status,
@@ -351,7 +384,7 @@ async fn every_route_refuses_strangers(store: Store) {
                 );
                 // A walker has no clinician routes, even for themselves.
                 let r = bob
-                    .call(c.method, &fill(c.path, &bob_run, bob_id), body.clone())
+                    .call(c.method, &fill(c.path, &bob_run, bob_id, &x), body.clone())
                     .await;
                 assert_eq!(
                     r.status,
@@ -370,7 +403,7 @@ async fn every_route_refuses_strangers(store: Store) {
                     );
                     for guess in [bob_id, 999_999, -1] {
                         let r = lin
-                            .call(c.method, &fill(c.path, "", guess), body.clone())
+                            .call(c.method, &fill(c.path, "", guess, &x), body.clone())
                             .await;
                         assert!(denied(r.status), "{what} for patient {guess}: {}", r.status);
                     }
@@ -382,6 +415,14 @@ async fn every_route_refuses_strangers(store: Store) {
                         "{what} with a non-numeric id: {}",
                         r.status
                     );
+                } else if c.path.contains("{code}") {
+                    // Another clinician's code, and a guessed one: no such code.
+                    let r = moe.call(c.method, &ada_path, body.clone()).await;
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} by another clinician");
+                    let r = lin
+                        .call(c.method, &c.path.replace("{code}", "ZZZZ2222"), body.clone())
+                        .await;
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} with a guessed code");
                 } else if c.method == "GET" {
                     // The list shows linked patients only.
                     let list = moe
@@ -413,7 +454,7 @@ async fn every_route_refuses_strangers(store: Store) {
             _ => &mut ada,
         };
         let subject = if c.who == Who::Admin { moe_id } else { ada_id };
-        let path = fill(c.path, &ada_run, subject);
+        let path = fill(c.path, &ada_run, subject, &x);
         let r = who.call(c.method, &path, body).await;
         let ok = !matches!(r.status.as_u16(), 401 | 403 | 404 | 405)
             || (c.path == "/assets/{*path}" && r.status == StatusCode::NOT_FOUND)

@@ -10,13 +10,13 @@ use crate::routes::walker::decision_json;
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::Rng;
 use retrowalk_core::{ClinicianCaps, Incline, Speed, Tier};
 use retrowalk_service::ServiceError;
-use retrowalk_store::UserId;
+use retrowalk_store::{InviteState, Revoked, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -30,9 +30,33 @@ fn new_code() -> String {
         .collect()
 }
 
+/// The page a patient opens from the QR code or a shared link: it fills in the code.
+/// The origin is the one the clinician reached this server by, so the code works on the
+/// same LAN address or public name.
+pub fn join_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        // A Host header is the client's to send: only a plain host[:port] goes into a link.
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/join?code={code}")
+}
+
 pub async fn create_invite(
     State(state): State<AppState>,
     Clinician(me): Clinician,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let ttl = state.settings.invite_ttl_s;
     let code = new_code();
@@ -43,7 +67,113 @@ pub async fn create_invite(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "code": code, "expires_at": retrowalk_store::now() + ttl })),
+        Json(json!({
+            "code": code,
+            "expires_at": retrowalk_store::now() + ttl,
+            "state": InviteState::Unused,
+            "join_url": join_url(&state, &headers, &code),
+        })),
+    )
+        .into_response())
+}
+
+/// The clinician's invitation codes, newest first, each unused, used, expired or revoked.
+pub async fn invites(
+    State(state): State<AppState>,
+    Clinician(me): Clinician,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let list = state
+        .svc
+        .store
+        .invites_of(me.user_id, retrowalk_store::now())
+        .await?;
+    let out: Vec<Value> = list
+        .into_iter()
+        .map(|i| {
+            let url = join_url(&state, &headers, &i.code);
+            let mut v = serde_json::to_value(i).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("join_url".into(), Value::String(url));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(Value::Array(out)))
+}
+
+/// Codes are typed by people: case and separators do not matter.
+fn normal_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn no_such_code() -> ApiError {
+    ApiError::not_found("no invitation code of yours has that name")
+}
+
+/// Revokes an unused (or expired) code: nobody can link with it any more.
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    Clinician(me): Clinician,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let code = normal_code(&code);
+    match state.svc.store.revoke_invite(me.user_id, &code).await? {
+        Revoked::Done => Ok(Json(json!({ "code": code, "state": InviteState::Revoked }))),
+        Revoked::AlreadyUsed => Err(ApiError::conflict(
+            "this code was already used: the patient it linked stays linked until they unlink in their settings",
+        )),
+        Revoked::NotFound => Err(no_such_code()),
+    }
+}
+
+/// An unused code's join link as a QR code (SVG), for a patient to scan in clinic.
+pub async fn invite_qr(
+    State(state): State<AppState>,
+    Clinician(me): Clinician,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let code = normal_code(&code);
+    let list = state
+        .svc
+        .store
+        .invites_of(me.user_id, retrowalk_store::now())
+        .await?;
+    let invite = list
+        .iter()
+        .find(|i| i.code == code)
+        .ok_or_else(no_such_code)?;
+    if invite.state != InviteState::Unused {
+        return Err(ApiError::conflict(format!(
+            "this code is {}: create a new one to show as a QR code",
+            match invite.state {
+                InviteState::Used => "already used",
+                InviteState::Expired => "expired",
+                _ => "revoked",
+            }
+        )));
+    }
+    let url = join_url(&state, &headers, &code);
+    let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| {
+            tracing::error!("encoding an invitation QR code: {e}");
+            ApiError::internal()
+        })?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
     )
         .into_response())
 }
@@ -94,9 +224,11 @@ pub async fn patient(
     let svc = &state.svc;
     let user = svc.store.user(id).await?.ok_or_else(no_such_patient)?;
     let programme = svc.store.programme(id).await?;
+    let profile = svc.store.profile(id).await?;
+    let p_units = profile.as_ref().map(|p| p.units).unwrap_or_default();
     Ok(Json(json!({
         "user": crate::routes::account::user_json(user.id, &user.email, &user.display_name, user.role),
-        "profile": svc.store.profile(id).await?,
+        "profile": profile,
         "screening": or_null(svc.screening(id).await)?,
         "today": or_null(svc.today(id, d).await)?,
         "history": or_null(svc.history(id).await)?,
@@ -104,6 +236,11 @@ pub async fn patient(
         "audit": or_null(svc.audit(id).await)?,
         "flags": or_null(svc.patient_flags(id, d).await)?,
         "caps": programme.as_ref().map(|p| p.state.caps),
+        // The limits in the patient's unit, named, as the patient sees them.
+        "caps_text": programme.as_ref().and_then(|p| {
+            let units = p_units;
+            crate::routes::walker::caps_text(&p.state.caps, units)
+        }),
         "seq": programme.as_ref().map(|p| p.seq).unwrap_or(0),
     })))
 }

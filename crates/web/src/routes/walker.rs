@@ -10,7 +10,10 @@ use crate::validate;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use retrowalk_core::{Decision, Effort, Pain, Profile, RailUse, Schedule, SessionLog, StopReason};
+use retrowalk_core::{
+    ClinicianCaps, Decision, Effort, Pain, Profile, RailUse, Schedule, SessionLog, StopReason,
+    Units,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::Date;
@@ -92,12 +95,33 @@ pub async fn screening(
     to_json(&state.svc.screening(me.user_id).await?)
 }
 
+/// A clinician's limits in words, every figure in the person's one unit with the unit named
+/// (issue 13), or None when there are none.
+pub fn caps_text(caps: &ClinicianCaps, units: Units) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(s) = caps.max_speed {
+        parts.push(format!("max speed {}", units.fmt_speed(s)));
+    }
+    if let Some(i) = caps.max_incline {
+        parts.push(format!("max incline {}%", (i.percent() * 10.0).round() / 10.0));
+    }
+    if let Some(s) = caps.max_backward_s {
+        parts.push(format!("max {} min backward", (s + 30) / 60));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 pub async fn today(
     State(state): State<AppState>,
     Walker(me): Walker,
     Day(d): Day,
 ) -> ApiResult<Json<Value>> {
-    to_json(&state.svc.today(me.user_id, d).await?)
+    let t = state.svc.today(me.user_id, d).await?;
+    let mut out = to_json(&t)?;
+    if let Some(o) = out.0.as_object_mut() {
+        o.insert("caps_text".into(), json!(caps_text(&t.caps, t.units)));
+    }
+    Ok(out)
 }
 
 pub async fn plan(
@@ -382,4 +406,74 @@ pub async fn accept_invite(
     Ok(Json(
         json!({ "clinician": { "id": clinician, "name": name } }),
     ))
+}
+
+/// The clinicians linked to me, and the limits in force on my programme.
+pub async fn clinicians(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+) -> ApiResult<Json<Value>> {
+    let store = &state.svc.store;
+    let list = store.linked_clinicians(me.user_id).await?;
+    let (profile, programme) = store.profile_and_programme(me.user_id).await?;
+    let units = profile.map(|p| p.units).unwrap_or_default();
+    let caps = programme.map(|p| p.state.caps).unwrap_or_default();
+    Ok(Json(json!({
+        "clinicians": list,
+        "caps": caps,
+        "caps_text": caps_text(&caps, units),
+        "units": units,
+    })))
+}
+
+/// Ends my link with a clinician: they can no longer see or change my programme. What
+/// they set stays in force (their limits, a pause): those were safety decisions about me,
+/// which only a clinician (one I link later) may undo, and the answer says so.
+pub async fn unlink_clinician(
+    State(state): State<AppState>,
+    Walker(me): Walker,
+    Path(id): Path<String>,
+    Day(d): Day,
+) -> ApiResult<Json<Value>> {
+    // Any id that is not one of my clinicians is the same answer, so ids cannot be probed.
+    let not_mine = || ApiError::not_found("you are not linked to a clinician with that id");
+    let id: retrowalk_store::UserId = id.parse().map_err(|_| not_mine())?;
+    let store = &state.svc.store;
+    let who = store
+        .linked_clinicians(me.user_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(not_mine)?;
+    if !store.unlink(id, me.user_id).await? {
+        return Err(not_mine());
+    }
+    let (profile, programme) = store.profile_and_programme(me.user_id).await?;
+    let units = profile.map(|p| p.units).unwrap_or_default();
+    let caps = programme.map(|p| p.state.caps).unwrap_or_default();
+    let paused = matches!(
+        state.svc.today(me.user_id, d).await.map(|t| t.status),
+        Ok(retrowalk_service::Status::Paused { .. })
+    );
+    let limits = caps_text(&caps, units);
+    let kept = match (&limits, paused) {
+        (Some(l), true) => format!(
+            " Your programme stays paused and the limits in force stay ({l}): they were set for your safety, and only a clinician can change them."
+        ),
+        (Some(l), false) => format!(
+            " The limits in force stay ({l}): they were set for your safety, and only a clinician can change them."
+        ),
+        (None, true) => " Your programme stays paused: only a clinician can resume it.".to_string(),
+        (None, false) => String::new(),
+    };
+    Ok(Json(json!({
+        "unlinked": { "id": who.id, "name": who.name },
+        "caps": caps,
+        "caps_text": limits,
+        "paused": paused,
+        "message": format!(
+            "You are no longer linked to {}: they can no longer see your sessions or change your plan.{kept}",
+            who.name
+        ),
+    })))
 }
