@@ -19,7 +19,7 @@ pub use onboarding::{ClinicianTier, Onboarding};
 pub use progress::{HistoryEntry, Progress, SessionStat, WeekStat};
 pub use restore::{parse_backup, BackupFileError, Restored};
 pub use retrowalk_formats::incoming::Incoming;
-pub use sessions::{check_key, Adherence, Status, Today, Upcoming, KEY_MAX};
+pub use sessions::{caps_text, check_key, Adherence, Status, Today, Upcoming, KEY_MAX};
 
 pub use retrowalk_core as core;
 pub use retrowalk_store as store;

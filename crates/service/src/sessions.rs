@@ -59,7 +59,29 @@ pub struct Today {
     /// Limits a clinician set (ADA-11). They stay when that clinician is unlinked.
     #[serde(default)]
     pub caps: ClinicianCaps,
+    /// The caps in words, in the person's unit (see [`caps_text`]); None without caps.
+    #[serde(default)]
+    pub caps_text: Option<String>,
     pub notice: String,
+}
+
+/// A clinician's limits in words, every figure in the person's one unit with the unit named
+/// (issue 13), e.g. "max speed 2.0 mph · max 10 min backward"; None when there are none.
+pub fn caps_text(caps: &ClinicianCaps, units: Units) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(s) = caps.max_speed {
+        parts.push(format!("max speed {}", units.fmt_speed(s)));
+    }
+    if let Some(i) = caps.max_incline {
+        parts.push(format!(
+            "max incline {}%",
+            (i.percent() * 10.0).round() / 10.0
+        ));
+    }
+    if let Some(s) = caps.max_backward_s {
+        parts.push(format!("max {} min backward", (s + 30) / 60));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +195,7 @@ impl Service {
             seq: 0,
             clearance_self_attested: false,
             caps: ClinicianCaps::default(),
+            caps_text: None,
             notice: NOT_A_MEDICAL_DEVICE.to_string(),
         };
         let Some(profile) = profile else {
@@ -192,6 +215,7 @@ impl Service {
         };
         out.seq = rec.seq;
         out.caps = rec.state.caps;
+        out.caps_text = caps_text(&rec.state.caps, profile.units);
         out.tier = Some(rec.state.tier);
         // A new screening that calls for clearance holds a running programme until a
         // clinician records it (SCR-13): the old plan was made for someone else.

@@ -27,6 +27,7 @@ const NAV = {
 // me: undefined until the server has been asked, then the person or null (signed out), so
 // one page load asks /api/me once, redirects included.
 const state = { me: undefined, cleanup: null, rendering: 0, newBuild: false };
+const INVITE_KEY = 'rw_invite';
 
 export function navigate(path, { replace = false } = {}) {
   // A new build took over: load the next page whole, so this page's old scripts never
@@ -99,6 +100,20 @@ async function route() {
   }
   if (state.me === undefined) await refreshMe().catch(() => null);
   const me = state.me ?? null;
+  // A clinician's QR code or link (/join?code=...): the code waits in this tab through
+  // signing up or in, then fills in the form under Settings → Your clinician.
+  if (path === '/join') {
+    const code = (query.get('code') || '').replace(/[^A-Za-z0-9-]/g, '').slice(0, 32);
+    try { if (code) sessionStorage.setItem(INVITE_KEY, code); } catch { /* not kept: typed by hand */ }
+    if (!me) return navigate('/signup', { replace: true });
+  }
+  let pendingInvite = null;
+  try { pendingInvite = sessionStorage.getItem(INVITE_KEY); } catch { pendingInvite = null; }
+  if (pendingInvite && me) {
+    try { sessionStorage.removeItem(INVITE_KEY); } catch { /* it goes with the tab */ }
+    if (me.role === 'walker') return navigate(`/settings?invite=${encodeURIComponent(pendingInvite)}`, { replace: true });
+    if (path === '/join') return navigate('/', { replace: true });
+  }
   if (!match) match = { page: 'notfound', opts: {}, params: [] };
   if (!match.opts.public && !me) return navigate('/signin', { replace: true });
   if (match.opts.public && !match.opts.anyone && me) return navigate(me.role === 'clinician' ? '/clinician' : '/', { replace: true });

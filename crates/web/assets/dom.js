@@ -121,3 +121,19 @@ export function check(id, text, checked = false, extra = {}) {
     h('span', { class: 'check-text' }, text),
   );
 }
+
+/**
+ * Asks in place before something that cannot be undone: `question` with a confirming and a
+ * cancel button inside `where` (no browser dialog, so it reads well at any text size and to
+ * a screen reader, which is told through role="alert").
+ */
+export function inlineConfirm(where, question, yesLabel, onYes) {
+  const yes = h('button', { class: 'btn btn-warn', type: 'button', 'data-confirm': 'yes' }, yesLabel);
+  const no = h('button', { class: 'btn btn-ghost', type: 'button', 'data-confirm': 'no' }, 'Cancel');
+  const box = h('div', { class: 'confirm-box', role: 'alert' }, h('p', {}, question), h('div', { class: 'actions wrap' }, yes, no));
+  yes.addEventListener('click', async () => { yes.disabled = true; no.disabled = true; await onYes(); box.remove(); });
+  no.addEventListener('click', () => box.remove());
+  where.replaceChildren(box);
+  yes.focus();
+  return box;
+}

@@ -75,3 +75,42 @@ export function showServerError(form, ex) {
   input.focus();
   return true;
 }
+
+/**
+ * Keeps a form's answers in this tab's sessionStorage while it is being filled in, so a
+ * reload (or the phone dropping the page) does not lose them. Every field is kept by its id
+ * (or name and value, for radios without one), so fields added later are kept too; password
+ * and file fields never are. `extra` holds state of the page's own (e.g. the step shown).
+ * Returns { restore(): the saved extra or null, save(extra), forget() }.
+ */
+export function formDraft(form, key) {
+  const fields = () => [...form.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'password' && el.type !== 'file' && (el.id || el.name));
+  const keyOf = (el) => ((el.type === 'radio' && !el.id) ? `${el.name}=${el.value}` : el.id || el.name);
+  let extra = null;
+  const save = (more) => {
+    if (more !== undefined) extra = more;
+    const values = {};
+    for (const el of fields()) values[keyOf(el)] = (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
+    try { sessionStorage.setItem(key, JSON.stringify({ values, extra })); } catch { /* private mode: not kept */ }
+  };
+  form.addEventListener('input', () => save());
+  form.addEventListener('change', () => save());
+  return {
+    restore() {
+      let saved = null;
+      try { saved = JSON.parse(sessionStorage.getItem(key) || 'null'); } catch { saved = null; }
+      if (!saved || typeof saved.values !== 'object' || saved.values === null) return null;
+      for (const el of fields()) {
+        const k = keyOf(el);
+        if (!(k in saved.values)) continue;
+        if (el.type === 'checkbox' || el.type === 'radio') el.checked = Boolean(saved.values[k]);
+        else el.value = String(saved.values[k] ?? '');
+      }
+      extra = saved.extra ?? null;
+      return { extra };
+    },
+    save,
+    forget() { try { sessionStorage.removeItem(key); } catch { /* nothing kept */ } },
+  };
+}

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use retrowalk_controller::Command;
+use retrowalk_core::session::SessionPlan;
 use retrowalk_store::{Run, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -233,6 +234,39 @@ pub struct StartBody {
     /// With treadmill "bluetooth": a heart-rate strap's name or address (optional).
     #[serde(default)]
     hr_strap: Option<String>,
+    /// Resuming a session after a reload: the seconds into the plan to carry on from. The
+    /// run drives only the rest of the plan, so a reconnected belt starts at the segment the
+    /// person was on, not back at the warm-up.
+    #[serde(default)]
+    from_s: Option<u32>,
+}
+
+/// The part of `plan` from `from_s` seconds on: earlier segments dropped, the one it falls
+/// in shortened (with its later cues and its share of the energy).
+fn rest_of(mut plan: SessionPlan, from_s: u32) -> SessionPlan {
+    let mut skip = from_s;
+    let mut rest = Vec::new();
+    for mut seg in std::mem::take(&mut plan.segments) {
+        if skip >= seg.duration_s {
+            skip -= seg.duration_s;
+            continue;
+        }
+        if skip > 0 {
+            let left = seg.duration_s - skip;
+            let share = f64::from(left) / f64::from(seg.duration_s);
+            seg.cues.retain(|c| c.at_s >= skip);
+            for c in &mut seg.cues {
+                c.at_s -= skip;
+            }
+            seg.energy.kcal *= share;
+            seg.duration_s = left;
+            skip = 0;
+        }
+        rest.push(seg);
+    }
+    plan.energy.kcal = rest.iter().map(|s| s.energy.kcal).sum();
+    plan.segments = rest;
+    plan
 }
 
 /// A device name from the request: trimmed, non-empty, of a sane length.
@@ -303,7 +337,17 @@ pub async fn start(
             "device and hr_strap go with treadmill \"bluetooth\" only",
         ));
     }
-    let (planned, plan) = state.svc.plan_for(me.user_id, date).await?;
+    let (planned, mut plan) = state.svc.plan_for(me.user_id, date).await?;
+    if let Some(from) = b.from_s.filter(|s| *s > 0) {
+        let total = plan.total_s();
+        if from >= total {
+            return Err(ApiError::invalid(
+                "from_s",
+                format!("from_s must be within the session's {total} s: a session at its end is logged, not resumed"),
+            ));
+        }
+        plan = rest_of(plan, from);
+    }
     let spec = match b.treadmill.as_str() {
         "sim" | "bluetooth" => Some(live_spec(&state, me.user_id, plan.clone()).await?),
         _ => None,
@@ -324,6 +368,9 @@ pub async fn start(
     };
     let id = crate::auth::new_token()[..32].to_string();
     let mut record = json!({ "treadmill": b.treadmill, "planned": planned, "plan": plan });
+    if let Some(from) = b.from_s.filter(|s| *s > 0) {
+        record["resumed_from_s"] = json!(from);
+    }
     if let Some(d) = &device {
         record["device"] = json!(d);
     }
@@ -359,6 +406,9 @@ pub async fn start(
     }
     let mut answer =
         json!({ "run_id": id, "plan": plan, "planned": planned, "treadmill": b.treadmill });
+    if let Some(from) = b.from_s.filter(|s| *s > 0) {
+        answer["resumed_from_s"] = json!(from);
+    }
     if let Some(d) = device {
         answer["device"] = json!(d);
     }
@@ -542,7 +592,48 @@ impl AppState {
 
 #[cfg(test)]
 mod tests {
-    use super::reason_word;
+    use super::{reason_word, rest_of};
+    use retrowalk_core::session::SessionPlan;
+
+    fn plan() -> SessionPlan {
+        let load = retrowalk_core::Load {
+            backward_s: 300,
+            speed: retrowalk_core::Speed::from_mph(1.0).expect("a speed"),
+            incline: retrowalk_core::Incline::FLAT,
+            rails: retrowalk_core::RailUse::Light,
+        };
+        retrowalk_core::session::build_within(
+            &load,
+            retrowalk_core::Tier::Standard,
+            retrowalk_core::screening::Requirements::default(),
+            retrowalk_core::Units::Mph,
+            retrowalk_core::BodyMass::from_kg(70.0).expect("a body mass"),
+            retrowalk_core::Speed::from_mph(3.5).expect("a speed"),
+        )
+    }
+
+    #[test]
+    fn the_rest_of_a_plan_starts_where_the_person_left_it() {
+        let full = plan();
+        let total = full.total_s();
+        let first = full.segments[0].duration_s;
+        // Half way into the second segment.
+        let from = first + full.segments[1].duration_s / 2;
+        let rest = rest_of(full.clone(), from);
+        assert_eq!(rest.total_s(), total - from);
+        assert_eq!(rest.segments.len(), full.segments.len() - 1);
+        assert_eq!(rest.segments[0].kind, full.segments[1].kind);
+        assert_eq!(rest.segments[0].speed, full.segments[1].speed);
+        assert!(rest.energy.kcal < full.energy.kcal);
+        assert!(rest.segments[0]
+            .cues
+            .iter()
+            .all(|c| c.at_s < rest.segments[0].duration_s));
+        // On a segment's boundary nothing is cut short.
+        let at_boundary = rest_of(full.clone(), first);
+        assert_eq!(at_boundary.segments[0], full.segments[1]);
+        assert_eq!(rest_of(full.clone(), 0), full);
+    }
 
     #[test]
     fn the_reason_word_is_the_leading_word_whatever_follows() {

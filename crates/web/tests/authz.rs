@@ -328,7 +328,11 @@ async fn every_route_refuses_strangers(store: Store) {
                     let r = bob.call(c.method, &ada_path, body.clone()).await;
                     assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} by Bob");
                     let r2 = bob
-                        .call(c.method, &c.path.replace("{clinician}", "999999"), body.clone())
+                        .call(
+                            c.method,
+                            &c.path.replace("{clinician}", "999999"),
+                            body.clone(),
+                        )
                         .await;
                     assert_eq!(r.json(), r2.json(), "{what}: same answer as no clinician");
                 }
@@ -418,11 +422,23 @@ async fn every_route_refuses_strangers(store: Store) {
                 } else if c.path.contains("{code}") {
                     // Another clinician's code, and a guessed one: no such code.
                     let r = moe.call(c.method, &ada_path, body.clone()).await;
-                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} by another clinician");
+                    assert_eq!(
+                        r.status,
+                        StatusCode::NOT_FOUND,
+                        "{what} by another clinician"
+                    );
                     let r = lin
-                        .call(c.method, &c.path.replace("{code}", "ZZZZ2222"), body.clone())
+                        .call(
+                            c.method,
+                            &c.path.replace("{code}", "ZZZZ2222"),
+                            body.clone(),
+                        )
                         .await;
-                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what} with a guessed code");
+                    assert_eq!(
+                        r.status,
+                        StatusCode::NOT_FOUND,
+                        "{what} with a guessed code"
+                    );
                 } else if c.method == "GET" {
                     // The list shows linked patients only.
                     let list = moe

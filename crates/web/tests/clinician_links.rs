@@ -121,7 +121,12 @@ async fn invite_codes_are_listed_revoked_and_shown_as_qr(store: Store) {
     assert_eq!(r.field().as_deref(), Some("code"));
     assert!(r.text().contains("revoked"), "{}", r.text());
     assert_eq!(
-        lin.get("/api/patients").await.json().as_array().unwrap().len(),
+        lin.get("/api/patients")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
         1,
         "only Ada is linked"
     );
@@ -196,7 +201,11 @@ async fn a_walker_unlinks_and_the_clinician_loses_access_but_not_their_limits(st
     ada.post("/api/invites/accept", json!({"code": code}))
         .await
         .expect(StatusCode::OK);
-    let mine = ada.get("/api/clinicians").await.expect(StatusCode::OK).json();
+    let mine = ada
+        .get("/api/clinicians")
+        .await
+        .expect(StatusCode::OK)
+        .json();
     let list = mine["clinicians"].as_array().unwrap();
     assert_eq!(list.len(), 1, "{mine}");
     let lin_id = list[0]["id"].as_i64().unwrap();
@@ -259,7 +268,10 @@ async fn a_walker_unlinks_and_the_clinician_loses_access_but_not_their_limits(st
     );
     let mine = ada.get("/api/clinicians").await.json();
     assert_eq!(mine["clinicians"], json!([]));
-    assert_eq!(mine["caps_text"], "max speed 3.2 km/h · max 10 min backward");
+    assert_eq!(
+        mine["caps_text"],
+        "max speed 3.2 km/h · max 10 min backward"
+    );
     // Unlinking again, or someone who never was linked: not found.
     ada.post(&format!("/api/clinicians/{lin_id}/unlink"), json!({}))
         .await

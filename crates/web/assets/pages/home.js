@@ -101,11 +101,13 @@ export async function render(view, ctx) {
       sessionFacts(today.plan, units),
       h('p', { class: 'hero-rails' }, fmtRails(today.plan.load?.rails)),
       today.adjustment ? h('p', { class: 'adjust' }, icon('alert'), today.adjustment) : null,
+      today.caps_text ? h('p', { class: 'hero-caps', id: 'caps-text' }, icon('shield'), `Clinician’s limits: ${today.caps_text}`) : null,
       h('a', { class: 'btn btn-accent btn-lg btn-block', href: `/run?date=${today.next_date}`, 'data-link': true, id: 'start-session' }, icon('play'), isToday ? 'Start session' : 'Preview and start'),
     ));
   } else if (status === 'paused') {
     blocks.push(h('section', { class: 'card callout warn', id: 'paused' }, h('h2', {}, 'Your programme is paused'),
-      h('p', {}, `Paused ${today.status.reason || ''}.`), h('p', { class: 'muted' }, 'Your clinician can resume it, or contact them if you are unsure.')));
+      h('p', {}, `Paused ${today.status.reason || ''}.`), h('p', { class: 'muted' }, 'Your clinician can resume it, or contact them if you are unsure.'),
+      today.caps_text ? h('p', { class: 'muted small', id: 'caps-text' }, `Clinician’s limits: ${today.caps_text}`) : null));
   } else if (status === 'needs_clearance') {
     blocks.push(h('section', { class: 'card callout warn', id: 'needs-clearance' }, h('h2', {}, 'Waiting for clearance'),
       h('p', {}, 'A physical therapist or doctor needs to clear you before your programme starts.'),
@@ -138,13 +140,14 @@ export async function render(view, ctx) {
 /** A session the page was closed or reloaded in the middle of: resume it, or log what was
  * walked, or let it go. */
 function leftSessionCard(r) {
-  const canResume = !r.finished && !r.stopped && r.treadmill === 'none';
+  const canResume = !r.finished && !r.stopped;
+  const linked = r.treadmill === 'sim' || r.treadmill === 'bluetooth';
   const where = `at ${fmtClock(r.t)}${r.segment ? ` (${r.segment})` : ''}, ${fmtMinShort(r.backward_s)} backward`;
   const card = h('section', { class: 'card callout warn', id: 'left-session' },
     h('h2', {}, r.finished ? 'Your session is not logged yet' : 'You left a session'),
     h('p', {}, r.finished ? `${fmtDate(r.date)}: ${fmtMinShort(r.backward_s)} backward, to the end.` : `${fmtDate(r.date)}: left ${where}.`),
-    !r.finished && r.treadmill !== 'none'
-      ? h('p', { class: 'muted' }, 'The treadmill link ended when the page closed; without the page the server stops the belt within a few seconds. Start the session again from the checklist, or log what you walked.')
+    canResume && linked
+      ? h('p', { class: 'muted', id: 'left-linked' }, 'The treadmill link ended when the page closed, and retrowalk stopped the belt. Resume to reconnect where you left off: the belt starts again only when you tap “Reconnect and start belt”.')
       : null,
     h('div', { class: 'actions wrap' },
       canResume ? h('a', { class: 'btn btn-accent', href: `/run?date=${r.date}&resume=1`, 'data-link': true, id: 'resume-session' }, icon('play'), 'Resume the session') : null,

@@ -3,6 +3,7 @@
 import { get, put } from '../api.js';
 import { h, field, scale, scaleValue, segmented, radioValue, check, icon, clear } from '../dom.js';
 import { massToKg, tierLabel } from '../units.js';
+import { formDraft } from '../forms.js';
 
 const GOALS = [
   ['knee_rehab', 'Knee rehabilitation', 'Osteoarthritis, kneecap pain or after an injury'],
@@ -130,10 +131,21 @@ export async function render(view, ctx) {
     err.hidden = true;
     window.scrollTo(0, 0);
   }
-  back.addEventListener('click', () => show(step - 1));
+  back.addEventListener('click', () => { show(step - 1); draft.save({ step }); });
   // The time since surgery is only asked after an operation.
   const knee = form.querySelector('#knee');
-  knee.addEventListener('change', () => { form.querySelector('#surgery-field').hidden = !SURGERY.has(knee.value); });
+  const surgeryShown = () => { form.querySelector('#surgery-field').hidden = !SURGERY.has(knee.value); };
+  knee.addEventListener('change', surgeryShown);
+
+  // A reload halfway through keeps the answers and the step (this tab only: the answers
+  // are health details, so they do not outlive it).
+  const draft = formDraft(form, `rw_onboarding_draft:${ctx.me.id}`);
+  const restored = draft.restore();
+  if (restored) {
+    surgeryShown();
+    const k = Number(restored.extra?.step);
+    if (Number.isInteger(k) && k > 0 && k < steps.length) show(k);
+  }
 
   function fail(msg, id) {
     err.textContent = msg;
@@ -197,10 +209,11 @@ export async function render(view, ctx) {
     e.preventDefault();
     const prof = collect();
     if (!validate(step, prof)) return;
-    if (step < steps.length - 1) return show(step + 1);
+    if (step < steps.length - 1) { show(step + 1); draft.save({ step }); return; }
     next.disabled = true;
     try {
       const result = await put('/api/profile', prof);
+      draft.forget();
       await ctx.refreshMe();
       clear(view);
       view.append(renderResult(result, ctx));

@@ -47,7 +47,7 @@ export async function render(view, ctx) {
       field(`Max speed (${unitLabel(units)})`, speedIn_),
       field('Max incline (%)', inclineIn),
       field('Max backward (min)', minIn)),
-    h('p', { class: 'muted small' }, 'Leave a box empty for no limit. The engine never plans above a limit.'),
+    h('p', { class: 'muted small', id: 'caps-unit' }, `Speeds in ${unitLabel(units)}, the patient’s own unit, so you and they read the same figures. Leave a box empty for no limit. The engine never plans above a limit.`),
     h('div', { class: 'actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-caps' }, 'Save limits')));
   capsForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -90,7 +90,8 @@ export async function render(view, ctx) {
 
   const sessions = (p.history || []).filter((e) => e.event && e.event.kind === 'session');
   const { done, planned, text: weekText } = weekCounts(today.adherence);
-  const inForce = [
+  // The server's words for the limits, in the patient's unit, as the patient reads them.
+  const inForce = p.caps_text ? [p.caps_text] : [
     capSpeedKmh != null && `max speed ${fmtSpeed(capSpeedKmh, units)}`,
     capIncline != null && `max incline ${capIncline}%`,
     capMin != null && `max ${Math.round(capMin)} min backward`,

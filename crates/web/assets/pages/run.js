@@ -35,6 +35,7 @@ export async function render(view, ctx) {
 
   const run = {
     phase: 'checklist', id: null, treadmill: 'none', startedAt: 0, accumulated: 0, lastT: -1,
+    device: null, hrStrap: null, reconnect: false,
     timers: [], es: null, wake: null, hbFails: 0, telemetry: null, savedAt: 0,
   };
   // The server drives the belt (and streams its figures) for these.
@@ -135,23 +136,39 @@ export async function render(view, ctx) {
   updateStart();
 
   // Back after a reload: straight to the runner where the timer was, paused, because the
-  // person may be on a moving belt and must not be sent through the checklist again. Only
-  // without a treadmill link: a linked belt was stopped by the server when the page went.
+  // person may be on a belt and must not be sent through the checklist again. Without a
+  // treadmill link the belt is the console's and kept moving; a linked belt was stopped by
+  // the server when the page went, and starts again only when the person taps Reconnect.
   const saved = ctx.query.get('resume') === '1' ? savedRun(ctx.me.id) : null;
-  if (saved && saved.date === date && saved.treadmill === 'none' && !saved.finished && !saved.stopped) {
-    run.id = saved.runId || null;
+  if (saved && saved.date === date && !saved.finished && !saved.stopped) {
+    const wasLinked = saved.treadmill === 'sim' || saved.treadmill === 'bluetooth';
+    run.treadmill = wasLinked ? saved.treadmill : 'none';
+    run.device = saved.device || null;
+    run.hrStrap = saved.hr_strap || null;
+    run.id = wasLinked ? null : (saved.runId || null);
+    run.reconnect = wasLinked;
+    if (wasLinked && saved.runId) {
+      // Make sure the old run's belt is stopped now, not when its heartbeat times out.
+      post(`/api/runs/${saved.runId}/stop`, { reason: 'other', note: 'page reloaded mid-session' }).catch(() => {});
+    }
     run.accumulated = Number(saved.t) || 0;
     run.lastT = run.accumulated;
     checklist.hidden = true;
     runner.hidden = false;
     live.hidden = true;
-    noTm.hidden = false;
+    noTm.hidden = wasLinked;
     document.body.classList.add('running');
     run.phase = 'paused';
     runner.classList.add('paused');
-    clear(pauseBtn).append(icon('play'), 'Resume');
-    el.warn.textContent = 'Timer paused where you left it: press Resume to carry on. The belt keeps moving until you stop it on the console.';
-    el.warn.dataset.kind = 'pause';
+    if (wasLinked) {
+      clear(pauseBtn).append(icon('play'), 'Reconnect and start belt');
+      el.warn.textContent = 'The treadmill stopped when the page closed. Stand safely, then tap “Reconnect and start belt”: the belt starts again at this segment’s speed, and not before.';
+      el.warn.dataset.kind = 'reconnect';
+    } else {
+      clear(pauseBtn).append(icon('play'), 'Resume');
+      el.warn.textContent = 'Timer paused where you left it: press Resume to carry on. The belt keeps moving until you stop it on the console.';
+      el.warn.dataset.kind = 'pause';
+    }
     el.warn.hidden = false;
     show(run.accumulated);
     run.wake = keepAwake();
@@ -199,7 +216,7 @@ export async function render(view, ctx) {
     const pos = positionAt(plan.segments, t);
     run.savedAt = Date.now();
     saveRun({
-      user: ctx.me.id, date, runId: run.id, treadmill: run.treadmill, t,
+      user: ctx.me.id, date, runId: run.id, treadmill: run.treadmill, device: run.device || undefined, hr_strap: run.hrStrap || undefined, t,
       backward_s: backwardSecondsAt(plan.segments, t), segment: pos.segment?.label || '', ...extra,
     });
   }
@@ -304,6 +321,8 @@ export async function render(view, ctx) {
         return;
       }
       Object.assign(body, picked);
+      run.device = picked.device || null;
+      run.hrStrap = picked.hr_strap || null;
       checklist.querySelector('#start-hint').textContent = `Connecting to ${picked.device}…`;
     }
     try {
@@ -357,6 +376,8 @@ export async function render(view, ctx) {
           el.warn.hidden = false;
         }
       }
+    } else if (run.phase === 'paused' && run.reconnect) {
+      await reconnect();
     } else if (run.phase === 'paused') {
       run.startedAt = Date.now();
       run.phase = 'running';
@@ -366,6 +387,39 @@ export async function render(view, ctx) {
       if (run.id) post(`/api/runs/${run.id}/resume`).catch(() => {});
     }
   });
+
+  // After a reload: a new run on the same treadmill for the rest of the plan, started by
+  // the person's tap (the belt was stopped when the page went).
+  async function reconnect() {
+    pauseBtn.disabled = true;
+    el.warn.textContent = 'Reconnecting to the treadmill…';
+    const body = { date, treadmill: run.treadmill, from_s: Math.floor(run.accumulated) };
+    if (run.treadmill === 'bluetooth') {
+      if (run.device) body.device = run.device;
+      if (run.hrStrap) body.hr_strap = run.hrStrap;
+    }
+    try {
+      const r = await post('/api/runs', body);
+      if (run.phase !== 'paused') return; // STOP was pressed meanwhile.
+      run.id = r && (r.run_id ?? r.id);
+      run.reconnect = false;
+      live.hidden = false;
+      noTm.hidden = true;
+      run.startedAt = Date.now();
+      run.phase = 'running';
+      runner.classList.remove('paused');
+      clear(pauseBtn).append(icon('pause'), 'Pause');
+      el.warn.hidden = true;
+      el.warn.dataset.kind = '';
+      persist();
+      heartbeat();
+      openLive();
+    } catch (ex) {
+      el.warn.textContent = `Could not reconnect to the treadmill: ${ex.message} The belt stays stopped. Try again, or STOP and log what you walked.`;
+    } finally {
+      pauseBtn.disabled = false;
+    }
+  }
 
   function sheetSays(title, message) {
     el.sheetTitle.textContent = title;
@@ -383,7 +437,9 @@ export async function render(view, ctx) {
     run.phase = 'stopping';
     stopTimers();
     speech.cancel();
-    if (belt === 'person' && linked() && run.id) {
+    if (belt === 'person' && run.reconnect) {
+      sheetSays('Session stopped', 'The belt was already stopped when the page closed, and retrowalk has not started it again.');
+    } else if (belt === 'person' && linked() && run.id) {
       sheetSays('Stopping the belt…', 'Hold the rails.');
       post(`/api/runs/${run.id}/pause`).then(
         () => { if (run.phase === 'stopping') sheetSays('The belt is stopping. Hold the rails until it stands still.'); },

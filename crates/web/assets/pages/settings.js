@@ -1,6 +1,6 @@
 // Settings: units, linking a clinician by invite code, exports, and the account.
 import { get, post, put, sendFile, sendFiles } from '../api.js';
-import { h, icon, segmented, radioValue, field, clear } from '../dom.js';
+import { h, icon, segmented, radioValue, field, clear, inlineConfirm } from '../dom.js';
 import { report, required, newPasswordProblem, sameProblem, showServerError, sentence, PASSWORD_MIN } from '../forms.js';
 
 export async function render(view, ctx) {
@@ -28,23 +28,7 @@ export async function render(view, ctx) {
   }
 
   if (walker) {
-    const code = h('input', { id: 'invite-code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: false, required: true, placeholder: 'e.g. K7Q2-MX9P' });
-    const out = h('p', { class: 'reason', id: 'invite-result', hidden: true });
-    const form = h('form', { class: 'stack' }, field('Invite code from your clinician', code),
-      h('div', { class: 'actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'accept-invite' }, 'Link my clinician')), out);
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (!code.value.trim()) { ctx.toast('Enter the code your clinician gave you.', 'warn'); return; }
-      try {
-        const r = await post('/api/invites/accept', { code: code.value.trim() });
-        out.textContent = `Linked to ${r?.clinician?.name || 'your clinician'}. They can now see your sessions and adjust your plan; every change they make is shown to you.`;
-        out.hidden = false;
-        code.value = '';
-      } catch (ex) { ctx.toast(ex.message, 'bad'); }
-    });
-    sections.push(h('section', { class: 'card', id: 'invite-card' }, h('h2', { class: 'card-title' }, 'Your clinician'),
-      h('p', { class: 'muted' }, 'A physical therapist can follow your sessions, set limits and record clearance.'), form));
-
+    sections.push(await clinicianCard(ctx));
     sections.push(exportCard(ctx), importCard(ctx));
   }
 
@@ -287,4 +271,66 @@ async function adminCard(ctx) {
   draw(list);
   return h('section', { class: 'card', id: 'admin-card' }, h('h2', { class: 'card-title' }, 'Clinician accounts'),
     h('p', { class: 'muted small' }, 'As this server\'s administrator you approve clinicians before they can see or change any patient.'), body);
+}
+
+// "Your clinician": who is linked (and can see and change my programme), unlinking one after
+// a confirmation, the limits in force, and linking with a code (filled in when the person
+// came from a clinician's QR code or link, /join?code=...).
+async function clinicianCard(ctx) {
+  let mine = { clinicians: [], caps_text: null };
+  try { mine = await get('/api/clinicians'); } catch { /* shown as none linked */ }
+  const listBox = h('div', { id: 'my-clinicians' });
+  const limits = h('p', { class: 'muted small', id: 'my-limits' });
+  const draw = (m) => {
+    const list = m.clinicians || [];
+    listBox.replaceChildren(list.length
+      ? h('ul', { class: 'clinician-list' }, list.map((c) => {
+        const extra = h('div');
+        const li = h('li', { class: 'clinician-item', 'data-clinician': c.email },
+          h('div', { class: 'invite-main' }, h('strong', {}, c.name), h('span', { class: 'muted small' }, c.email)),
+          h('p', { class: 'muted small' }, 'Can see your sessions, set limits, pause or resume your programme and record clearance.'),
+          h('div', { class: 'actions' }, h('button', { class: 'btn btn-small btn-ghost', type: 'button', 'data-action': 'unlink', onclick: () => {
+            inlineConfirm(extra, `Unlink ${c.name}? They will no longer see your sessions or change your plan. Limits or a pause they set stay in force for your safety, until a clinician changes them.`, 'Unlink', async () => {
+              try {
+                const r = await post(`/api/clinicians/${encodeURIComponent(c.id)}/unlink`);
+                result.textContent = r.message || `You are no longer linked to ${c.name}.`;
+                result.hidden = false;
+                draw(await get('/api/clinicians'));
+              } catch (ex) { ctx.toast(ex.message, 'bad'); }
+            });
+          } }, 'Unlink')), extra);
+        return li;
+      }))
+      : h('p', { class: 'muted', id: 'no-clinician' }, 'No clinician is linked to you.'));
+    limits.textContent = m.caps_text ? `Limits in force on your programme: ${m.caps_text}.` : '';
+    limits.hidden = !m.caps_text;
+  };
+  const result = h('p', { class: 'reason', id: 'unlink-result', role: 'status', hidden: true });
+
+  const invite = (ctx.query?.get('invite') || '').trim().slice(0, 32);
+  const code = h('input', { id: 'invite-code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: false, required: true, placeholder: 'e.g. K7Q2-MX9P', value: invite });
+  const out = h('p', { class: 'reason', id: 'invite-result', hidden: true });
+  const form = h('form', { class: 'stack' }, field('Invite code from your clinician', code),
+    h('div', { class: 'actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'accept-invite' }, 'Link my clinician')), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!code.value.trim()) { ctx.toast('Enter the code your clinician gave you.', 'warn'); return; }
+    try {
+      const r = await post('/api/invites/accept', { code: code.value.trim() });
+      out.replaceChildren(`Linked to ${r?.clinician?.name || 'your clinician'}. They can now see your sessions and adjust your plan; every change they make is shown to you.`,
+        ctx.me.has_profile ? '' : h('span', {}, ' ', h('a', { href: '/onboarding', 'data-link': true, id: 'to-screening' }, 'Continue to the screening questions')));
+      out.hidden = false;
+      code.value = '';
+      draw(await get('/api/clinicians'));
+    } catch (ex) { ctx.toast(ex.message, 'bad'); }
+  });
+  draw(mine);
+  const card = h('section', { class: 'card', id: 'invite-card' }, h('h2', { class: 'card-title' }, 'Your clinician'),
+    h('p', { class: 'muted' }, 'A physical therapist can follow your sessions, set limits and record clearance.'),
+    listBox, limits, result, form);
+  if (invite) {
+    // Came from a clinician's QR code or link: the code is filled in, one tap links.
+    queueMicrotask(() => { card.scrollIntoView({ block: 'start' }); form.querySelector('#accept-invite')?.focus({ preventScroll: true }); });
+  }
+  return card;
 }

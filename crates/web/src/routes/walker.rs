@@ -10,10 +10,7 @@ use crate::validate;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use retrowalk_core::{
-    ClinicianCaps, Decision, Effort, Pain, Profile, RailUse, Schedule, SessionLog, StopReason,
-    Units,
-};
+use retrowalk_core::{Decision, Effort, Pain, Profile, RailUse, Schedule, SessionLog, StopReason};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::Date;
@@ -95,33 +92,14 @@ pub async fn screening(
     to_json(&state.svc.screening(me.user_id).await?)
 }
 
-/// A clinician's limits in words, every figure in the person's one unit with the unit named
-/// (issue 13), or None when there are none.
-pub fn caps_text(caps: &ClinicianCaps, units: Units) -> Option<String> {
-    let mut parts = Vec::new();
-    if let Some(s) = caps.max_speed {
-        parts.push(format!("max speed {}", units.fmt_speed(s)));
-    }
-    if let Some(i) = caps.max_incline {
-        parts.push(format!("max incline {}%", (i.percent() * 10.0).round() / 10.0));
-    }
-    if let Some(s) = caps.max_backward_s {
-        parts.push(format!("max {} min backward", (s + 30) / 60));
-    }
-    (!parts.is_empty()).then(|| parts.join(" · "))
-}
+pub use retrowalk_service::caps_text;
 
 pub async fn today(
     State(state): State<AppState>,
     Walker(me): Walker,
     Day(d): Day,
 ) -> ApiResult<Json<Value>> {
-    let t = state.svc.today(me.user_id, d).await?;
-    let mut out = to_json(&t)?;
-    if let Some(o) = out.0.as_object_mut() {
-        o.insert("caps_text".into(), json!(caps_text(&t.caps, t.units)));
-    }
-    Ok(out)
+    to_json(&state.svc.today(me.user_id, d).await?)
 }
 
 pub async fn plan(
