@@ -67,8 +67,9 @@ async fn patient(svc: &Service, i: u64, clinician: UserId) -> UserId {
 }
 
 /// What today's adherence and morning check were computed from before: every event.
-async fn reference_today(svc: &Service, me: UserId, today: Date) -> (u32, Option<Date>) {
+async fn reference_today(svc: &Service, me: UserId, today: Date) -> (Adherence, Option<Date>) {
     let events = svc.store.events(me).await.unwrap();
+    let rec = svc.store.programme(me).await.unwrap().unwrap();
     let logged: Vec<Date> = events
         .iter()
         .filter_map(|e| match &e.event {
@@ -76,17 +77,29 @@ async fn reference_today(svc: &Service, me: UserId, today: Date) -> (u32, Option
             _ => None,
         })
         .collect();
-    let done = logged
+    let in_week: Vec<Date> = logged
         .iter()
-        .filter(|d| week_index(**d) == week_index(today))
-        .count() as u32;
+        .copied()
+        .filter(|d| week_index(*d) == week_index(today))
+        .collect();
+    // This week's planned sessions (PRG-08 slots): its training days from the start on.
+    let slots: Vec<Date> = (0..7)
+        .map(|k| retrowalk_core::dates::monday_of(today) + Duration::days(k))
+        .filter(|d| rec.state.schedule.is_training_day(*d) && *d >= rec.start_date)
+        .collect();
+    let done = slots.iter().filter(|d| in_week.contains(d)).count() as u32;
+    let adherence = Adherence {
+        done,
+        planned: slots.len() as u32,
+        extra: in_week.len() as u32 - done,
+    };
     let due = logged.iter().max().copied().filter(|last| {
         (1..=2).contains(&(today - *last).whole_days())
             && !events.iter().any(|e| {
                 matches!(&e.event, Event::MorningPain { session_date, .. } if session_date == last)
             })
     });
-    (done, due)
+    (adherence, due)
 }
 
 #[tokio::test]
@@ -140,8 +153,9 @@ async fn recent_reads_give_what_the_whole_log_gives() {
             }
 
             let t = svc.today(id, today).await.unwrap();
-            let (done, due) = reference_today(&svc, id, today).await;
-            assert_eq!(t.adherence.done, done, "patient {id} on {today}");
+            let (adherence, due) = reference_today(&svc, id, today).await;
+            assert_eq!(t.adherence, adherence, "patient {id} on {today}");
+            assert!(t.adherence.done <= t.adherence.planned, "never \"2 of 1\"");
             assert_eq!(t.morning_check_due, due, "patient {id} on {today}");
         }
     }
