@@ -171,15 +171,22 @@ test('a reload during screening keeps the answers and the step', async () => {
   await page.fill('#mass', '150');
   await page.selectOption('#mass_unit', 'lb');
   await page.click('label[for="units-kmh"]');
+  await page.click('label[for="activity-regular"]');
   await page.click('#next');
   await page.waitForSelector('[data-step="2"]:not([hidden])');
-  await page.selectOption('#knee', 'osteoarthritis');
+  await page.selectOption('#knee', 'acl_reconstruction');
+  await page.fill('#surgery_ago', '3');
+  await page.selectOption('#surgery_unit', { index: 1 });
+  const surgeryUnit = await page.inputValue('#surgery_unit');
   await page.click('label[for="flag_balance"]');
   await page.fill('#walk_test', '6.5');
 
   await page.reload();
   await page.waitForSelector('[data-step="2"]:not([hidden])');
-  assert.equal(await page.inputValue('#knee'), 'osteoarthritis');
+  assert.equal(await page.inputValue('#knee'), 'acl_reconstruction');
+  assert.equal(await page.isVisible('#surgery-field'), true, 'the question that goes with the answer is shown');
+  assert.equal(await page.inputValue('#surgery_ago'), '3');
+  assert.equal(await page.inputValue('#surgery_unit'), surgeryUnit);
   assert.equal(await page.isChecked('#flag_balance'), true);
   assert.equal(await page.inputValue('#walk_test'), '6.5');
   await page.click('#back');
@@ -188,6 +195,7 @@ test('a reload during screening keeps the answers and the step', async () => {
   assert.equal(await page.inputValue('#mass'), '150');
   assert.equal(await page.inputValue('#mass_unit'), 'lb');
   assert.equal(await page.isChecked('#units-kmh'), true);
+  assert.equal(await page.isChecked('#activity-regular'), true);
 
   // Finished, the draft is gone: the next visit shows what was saved, not the draft.
   await page.click('#next');
@@ -199,7 +207,8 @@ test('a reload during screening keeps the answers and the step', async () => {
   assert.deepEqual(kept, []);
   const profile = await call(page, 'GET', '/api/profile');
   assert.equal(profile.age, 61);
-  assert.equal(profile.knee, 'osteoarthritis');
+  assert.equal(profile.knee, 'acl_reconstruction');
+  assert.equal(profile.activity, 'regular');
   assert.equal(profile.backward_walk_test_s, 6.5);
   assert.deepEqual(page.errors, []);
 });
