@@ -156,13 +156,24 @@ fn sentence_matches_change(
                 "{said}"
             );
         }
-        Why::SpeedUp { from, to } => {
+        Why::SpeedUp {
+            from,
+            to,
+            time_to_s,
+            ..
+        } => {
             prop_assert_eq!((from, to), (base.speed, next.speed), "{}", said);
             prop_assert!(to > from, "{said}");
-            prop_assert!(
-                next.backward_s == base.backward_s && next.incline == base.incline,
-                "{said}"
-            );
+            prop_assert!(next.incline == base.incline, "{said}");
+            match time_to_s {
+                // The smallest step with an eased time: the sentence names that time.
+                Some(s) => {
+                    prop_assert_eq!(s, next.backward_s, "{}", said);
+                    prop_assert!(s < base.backward_s, "{said}");
+                    prop_assert!(said.contains(&minutes(s)), "{said}");
+                }
+                None => prop_assert_eq!(next.backward_s, base.backward_s, "{}", said),
+            }
         }
         Why::InclineUp { from, to } => {
             prop_assert_eq!((from, to), (base.incline, next.incline), "{}", said);
@@ -181,6 +192,7 @@ fn sentence_matches_change(
         Why::PainModerate { .. }
         | Why::EffortHigh { .. }
         | Why::WeeklyCap { .. }
+        | Why::WeeklyDistanceCap { .. }
         | Why::SpeedWait { .. }
         | Why::StoppedEarly { .. }
         | Why::NotCompleted
@@ -209,7 +221,7 @@ fn sentence_matches_change(
 }
 
 fn minutes(s: u32) -> String {
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{} min", s / 60)
     } else {
         format!("{}:{:02} min", s / 60, s % 60)

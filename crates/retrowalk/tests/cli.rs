@@ -377,6 +377,21 @@ fn one_decision_a_day_in_the_terminal() {
             .record(me, &retrowalk_core::Event::Session(log), Some(me))
             .await
             .unwrap();
+        drop(store);
+        // Today's store keeps a second log of a day as an extra walk (PRG-08); an older
+        // version stored it as a deciding session, which is what the check must catch.
+        let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", e.db))
+            .await
+            .unwrap();
+        let changed = sqlx::query(
+            "UPDATE events SET data = replace(data, '\"extra\":true', '\"extra\":false') \
+             WHERE seq = (SELECT max(seq) FROM events) AND kind = 'session'",
+        )
+        .execute(&db)
+        .await
+        .unwrap()
+        .rows_affected();
+        assert_eq!(changed, 1, "the second log was stored as an extra walk");
     });
     e.cmd()
         .arg("check")
