@@ -179,6 +179,18 @@ try {
     if (p === ada) await shot(p, 'phone-settings');
     await doc.evaluate(() => document.querySelector('#invite-out')?.setAttribute('hidden', ''));
   }
+  // One more code, shown as a QR code, beside the two that were used.
+  await doc.goto(`${base}/clinician`);
+  await doc.click('#create-invite');
+  await doc.waitForFunction(() => document.querySelectorAll('#invites li').length === 3);
+  // A new code comes with its QR code; the list below names each code's state.
+  await doc.waitForFunction(() => [...document.querySelectorAll('#invite-out img')].every((i) => i.naturalWidth > 0));
+  await doc.evaluate(() => document.querySelector('#create-invite').scrollIntoView());
+  await shot(doc, 'phone-clinician-invites');
+  await ada.goto(`${base}/settings`);
+  await ada.waitForSelector('.clinician-item');
+  await ada.locator('.clinician-item').first().scrollIntoViewIfNeeded();
+  await shot(ada, 'phone-settings-clinician');
   await doc.goto(`${base}/clinician`);
   await doc.waitForSelector('.patient-row');
   await shot(doc, 'phone-clinician-patients');
