@@ -185,20 +185,23 @@ fn distance_at(samples: &[Sample], t: f64) -> f64 {
         .map_or(0.0, |s| s.distance_m)
 }
 
+/// The indices of the samples stamped in (`from`, `to`] seconds, of samples in time order.
+fn window_of(samples: &[Sample], from: f64, to: f64) -> std::ops::Range<usize> {
+    let after = |t: f64| samples.partition_point(|s| (s.t_ms as f64) / 1000.0 <= t);
+    let (a, b) = (after(from), after(to));
+    a..b.max(a)
+}
+
 fn measure(steps: Vec<Step>, samples: &[Sample], mass: BodyMass) -> Vec<DoneSegment> {
     steps
         .into_iter()
         .map(|s| {
             let (from, to) = (f64::from(s.start_s), f64::from(s.start_s + s.done_s));
-            let window: Vec<&Sample> = samples
-                .iter()
-                .filter(|x| {
-                    let t = x.t_ms as f64 / 1000.0;
-                    t > from && t <= to
-                })
-                .collect();
+            // Samples come in time order (the store sorts them), so the segment's window
+            // is found by halving rather than by scanning a year of telemetry per segment.
+            let window = &samples[window_of(samples, from, to)];
             let mean = |f: &dyn Fn(&Sample) -> Option<f64>| {
-                let v: Vec<f64> = window.iter().filter_map(|x| f(x)).collect();
+                let v: Vec<f64> = window.iter().filter_map(f).collect();
                 (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
             };
             // A device's reading out of range is no speed anyone walked: keep the plan's.
@@ -506,5 +509,43 @@ mod tests {
         let last = all.last().unwrap();
         assert_eq!(last.done_s, last.planned_s + 20);
         assert!(cut(plan_steps(&p), 0).is_empty());
+    }
+
+    #[test]
+    fn a_segment_window_holds_exactly_the_samples_stamped_in_it() {
+        // Half-second stamps with repeats, as a watch's records sharing a second are kept.
+        let samples: Vec<Sample> = [0, 500, 1000, 1000, 1500, 2000, 2999, 3000, 3001, 7000]
+            .into_iter()
+            .map(|t_ms| Sample {
+                t_ms,
+                speed_kmh: 2.0,
+                incline_pct: None,
+                distance_m: 0.0,
+                heart_rate: None,
+                rr_ms: vec![],
+            })
+            .collect();
+        for (from, to) in [
+            (0.0, 1.0),
+            (1.0, 3.0),
+            (0.5, 0.5),
+            (3.0, 2.0),
+            (-1.0, 9.0),
+            (8.0, 9.0),
+        ] {
+            let scanned: Vec<i64> = samples
+                .iter()
+                .filter(|x| {
+                    let t = x.t_ms as f64 / 1000.0;
+                    t > from && t <= to
+                })
+                .map(|x| x.t_ms)
+                .collect();
+            let found: Vec<i64> = samples[window_of(&samples, from, to)]
+                .iter()
+                .map(|x| x.t_ms)
+                .collect();
+            assert_eq!(found, scanned, "({from}, {to}]");
+        }
     }
 }
