@@ -646,7 +646,9 @@ async fn secure_cookies_behind_tls(store: Store) {
 
 async fn idle_expiry_and_revocation(store: Store) {
     let settings = retrowalk_web::Settings {
-        session_idle_s: 2,
+        // 3 s, with requests 0.9 s apart: two seconds of slack for a busy CI machine and
+        // the store's whole-second clock, so only real idleness signs anyone out.
+        session_idle_s: 3,
         session_renew_s: 0,
         ..test_settings()
     };
@@ -654,12 +656,12 @@ async fn idle_expiry_and_revocation(store: Store) {
     let mut c = t.client();
     c.signup("idle@example.org", "walker").await;
     // Activity keeps the session alive past its original lifetime (the token is renewed).
-    for _ in 0..4 {
+    for _ in 0..5 {
         tokio::time::sleep(std::time::Duration::from_millis(900)).await;
         c.get("/api/me").await.expect(StatusCode::OK);
     }
-    // Idle longer than the timeout: signed out.
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    // Idle longer than the timeout (and its last whole second): signed out.
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     c.get("/api/me").await.expect(StatusCode::UNAUTHORIZED);
 
     // Logout revokes the session server-side: a copied cookie no longer works.
