@@ -4,7 +4,7 @@
 // session can still be started without a treadmill link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp, onboard, PHONE } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, PHONE, tickChecklist } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -16,10 +16,7 @@ async function toChecklist(page) {
   await onboard(page, { units: 'kmh' });
   await page.click('#to-home');
   await page.click('#start-session');
-  await page.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  const boxes = page.locator('#checklist input[data-check]');
-  const n = await boxes.count();
-  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
+  await tickChecklist(page);
 }
 
 test('without Bluetooth in the build, the runner says how to get it and still runs the session', async () => {

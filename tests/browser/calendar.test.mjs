@@ -4,22 +4,12 @@
 // said apart, never "3 of 3" for one session and two extra walks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, call } from './lib/harness.mjs';
 
 let server;
 let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await server?.stop(); });
-
-async function call(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '');
-    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }, { method, path, body });
-}
 
 const log = (date) => ({
   date, backward_min: 4, effort: 4, pain_before: 0, pain_during: 1, pain_after: 1,

@@ -5,22 +5,12 @@
 // a confirmation, after which the clinician has lost the patient and the limits stay.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp, onboard, uniqueEmail } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, uniqueEmail, call } from './lib/harness.mjs';
 
 let server;
 let browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await server?.stop(); });
-
-async function call(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '');
-    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }, { method, path, body });
-}
 
 async function newCode(doc) {
   const before = await doc.locator('#invites li').count();

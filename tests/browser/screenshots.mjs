@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, newPage, signUp, onboard, binaryPath, PHONE, DESKTOP } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, binaryPath, PHONE, DESKTOP, call, tickChecklist } from './lib/harness.mjs';
 
 // SCREENSHOT_DIR writes elsewhere, to compare before replacing the committed images.
 const out = process.env.SCREENSHOT_DIR
@@ -26,16 +26,6 @@ async function shot(page, name, { full = name.startsWith('desktop') || Boolean(p
   const file = `${out}/${name}.png`;
   await page.screenshot({ path: file, fullPage: full });
   console.log('saved', file);
-}
-
-async function call(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '');
-    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }, { method, path, body });
 }
 
 const iso = (d) => d.toISOString().slice(0, 10);
@@ -70,12 +60,6 @@ async function seedHistory(page) {
         : n === 9 ? 'Left knee stiff on the stairs this morning.' : null,
     });
   }
-}
-
-async function tickAll(page) {
-  const boxes = page.locator('#checklist input[data-check]');
-  const n = await boxes.count();
-  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
 }
 
 try {
@@ -120,7 +104,7 @@ try {
   await shot(ada, 'phone-runner-checklist');
   await ada.evaluate(() => document.querySelector('#posture-figure').scrollIntoView({ block: 'center' }));
   await shot(ada, 'phone-runner-posture');
-  await tickAll(ada);
+  await tickChecklist(ada);
   await ada.click('label[for="chk-safety_key"]'); // it was ticked twice: tick it again
   await ada.click('#start');
   await ada.waitForSelector('#runner:not([hidden])');
@@ -219,8 +203,7 @@ try {
   await shot(aw, 'desktop-progress');
   await aw.goto(`${base}/`);
   await aw.click('#start-session');
-  await aw.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  await tickAll(aw);
+  await tickChecklist(aw);
   await aw.click('label[for="treadmill-sim"]');
   await aw.click('#start');
   await aw.waitForSelector('#runner:not([hidden])');
@@ -235,8 +218,7 @@ try {
   await onboard(cy, { units: 'kmh' });
   await cy.click('#to-home');
   await cy.click('#start-session');
-  await cy.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  await tickAll(cy);
+  await tickChecklist(cy);
   await cy.click('label[for="treadmill-sim"]');
   await cy.click('#start');
   await cy.waitForFunction(() => /\d/.test(document.querySelector('#live-speed')?.textContent || ''));
@@ -261,8 +243,7 @@ try {
   await onboard(gus, { units: 'kmh' });
   await gus.click('#to-home');
   await gus.click('#start-session');
-  await gus.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  await tickAll(gus);
+  await tickChecklist(gus);
   await gus.click('#start');
   await gus.waitForFunction(() => /^0:0[3-9]$/.test(document.querySelector('#elapsed').textContent));
   gus.on('dialog', (d) => d.accept().catch(() => {}));

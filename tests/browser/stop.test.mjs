@@ -3,7 +3,7 @@
 // with a link, the server stops it, and says so only once that is what happened.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp, onboard } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, tickChecklist } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -16,10 +16,7 @@ async function startRun(treadmill) {
   await onboard(page, { units: 'kmh' });
   await page.click('#to-home');
   await page.click('#start-session');
-  await page.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  const boxes = page.locator('#checklist input[data-check]');
-  const n = await boxes.count();
-  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
+  await tickChecklist(page);
   await page.click(`label[for="treadmill-${treadmill}"]`);
   await page.click('#start');
   await page.waitForSelector('#runner:not([hidden])');

@@ -3,7 +3,7 @@
 // than the segment's target speed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUp, onboard, number } from './lib/harness.mjs';
+import { startServer, launchBrowser, newPage, signUp, onboard, number, tickChecklist } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -16,10 +16,7 @@ test('simulated treadmill: live speed, incline and distance stay within the plan
   await onboard(page, { units: 'kmh' });
   await page.click('#to-home');
   await page.click('#start-session');
-  await page.waitForSelector('#checklist input[data-check]', { state: 'attached' });
-  const boxes = page.locator('#checklist input[data-check]');
-  const n = await boxes.count();
-  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
+  await tickChecklist(page);
   await page.click('label[for="treadmill-sim"]');
   await page.click('#start');
   await page.waitForSelector('#live:not([hidden])');

@@ -140,3 +140,24 @@ export function number(text) {
   if (!m) throw new Error(`no number in ${JSON.stringify(text)}`);
   return Number(m[0]);
 }
+
+/** A JSON API call from `page`, signed in as its person (their cookie and CSRF token);
+ * throws on a status that is not 2xx, so a setup step never fails silently. */
+export async function call(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('rw_csrf='))?.slice(8) || '');
+    const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }, { method, path, body });
+}
+
+/** Ticks every item of the runner's safety checklist once it is on the page (Start stays
+ * disabled until all are ticked). */
+export async function tickChecklist(page) {
+  await page.waitForSelector('#checklist input[data-check]', { state: 'attached' });
+  const boxes = page.locator('#checklist input[data-check]');
+  const n = await boxes.count();
+  for (let i = 0; i < n; i++) await page.click(`label[for="${await boxes.nth(i).getAttribute('id')}"]`);
+}
